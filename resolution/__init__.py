@@ -1,0 +1,41 @@
+"""The geometry engine: exact polynomial germs, Newton polyhedra, torus zero tests.
+
+Pure algebra and convex geometry; it never mentions priors, data or learning.
+"""
+
+from .errors import (
+    BudgetExceeded,
+    FloatCoefficient,
+    GermError,
+    NotPolynomial,
+    ParseError,
+    UnknownFunction,
+    UnknownVariable,
+    ZeroGerm,
+)
+from .germ import Germ, germ, parse_expression, parse_point, parse_rational
+from .newton import Face, Facet, NewtonDistance, NewtonPolyhedron, minimal_points
+from .torus import TorusDecision, torus_zero_free
+
+__all__ = [
+    "BudgetExceeded",
+    "Face",
+    "Facet",
+    "FloatCoefficient",
+    "Germ",
+    "GermError",
+    "NewtonDistance",
+    "NewtonPolyhedron",
+    "NotPolynomial",
+    "ParseError",
+    "TorusDecision",
+    "UnknownFunction",
+    "UnknownVariable",
+    "ZeroGerm",
+    "germ",
+    "minimal_points",
+    "parse_expression",
+    "parse_point",
+    "parse_rational",
+    "torus_zero_free",
+]

@@ -1,0 +1,98 @@
+"""Named exceptions of the geometry engine.
+
+Every exception raised for bad input is a :class:`ValueError` subclass that
+carries the offending data, so callers (and the CLI) can report it in one line.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+__all__ = [
+    "BudgetExceeded",
+    "FloatCoefficient",
+    "GermError",
+    "NotPolynomial",
+    "ParseError",
+    "UnknownFunction",
+    "UnknownVariable",
+    "ZeroGerm",
+]
+
+
+class GermError(ValueError):
+    """Base class: the input cannot be turned into an exact polynomial germ."""
+
+
+class ParseError(GermError):
+    """The text is not a valid expression."""
+
+    def __init__(self, text: str, reason: str):
+        self.text = text
+        self.reason = reason
+        super().__init__(f"could not parse {text!r}: {reason}")
+
+
+class UnknownFunction(GermError):
+    """The expression calls a function the toolkit does not know."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(
+            f"unknown function {name!r}; known functions are exp, log, sqrt, sin, cos, tan, "
+            "sinh, cosh, tanh, atan"
+        )
+
+
+class FloatCoefficient(GermError):
+    """A floating-point number appeared where exact arithmetic is required."""
+
+    def __init__(self, value: str, where: str = "expression"):
+        self.value = value
+        self.where = where
+        try:
+            exact = str(Fraction(value))
+        except ValueError:
+            exact = "p/q"
+        super().__init__(
+            f"{where} contains the float {value}; exact arithmetic needs an exact number: "
+            f"write {exact!r} or sympy.Rational({value!r})"
+        )
+
+
+class NotPolynomial(GermError):
+    """The expression is not a polynomial with rational coefficients in the variables."""
+
+    def __init__(self, expr: str, reason: str):
+        self.expr = expr
+        self.reason = reason
+        super().__init__(f"{expr!r} is not a polynomial with rational coefficients: {reason}")
+
+
+class UnknownVariable(GermError):
+    """A name was used that is not among the variables."""
+
+    def __init__(self, name: str, variables: tuple[str, ...], where: str):
+        self.name = name
+        self.variables = variables
+        super().__init__(
+            f"{where} names {name!r}, which is not a variable; the variables are "
+            f"{', '.join(variables) or '(none)'}"
+        )
+
+
+class ZeroGerm(GermError):
+    """The function is identically zero, so it has no RLCT."""
+
+    def __init__(self, expr: str):
+        self.expr = expr
+        super().__init__(f"{expr!r} is identically zero; the RLCT of the zero function is undefined")
+
+
+class BudgetExceeded(RuntimeError):
+    """A computation needed more than the budget it was given (not an input error)."""
+
+    def __init__(self, what: str, budget: int):
+        self.what = what
+        self.budget = budget
+        super().__init__(f"{what} exceeds the budget of {budget}")

@@ -1,0 +1,381 @@
+"""Polynomial germs with exact rational coefficients.
+
+A germ is a polynomial f in named variables, taken near the origin of those
+variables (after an optional translation w = w0 + u, so that the germ at w0
+is the polynomial in u).  Its coefficients are :class:`sympy.Rational`, its
+exponents ``tuple[int, ...]`` in the order of :attr:`Germ.variables`.
+
+Input may be text (``^`` and ``**`` both mean power; every bare name is a
+variable, so ``beta`` or ``E`` are variables, not sympy's special functions or
+constants) or a sympy expression.  Floats are refused, never converted.
+"""
+
+from __future__ import annotations
+
+import io
+import keyword
+import tokenize
+from dataclasses import dataclass
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Iterable, Mapping, Union
+
+import sympy
+from sympy.parsing.sympy_parser import (
+    convert_xor,
+    parse_expr,
+    standard_transformations,
+)
+
+from .errors import (
+    FloatCoefficient,
+    NotPolynomial,
+    ParseError,
+    UnknownFunction,
+    UnknownVariable,
+)
+
+__all__ = ["Germ", "germ", "parse_expression", "parse_point", "parse_rational"]
+
+Exponent = tuple[int, ...]
+ExprLike = Union[str, sympy.Expr, int, Fraction]
+
+#: Analytic functions the parser knows.  Only polynomials become germs for now;
+#: the others are recognised so that the error says "not a polynomial" rather
+#: than "unknown function".
+KNOWN_FUNCTIONS = MappingProxyType(
+    {
+        "exp": sympy.exp,
+        "log": sympy.log,
+        "sqrt": sympy.sqrt,
+        "sin": sympy.sin,
+        "cos": sympy.cos,
+        "tan": sympy.tan,
+        "sinh": sympy.sinh,
+        "cosh": sympy.cosh,
+        "tanh": sympy.tanh,
+        "atan": sympy.atan,
+    }
+)
+
+
+def _names(text: str, where: str) -> tuple[set[str], set[str]]:
+    """Bare names and called names in ``text``; floats are refused here."""
+    names: set[str] = set()
+    called: set[str] = set()
+    try:
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(text).readline)
+            if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
+        ]
+    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
+        raise ParseError(text, str(exc)) from None
+    for i, tok in enumerate(tokens):
+        if tok.type == tokenize.NUMBER and any(ch in tok.string.lower() for ch in ".ej"):
+            if tok.string.lower().endswith("j"):
+                raise ParseError(text, f"complex literal {tok.string!r}")
+            raise FloatCoefficient(tok.string, where)
+        if tok.type == tokenize.NAME:
+            if keyword.iskeyword(tok.string):
+                raise ParseError(text, f"{tok.string!r} is a Python keyword, not a variable name")
+            following = tokens[i + 1].string if i + 1 < len(tokens) else ""
+            (called if following == "(" else names).add(tok.string)
+        if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
+            raise ParseError(text, f"unexpected character {tok.string!r}")
+    return names, called
+
+
+def parse_expression(f: ExprLike, *, where: str = "expression") -> sympy.Expr:
+    """Parse text or accept a sympy expression, refusing floats.
+
+    Parameters
+    ----------
+    f : str or sympy.Expr or int or fractions.Fraction
+        ``^`` and ``**`` both mean power; every bare name is a variable.
+    where : str
+        What the text is, for error messages (``"prior"``, ``"coordinate x"``).
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    ParseError, UnknownFunction, FloatCoefficient
+
+    Examples
+    --------
+    >>> parse_expression("x^2*y + beta")
+    beta + x**2*y
+    >>> parse_expression("0.1*x")
+    Traceback (most recent call last):
+    ...
+    resolution.errors.FloatCoefficient: expression contains the float 0.1; exact arithmetic needs an exact number: write '1/10' or sympy.Rational('0.1')
+    """
+    if isinstance(f, bool):
+        raise ParseError(repr(f), "a boolean is not an expression")
+    if isinstance(f, (int, Fraction)):
+        expr = sympy.Rational(f)
+    elif isinstance(f, float):
+        raise FloatCoefficient(repr(f), where)
+    elif isinstance(f, str):
+        text = f.strip()
+        if not text:
+            raise ParseError(f, "empty expression")
+        names, called = _names(text, where)
+        unknown = sorted(called - set(KNOWN_FUNCTIONS))
+        if unknown:
+            raise UnknownFunction(unknown[0])
+        local = {name: sympy.Symbol(name) for name in names}
+        local.update({name: KNOWN_FUNCTIONS[name] for name in called})
+        try:
+            expr = parse_expr(
+                text,
+                local_dict=local,
+                global_dict={"Integer": sympy.Integer, "Symbol": sympy.Symbol},
+                transformations=standard_transformations + (convert_xor,),
+            )
+        except (SyntaxError, TypeError, ValueError, AttributeError, NameError, tokenize.TokenError) as exc:
+            raise ParseError(text, str(exc) or type(exc).__name__) from None
+        if not isinstance(expr, sympy.Expr):
+            raise ParseError(text, "not an algebraic expression")
+    elif isinstance(f, sympy.Basic):
+        if not isinstance(f, sympy.Expr):
+            raise ParseError(str(f), "not an algebraic expression")
+        expr = f
+    else:
+        raise ParseError(repr(f), f"expected a string or a sympy expression, got {type(f).__name__}")
+    floats = expr.atoms(sympy.Float)
+    if floats:
+        raise FloatCoefficient(str(min(floats, key=str)), where)
+    undefined = [
+        fn for fn in expr.atoms(sympy.Function) if isinstance(fn.func, sympy.core.function.UndefinedFunction)
+    ]
+    if undefined:
+        raise UnknownFunction(str(undefined[0].func))
+    return expr
+
+
+def parse_rational(value: object, *, where: str = "value") -> sympy.Rational:
+    """An exact rational from an int, Fraction, sympy Rational or text like ``"1/2"``.
+
+    Examples
+    --------
+    >>> parse_rational("-3/4")
+    -3/4
+    """
+    if isinstance(value, float):
+        raise FloatCoefficient(repr(value), where)
+    expr = parse_expression(value, where=where) if isinstance(value, (str, int, Fraction)) else value
+    if not isinstance(expr, sympy.Rational):
+        raise ParseError(str(value), f"{where} must be a rational number (algebraic points are not supported yet)")
+    return expr
+
+
+def parse_point(at: Mapping[str, object] | str | None) -> dict[str, sympy.Rational]:
+    """A point as ``{name: Rational}`` from a mapping or text like ``"x=1,y=1/2"``.
+
+    Examples
+    --------
+    >>> parse_point("x=1, y=-1/2")
+    {'x': 1, 'y': -1/2}
+    """
+    if at is None:
+        return {}
+    if isinstance(at, str):
+        pairs: dict[str, object] = {}
+        for item in filter(None, (part.strip() for part in at.split(","))):
+            name, sep, value = item.partition("=")
+            if not sep or not name.strip() or not value.strip():
+                raise ParseError(at, f"expected name=value, got {item!r}")
+            pairs[name.strip()] = value.strip()
+        at = pairs
+    return {str(name): parse_rational(value, where=f"coordinate {name}") for name, value in at.items()}
+
+
+def _variable_names(variables: Iterable[object] | str | None) -> tuple[str, ...] | None:
+    if variables is None:
+        return None
+    if isinstance(variables, str):
+        variables = [v.strip() for v in variables.split(",") if v.strip()]
+    names = tuple(str(v) for v in variables)
+    if len(set(names)) != len(names):
+        raise ParseError(", ".join(names), "a variable is listed twice")
+    for name in names:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ParseError(name, "not a valid variable name")
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class Germ:
+    """A polynomial germ with exact rational coefficients.
+
+    Attributes
+    ----------
+    variables : tuple of str
+        The coordinates, in order; exponent vectors follow this order.
+    terms : tuple of (exponent, Rational)
+        The non-zero terms, sorted by exponent.  Use :attr:`coefficients` for
+        a read-only mapping.
+    nonneg : frozenset of str
+        Variables constrained to be >= 0 near the point (the relevant torus in
+        those coordinates is then the positive half-line).
+    point : tuple of Rational
+        The original coordinates w0 of the origin of this germ.
+    """
+
+    variables: tuple[str, ...]
+    terms: tuple[tuple[Exponent, sympy.Rational], ...]
+    nonneg: frozenset[str] = frozenset()
+    point: tuple[sympy.Rational, ...] = ()
+
+    @property
+    def coefficients(self) -> Mapping[Exponent, sympy.Rational]:
+        """Read-only mapping from exponent vector to coefficient."""
+        return MappingProxyType(dict(self.terms))
+
+    @property
+    def support(self) -> tuple[Exponent, ...]:
+        """The exponent vectors of the non-zero terms."""
+        return tuple(e for e, _ in self.terms)
+
+    @property
+    def dimension(self) -> int:
+        """Number of variables."""
+        return len(self.variables)
+
+    @property
+    def is_zero(self) -> bool:
+        """True for the zero polynomial."""
+        return not self.terms
+
+    @property
+    def order(self) -> int:
+        """The lowest total degree of a term (the multiplicity at the origin)."""
+        return min(sum(e) for e in self.support)
+
+    @property
+    def constant_term(self) -> sympy.Rational:
+        """f(0)."""
+        return self.coefficients.get((0,) * self.dimension, sympy.Integer(0))
+
+    @property
+    def nonneg_mask(self) -> tuple[bool, ...]:
+        """For each variable, whether it is constrained to be >= 0."""
+        return tuple(v in self.nonneg for v in self.variables)
+
+    def symbols(self) -> tuple[sympy.Symbol, ...]:
+        """The variables as sympy symbols."""
+        return tuple(sympy.Symbol(v) for v in self.variables)
+
+    def as_expr(self) -> sympy.Expr:
+        """The germ as a sympy expression in its (local) variables.
+
+        Examples
+        --------
+        >>> germ("(x - 1)^2 + y^2", at={"x": 1}).as_expr()
+        x**2 + y**2
+        """
+        symbols = self.symbols()
+        return sympy.Add(
+            *(c * sympy.Mul(*(s**k for s, k in zip(symbols, e))) for e, c in self.terms)
+        )
+
+    def restrict(self, exponents: Iterable[Exponent]) -> "Germ":
+        """The germ made of the terms whose exponents are in ``exponents`` (a face polynomial)."""
+        keep = set(exponents)
+        return Germ(
+            self.variables,
+            tuple((e, c) for e, c in self.terms if e in keep),
+            self.nonneg,
+            self.point,
+        )
+
+    def __repr__(self) -> str:
+        extra = f", nonneg={sorted(self.nonneg)}" if self.nonneg else ""
+        if any(self.point):
+            extra += f", at={{{', '.join(f'{v}: {p}' for v, p in zip(self.variables, self.point))}}}"
+        return f"Germ({str(self.as_expr())!r}, variables={self.variables}{extra})"
+
+
+def germ(
+    f: ExprLike,
+    *,
+    variables: Iterable[object] | str | None = None,
+    at: Mapping[str, object] | str | None = None,
+    nonneg: Iterable[str] | str = (),
+) -> Germ:
+    """Build the exact polynomial germ of ``f`` at a point.
+
+    Parameters
+    ----------
+    f : str or sympy.Expr
+        A polynomial with rational coefficients.
+    variables : sequence of names, optional
+        Order of the coordinates; default: the free symbols of ``f``, sorted
+        by name.  Variables that do not occur in ``f`` are allowed.
+    at : mapping or str, optional
+        The point w0 (rational coordinates; unnamed variables are 0).  The
+        germ is f(w0 + u) as a polynomial in u, named like the variables.
+    nonneg : names, optional
+        Variables constrained to ``w_j >= 0``.
+
+    Returns
+    -------
+    Germ
+
+    Raises
+    ------
+    ParseError, UnknownFunction, FloatCoefficient, NotPolynomial, UnknownVariable
+
+    Examples
+    --------
+    >>> germ("x^2*y^4")
+    Germ('x**2*y**4', variables=('x', 'y'))
+    >>> germ("(x - 1)*y", at="x=1", variables="x,y").terms
+    (((1, 1), 1),)
+    """
+    expr = parse_expression(f)
+    names = _variable_names(variables)
+    free = sorted(str(s) for s in expr.free_symbols)
+    if names is None:
+        names = tuple(free)
+    else:
+        extra = [s for s in free if s not in names]
+        if extra:
+            raise UnknownVariable(extra[0], names, "the expression")
+    if isinstance(nonneg, str):
+        nonneg = [v.strip() for v in nonneg.split(",") if v.strip()]
+    nonneg = frozenset(nonneg)
+    for name in sorted(nonneg):
+        if name not in names:
+            raise UnknownVariable(name, names, "nonneg")
+    point = parse_point(at)
+    for name in point:
+        if name not in names:
+            raise UnknownVariable(name, names, "the point")
+    symbols = [sympy.Symbol(n) for n in names]
+    if point:
+        expr = expr.xreplace({s: s + point[str(s)] for s in symbols if str(s) in point})
+    if any(isinstance(a, sympy.Function) for a in sympy.preorder_traversal(expr)):
+        raise NotPolynomial(str(f), "analytic (non-polynomial) functions are not supported yet")
+    try:
+        poly = sympy.Poly(expr, *symbols, domain=sympy.QQ) if symbols else None
+    except (sympy.PolynomialError, sympy.CoercionFailed, sympy.GeneratorsNeeded) as exc:
+        raise NotPolynomial(str(f), str(exc)) from None
+    if poly is None:
+        if not isinstance(expr, sympy.Rational):
+            raise NotPolynomial(str(f), "a constant that is not rational")
+        terms = (((), expr),) if expr != 0 else ()
+    else:
+        terms = tuple(
+            sorted((tuple(int(k) for k in e), sympy.Rational(c)) for e, c in poly.terms() if c != 0)
+        )
+    return Germ(
+        names,
+        terms,
+        nonneg,
+        tuple(point.get(n, sympy.Integer(0)) for n in names),
+    )

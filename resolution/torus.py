@@ -1,0 +1,208 @@
+"""Does a polynomial vanish somewhere on the real torus?
+
+The Newton-polyhedron theorem needs, for every compact face γ, a proof that
+the face polynomial f_γ has no zero on the real torus (R∖{0})^d (on the
+positive torus (0, ∞) in coordinates constrained to be >= 0).  This module
+decides that question exactly where it can, and says "undecided" otherwise;
+it never guesses.
+
+Methods, in order (each exact):
+
+1. a single monomial never vanishes on the torus;
+2. a sum of even monomials with coefficients of one sign is a sum of squares
+   of monomials times a sign, so it has no zero on the torus;
+3. a polynomial whose exponents lie on a line, f = x^a0 · Q(x^v) with v
+   primitive, vanishes on the torus exactly when Q has a non-zero real root
+   (x ↦ x^v maps the torus onto R∖{0} since some v_j is odd); real roots are
+   counted by Sturm sequences (sympy ``count_roots``);
+4. a quadratic form is zero-free when it is definite (exact Cholesky in sympy);
+5. for a polynomial known to be >= 0 and quasi-homogeneous (a face polynomial
+   of a non-negative function), a zero on the torus is a critical point
+   (f_γ >= 0 attains its minimum there) and conversely Euler's identity
+   Σ n_i x_i ∂_i f_γ = c·f_γ (c > 0) makes every critical point a zero; so a
+   Gröbner basis {1} for (∂_1 f_γ, …, ∂_d f_γ, 1 − z·x_1⋯x_d) over Q proves
+   there is none, even over C;
+6. a sign change between two sample points of one orthant proves a zero
+   (intermediate value theorem on the connected orthant), as does an exact
+   zero at a sample point.
+
+Constrained coordinates are handled by the substitution x_j = s_j², which maps
+the real torus in s onto the positive torus in x.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+from math import gcd, prod
+from typing import Sequence
+
+import sympy
+
+from ._exact import rank
+
+__all__ = ["TorusDecision", "torus_zero_free"]
+
+Term = tuple[tuple[int, ...], sympy.Rational]
+
+_GROEBNER_MAX_VARIABLES = 5
+_GROEBNER_MAX_TERMS = 30
+_SAMPLE_MAX_VARIABLES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class TorusDecision:
+    """The answer for one polynomial.
+
+    ``zero_free`` is True (proved: no zero on the torus), False (proved: a
+    zero exists) or None (not decided); ``reason`` says how, in words.
+    """
+
+    zero_free: bool | None
+    reason: str
+
+
+def _monomial_text(exponent: Sequence[int], names: Sequence[str]) -> str:
+    factors = [n if k == 1 else f"{n}^{k}" if k > 0 else f"{n}^({k})" for n, k in zip(names, exponent) if k]
+    return "*".join(factors) or "1"
+
+
+def _evaluate(terms: Sequence[Term], point: Sequence[int]) -> Fraction:
+    return sum(
+        (Fraction(int(c.p), int(c.q)) * prod(x**k for x, k in zip(point, e)) for e, c in terms),
+        Fraction(0),
+    )
+
+
+def _on_a_line(terms: Sequence[Term], names: Sequence[str]) -> TorusDecision:
+    exps = [e for e, _ in terms]
+    base = exps[0]
+    diff = [a - b for a, b in zip(exps[1], base)]
+    g = gcd(*diff)
+    v = tuple(k // g for k in diff)
+    pivot = next(j for j, k in enumerate(v) if k)
+    steps = [(e[pivot] - base[pivot]) // v[pivot] for e in exps]
+    low = min(steps)
+    t = sympy.Symbol("t")
+    q = sympy.Poly(sum(c * t ** (s - low) for (_, c), s in zip(terms, steps)), t, domain=sympy.QQ)
+    head = f"exponents on a line: f_γ = monomial·Q(t) with t = {_monomial_text(v, names)}, Q = {q.as_expr()}"
+    if q.count_roots() == 0:
+        return TorusDecision(True, f"{head}, which has no real root (Sturm count)")
+    root = sympy.real_roots(q)[0]
+    return TorusDecision(False, f"{head}, which has the real root t = {root}: f_γ vanishes on the torus")
+
+
+def _quadratic_form(terms: Sequence[Term], d: int) -> TorusDecision | None:
+    if any(sum(e) != 2 for e, _ in terms):
+        return None
+    matrix = sympy.zeros(d, d)
+    for e, c in terms:
+        idx = [j for j, k in enumerate(e) for _ in range(k)]
+        i, j = idx
+        if i == j:
+            matrix[i, i] += c
+        else:
+            matrix[i, j] += c / 2
+            matrix[j, i] += c / 2
+    used = [j for j in range(d) if any(e[j] for e, _ in terms)]
+    sub = matrix.extract(used, used)
+    if sub.is_positive_definite or (-sub).is_positive_definite:
+        return TorusDecision(True, "a definite quadratic form (exact Cholesky): no real zero but 0")
+    return None
+
+
+def _groebner(terms: Sequence[Term], d: int) -> TorusDecision | None:
+    symbols = sympy.symbols(f"x0:{d}")
+    z = sympy.Dummy("z")
+    poly = sum(c * sympy.Mul(*(s**k for s, k in zip(symbols, e))) for e, c in terms)
+    generators = [sympy.diff(poly, s) for s in symbols] + [1 - z * sympy.Mul(*symbols)]
+    basis = sympy.groebner([g for g in generators if g != 0], *symbols, z, order="grevlex", domain=sympy.QQ)
+    if list(basis.exprs) == [1]:
+        return TorusDecision(True, "f_γ >= 0 and the Gröbner basis of its gradient ideal saturated by "
+                                   "x_1⋯x_d is {1}: no critical point, hence no zero, on the torus")
+    return None
+
+
+def _sample(terms: Sequence[Term], d: int, names: Sequence[str]) -> TorusDecision | None:
+    values = (-2, -1, 1, 2)
+    by_orthant: dict[tuple[bool, ...], tuple[int, int]] = {}
+    for point in itertools.product(values, repeat=d):
+        value = _evaluate(terms, point)
+        where = ", ".join(f"{n}={x}" for n, x in zip(names, point))
+        if value == 0:
+            return TorusDecision(False, f"f_γ vanishes at ({where})")
+        orthant = tuple(x > 0 for x in point)
+        signs = by_orthant.setdefault(orthant, (0, 0))
+        signs = (signs[0] + (value > 0), signs[1] + (value < 0))
+        by_orthant[orthant] = signs
+        if signs[0] and signs[1]:
+            return TorusDecision(False, f"f_γ changes sign in the orthant of ({where}), so it vanishes "
+                                        "there (intermediate value theorem)")
+    return None
+
+
+def torus_zero_free(
+    terms: Sequence[Term],
+    names: Sequence[str],
+    *,
+    nonneg: Sequence[bool] | None = None,
+    nonnegative: bool = False,
+) -> TorusDecision:
+    """Decide whether sum(c·x^e) has no zero on the (real or positive) torus.
+
+    Parameters
+    ----------
+    terms : sequence of (exponent, Rational)
+        The polynomial, with non-zero coefficients.
+    names : sequence of str
+        Variable names, for the explanation.
+    nonneg : sequence of bool, optional
+        For each variable, whether it ranges over (0, ∞) instead of R∖{0}.
+    nonnegative : bool
+        The caller has proved the polynomial >= 0 on that torus (as every face
+        polynomial of a non-negative function is); enables the Gröbner test.
+
+    Returns
+    -------
+    TorusDecision
+
+    Examples
+    --------
+    >>> torus_zero_free([((4, 0), 1), ((2, 2), 1), ((0, 4), 1)], "xy").zero_free
+    True
+    >>> torus_zero_free([((2, 0), 1), ((1, 1), 2), ((0, 2), 1)], "xy").reason
+    'exponents on a line: f_γ = monomial·Q(t) with t = x^(-1)*y, Q = t**2 + 2*t + 1, which has the real root t = -1: f_γ vanishes on the torus'
+    >>> torus_zero_free([((2, 0), 1), ((1, 1), -2), ((0, 2), 1)], "xy", nonneg=[True, True]).zero_free
+    False
+    """
+    d = len(names)
+    mask = tuple(nonneg) if nonneg is not None else (False,) * d
+    terms = [
+        (tuple(2 * k if m else k for k, m in zip(e, mask)), sympy.Rational(c)) for e, c in terms if c != 0
+    ]
+    if not terms:
+        return TorusDecision(False, "the polynomial is zero")
+    if any(mask):
+        names = [f"{n}(={n}'^2)" if m else n for n, m in zip(names, mask)]
+    if len(terms) == 1:
+        return TorusDecision(True, "a single monomial")
+    signs = {c > 0 for _, c in terms}
+    if len(signs) == 1 and all(k % 2 == 0 for e, _ in terms for k in e):
+        return TorusDecision(True, "every term is an even monomial with a coefficient of the same sign")
+    base = terms[0][0]
+    k = rank([[a - b for a, b in zip(e, base)] for e, _ in terms[1:]])
+    if k == 1:
+        return _on_a_line(terms, names)
+    for method in (
+        lambda: _quadratic_form(terms, d),
+        lambda: _groebner(terms, d)
+        if nonnegative and d <= _GROEBNER_MAX_VARIABLES and len(terms) <= _GROEBNER_MAX_TERMS
+        else None,
+        lambda: _sample(terms, d, names) if d <= _SAMPLE_MAX_VARIABLES else None,
+    ):
+        decision = method()
+        if decision is not None:
+            return decision
+    return TorusDecision(None, f"undecided: a {k}-dimensional face polynomial that none of the exact "
+                               "tests settles")

@@ -1,0 +1,355 @@
+"""Exact real log canonical thresholds (learning coefficients) of polynomial germs.
+
+``rlct(f)`` is the RLCT of |f| at a point (MATH.md §2): the largest pole −λ of
+ζ(z) = ∫_U |f(w)|^z φ(w) dw over a small neighbourhood U, with its order m.
+For a sign-changing f this equals 2·rlct(f²), and for K >= 0 it is the RLCT
+of K itself.
+
+Routes, each exact and each saying why it is certain:
+
+* ``monomial`` — f = c·w^k·(unit) and φ = w^h·(positive):
+  λ = min_j (h_j + 1)/k_j, m = #{j attaining it} (Watanabe 2009, Thm 2.4 and
+  Remark 2.13 on normal crossings; MATH.md §3).
+* ``newton`` — the Newton-polyhedron theorem: if every compact face
+  polynomial f_γ has no zero on the real torus (R∖{0})^d, then
+  λ = 1/t₀ and m = codim of the τ-face, with τ = h + 1 for the prior w^h
+  (Varchenko 1976, *Funct. Anal. Appl.* 10:175, Thm 4.1 for functions;
+  Lin 2011, *Algebraic methods for evaluating integrals in Bayesian
+  statistics*, Ch. 4, Thm 4.15 for "sos-nondegenerate" sums of squares with
+  monomial priors).  Applied to K = f², whose Newton polyhedron is 2Γ₊(f)
+  and whose face polynomials are (f_γ)², the condition reads "f_γ has no
+  real zero on the torus" and the answer 2·1/(2t₀) = 1/t₀ is the same, so
+  one test serves f >= 0 and sign-changing f alike.
+
+When neither route proves the answer, the result is ``certified=False`` with
+valid bounds: above, the Newton bound λ <= 1/t₀ (|f| <= C·Σ_v |w^v| over the
+vertices v); below, 1/ord₀(f), because the real log canonical threshold is at
+least the complex one (Saito 2007, arXiv:0707.2308, §1) and the complex one is
+at least 1/mult₀(f) (Kollár 1997, *Singularities of pairs*, Lemma 8.10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import sympy
+
+from resolution import (
+    BudgetExceeded,
+    Germ,
+    NewtonPolyhedron,
+    ZeroGerm,
+    germ,
+    parse_expression,
+    torus_zero_free,
+)
+
+from .errors import NotVanishing, UnknownMethod
+from .prior import prior_exponents
+
+__all__ = ["RLCT", "rlct"]
+
+METHODS = ("auto", "monomial", "newton")
+
+#: Face enumeration (Qhull) is attempted up to this many variables.
+MAX_FACE_ENUMERATION_DIM = 7
+
+
+def _q(value: sympy.Rational | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class RLCT:
+    """A real log canonical threshold, how it was obtained, and why it is certain.
+
+    Attributes
+    ----------
+    value : sympy.Rational or None
+        λ when certified, else None (see ``bounds``).
+    multiplicity : int or None
+        m when certified, else None.
+    method : str
+        ``"monomial"`` or ``"newton"``.
+    certified : bool
+        True only when a theorem's hypotheses were verified exactly.
+    certificate : str
+        In words: the computation and why it is certain, or why not.
+    bounds : tuple of (Rational or None, Rational or None)
+        Valid lower and upper bounds on λ; both equal ``value`` when certified.
+    """
+
+    value: sympy.Rational | None
+    multiplicity: int | None
+    method: str
+    certified: bool
+    certificate: str
+    bounds: tuple[sympy.Rational | None, sympy.Rational | None]
+
+    def __repr__(self) -> str:
+        if self.certified:
+            return (
+                f"RLCT(value={self.value}, multiplicity={self.multiplicity}, "
+                f"method={self.method!r}, certified=True)"
+            )
+        low, high = (_q(b) for b in self.bounds)
+        return f"RLCT(value=None, bounds=({low}, {high}), method={self.method!r}, certified=False)"
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict: exact numbers as strings like ``"1/4"``.
+
+        Examples
+        --------
+        >>> rlct("x^2*y^4").to_dict()["rlct"]
+        '1/4'
+        """
+        return {
+            "rlct": _q(self.value),
+            "multiplicity": self.multiplicity,
+            "method": self.method,
+            "certified": self.certified,
+            "lower_bound": _q(self.bounds[0]),
+            "upper_bound": _q(self.bounds[1]),
+            "certificate": self.certificate,
+        }
+
+    def summary(self) -> str:
+        """A few human-readable lines: value, multiplicity, method, certificate.
+
+        Examples
+        --------
+        >>> print(rlct("x^2*y^4").summary().splitlines()[0])
+        RLCT 1/4, multiplicity 1 (method: monomial, certified)
+        """
+        if self.certified:
+            head = f"RLCT {self.value}, multiplicity {self.multiplicity} (method: {self.method}, certified)"
+        else:
+            low, high = (_q(b) or "?" for b in self.bounds)
+            head = f"RLCT not certified: {low} <= RLCT <= {high} (method: {self.method})"
+        return head + "\n" + "\n".join("  " + line for line in self.certificate.splitlines())
+
+
+def _manifestly_nonnegative(expr: sympy.Expr, nonneg: frozenset[str]) -> bool:
+    """True when ``expr`` is >= 0 by its form (sums and products of squares, positive constants)."""
+    if isinstance(expr, sympy.Rational):
+        return expr >= 0
+    if isinstance(expr, sympy.Symbol):
+        return str(expr) in nonneg
+    if isinstance(expr, sympy.Pow):
+        base, power = expr.args
+        if isinstance(power, sympy.Integer) and power > 0:
+            return power % 2 == 0 or _manifestly_nonnegative(base, nonneg)
+        return False
+    if isinstance(expr, (sympy.Add, sympy.Mul)):
+        return all(_manifestly_nonnegative(arg, nonneg) for arg in expr.args)
+    return False
+
+
+def _monomial_text(exponent: Sequence[int], names: Sequence[str]) -> str:
+    factors = [n if k == 1 else f"{n}^{k}" for n, k in zip(names, exponent) if k]
+    return "*".join(factors) or "1"
+
+
+def _normal_crossing(g: Germ, h: Sequence[int]) -> RLCT | None:
+    """f = c·w^k·(unit) when the componentwise minimum k of the support is itself a term."""
+    support = g.support
+    k = tuple(min(e[j] for e in support) for j in range(g.dimension))
+    if k not in g.coefficients:
+        return None
+    ratios = {j: sympy.Rational(h[j] + 1, k[j]) for j in range(g.dimension) if k[j] > 0}
+    value = min(ratios.values())
+    attained = [j for j, r in ratios.items() if r == value]
+    names = g.variables
+    unit = "" if len(support) == 1 else " times a unit (the cofactor has a non-zero constant term)"
+    formula = ", ".join(f"({h[j]}+1)/{k[j]}" for j in ratios)
+    certificate = (
+        f"f = {g.coefficients[k]}*{_monomial_text(k, names)}{unit}; prior monomial "
+        f"{_monomial_text(h, names)}.\n"
+        f"Normal crossing: λ = min_j (h_j+1)/k_j = min({formula}) = {value}, attained by "
+        f"{', '.join(names[j] for j in attained)}, so m = {len(attained)} (Watanabe 2009, Thm 2.4)."
+    )
+    return RLCT(value, len(attained), "monomial", True, certificate, (value, value))
+
+
+def _newton(
+    g: Germ,
+    h: Sequence[int],
+    *,
+    nonnegative: bool,
+    lower: sympy.Rational,
+    lower_reason: str,
+) -> RLCT:
+    tau = tuple(k + 1 for k in h)
+    terms = g.terms
+    if all(c < 0 for _, c in terms):  # |f| = |-f|
+        terms = tuple((e, -c) for e, c in terms)
+        g = Germ(g.variables, terms, g.nonneg, g.point)
+    polyhedron = NewtonPolyhedron(g.support)
+    distance = polyhedron.distance(tau)
+    t0, face = distance.t0, distance.face
+    upper = 1 / t0
+    head = (
+        f"Newton polyhedron of f: τ = {tau} (prior exponents + 1), t₀ = {t0} "
+        f"(exact LP; supporting normal {tuple(str(v) for v in distance.normal)}), "
+        f"τ-face = {face.describe()}, codimension {face.codim}."
+    )
+    mask = g.nonneg_mask
+    torus = "positive torus in " + ", ".join(sorted(g.nonneg)) + ", real torus elsewhere" if g.nonneg else "real torus"
+    coefficient = g.coefficients
+
+    def good(e: tuple[int, ...]) -> bool:
+        return coefficient[e] > 0 and all(k % 2 == 0 for k, m in zip(e, mask) if not m)
+
+    bad = [p for p in polyhedron.points if not good(p)]
+    theorem = (
+        "Every compact face polynomial f_γ has no zero on the "
+        f"{torus}, so f is Newton non-degenerate and λ = 1/t₀ = {upper}, m = {face.codim} "
+        "(Varchenko 1976 Thm 4.1; Lin 2011 Thm 4.15)."
+    )
+    if not bad:
+        reason = (
+            "Every minimal term of f is c·w^e with c > 0 and e even in each unconstrained variable, "
+            "so every face polynomial is positive on the torus."
+        )
+        return RLCT(upper, face.codim, "newton", True, f"{head}\n{reason}\n{theorem}", (upper, upper))
+
+    def uncertified(reason: str) -> RLCT:
+        text = (
+            f"{head}\nNewton bound: λ <= 1/t₀ = {upper}. {lower_reason}\nNot certified: {reason}\n"
+            "A resolution of singularities is needed to decide (not available yet)."
+        )
+        return RLCT(None, None, "newton", False, text, (lower, upper))
+
+    if g.dimension > MAX_FACE_ENUMERATION_DIM:
+        return uncertified(
+            f"terms of mixed sign or odd exponents need a face-by-face check, and face enumeration is "
+            f"limited to {MAX_FACE_ENUMERATION_DIM} variables (here {g.dimension})."
+        )
+    try:
+        faces = polyhedron.compact_faces()
+    except BudgetExceeded as exc:
+        return uncertified(str(exc))
+    lines = []
+    bad_set = set(bad)
+    for gamma in faces:
+        if not bad_set.intersection(gamma.points):
+            continue
+        decision = torus_zero_free(
+            g.restrict(gamma.points).terms, g.variables, nonneg=mask, nonnegative=nonnegative
+        )
+        if decision.zero_free is False:
+            return uncertified(f"degenerate on the {gamma.describe()}: {decision.reason}.")
+        if decision.zero_free is None:
+            return uncertified(f"on the {gamma.describe()}: {decision.reason}.")
+        lines.append(f"  {gamma.describe()}: {decision.reason}")
+    checked = "\n".join(lines)
+    reason = (
+        f"Compact faces with a negative or odd term, checked one by one:\n{checked}\n"
+        "Every other compact face holds only positive even terms, so it is positive on the torus."
+    )
+    return RLCT(upper, face.codim, "newton", True, f"{head}\n{reason}\n{theorem}", (upper, upper))
+
+
+def rlct(
+    f: str | sympy.Expr | Germ,
+    *,
+    variables: Iterable[str] | str | None = None,
+    prior: str | sympy.Expr | None = None,
+    at: Mapping[str, object] | str | None = None,
+    nonneg: Iterable[str] | str = (),
+    method: str = "auto",
+) -> RLCT:
+    """The real log canonical threshold of |f| at a point, with its multiplicity.
+
+    Parameters
+    ----------
+    f : str or sympy.Expr or resolution.Germ
+        A polynomial with rational coefficients vanishing at the point
+        (``^`` means power in text).
+    variables : names, optional
+        The coordinates (default: the sorted free symbols of f).  Variables
+        absent from f count as free directions.
+    prior : str or sympy.Expr, optional
+        A positive constant (default) or c·w^h with c > 0.  At a point w0,
+        factors w_j^h_j with w0_j != 0 are units and drop out.
+    at : mapping or str, optional
+        The point w0 (rational coordinates, e.g. ``"x=1,y=0"``); default 0.
+    nonneg : names, optional
+        Variables constrained to w_j >= 0 (the integral runs over that half-space).
+    method : {"auto", "monomial", "newton"}
+        ``auto`` tries normal crossing, then Newton.
+
+    Returns
+    -------
+    RLCT
+        Certified with λ and m, or uncertified with valid bounds and the reason.
+
+    Raises
+    ------
+    resolution.errors.GermError
+        Unparsable text, unknown function, float coefficient, non-polynomial,
+        unknown variable; :class:`~resolution.errors.ZeroGerm` for f = 0.
+    NotVanishing
+        f(w0) != 0.
+    NotMonomialPrior, UnknownMethod
+
+    Examples
+    --------
+    >>> rlct("x**2*y**4")
+    RLCT(value=1/4, multiplicity=1, method='monomial', certified=True)
+    >>> rlct("x^6 + x^2*y^2 + y^8")
+    RLCT(value=1/2, multiplicity=2, method='newton', certified=True)
+    >>> rlct("(x + y)^2")
+    RLCT(value=None, bounds=(1/2, 1), method='newton', certified=False)
+    >>> rlct("w1**2*w2**6", prior="w1")
+    RLCT(value=1/6, multiplicity=1, method='monomial', certified=True)
+    >>> rlct("x^2 - y^3")   # the RLCT of |x^2 - y^3|; its Newton face vanishes on the torus
+    RLCT(value=None, bounds=(1/2, 5/6), method='newton', certified=False)
+
+    Notes
+    -----
+    With the default positive prior and K >= 0, λ is the learning
+    coefficient of a model with Kullback-Leibler divergence K (MATH.md §2).
+    For an ideal ⟨g_1, …, g_k⟩ pass K = g_1² + … + g_k²; Lin (2011) would
+    call 2·λ the RLCT of the ideal.
+    """
+    if method not in METHODS:
+        raise UnknownMethod(method, METHODS)
+    if isinstance(f, Germ):
+        g = f
+        if variables is not None or at is not None or nonneg:
+            raise TypeError("variables, at and nonneg are fixed by a Germ; build the germ with them")
+        nonnegative = False
+    else:
+        expr = parse_expression(f)
+        g = germ(expr, variables=variables, at=at, nonneg=nonneg)
+        nonnegative = _manifestly_nonnegative(expr, g.nonneg)
+    if g.is_zero:
+        raise ZeroGerm(str(f))
+    if g.constant_term != 0:
+        where = ", ".join(f"{v}={p}" for v, p in zip(g.variables, g.point)) or "the origin"
+        raise NotVanishing(g.constant_term, f"({where})")
+    h = prior_exponents(prior, g.variables)
+    h = tuple(0 if p != 0 else k for k, p in zip(h, g.point)) if g.point else h
+    if method in ("auto", "monomial"):
+        result = _normal_crossing(g, h)
+        if result is not None:
+            return result
+    lower = sympy.Rational(1, g.order)
+    lower_reason = (
+        f"Lower bound 1/ord(f) = {lower}: the real log canonical threshold is at least the complex "
+        "one, which is at least 1/ord (Saito 2007; Kollár 1997 Lemma 8.10)."
+    )
+    result = _newton(g, h, nonnegative=nonnegative, lower=lower, lower_reason=lower_reason)
+    if method == "monomial":
+        return RLCT(
+            None,
+            None,
+            "monomial",
+            False,
+            "f is not a monomial times a unit (the minimum of its exponents is not a term), so the "
+            f"normal-crossing formula does not apply. {lower_reason} Newton bound: λ <= {result.bounds[1]}.",
+            (lower, result.bounds[1]),
+        )
+    return result
