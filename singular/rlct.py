@@ -8,15 +8,16 @@ of K itself.
 Routes, each exact and each saying why it is certain:
 
 * ``monomial`` — f = c·w^k·(unit) and φ = w^h·(positive):
-  λ = min_j (h_j + 1)/k_j, m = #{j attaining it} (Watanabe 2009, Thm 2.4 and
-  Remark 2.13 on normal crossings; MATH.md §3).
+  λ = min_j (h_j + 1)/k_j, m = #{j attaining it} (Lin 2011, Prop. 3.7;
+  Watanabe 2009, Ch. 2; MATH.md §3).
 * ``newton`` — the Newton-polyhedron theorem: if every compact face
   polynomial f_γ has no zero on the real torus (R∖{0})^d, then
   λ = 1/t₀ and m = codim of the τ-face, with τ = h + 1 for the prior w^h
-  (Varchenko 1976, *Funct. Anal. Appl.* 10:175, Thm 4.1 for functions;
-  Lin 2011, *Algebraic methods for evaluating integrals in Bayesian
-  statistics*, Ch. 4, Thm 4.15 for "sos-nondegenerate" sums of squares with
-  monomial priors).  Applied to K = f², whose Newton polyhedron is 2Γ₊(f)
+  (Varchenko 1976, "Newton polyhedra and estimation of oscillating
+  integrals", *Funct. Anal. Appl.* 10:175-196; Lin 2011, *Algebraic methods
+  for evaluating integrals in Bayesian statistics*, Ch. 4, the theorem for
+  "sos-nondegenerate" functions with monomial priors, Thm 4.15 as cited in
+  shared/cases; Watanabe 2009, §7).  Applied to K = f², whose Newton polyhedron is 2Γ₊(f)
   and whose face polynomials are (f_γ)², the condition reads "f_γ has no
   real zero on the torus" and the answer 2·1/(2t₀) = 1/t₀ is the same, so
   one test serves f >= 0 and sign-changing f alike.
@@ -164,10 +165,10 @@ def _normal_crossing(g: Germ, h: Sequence[int]) -> RLCT | None:
     unit = "" if len(support) == 1 else " times a unit (the cofactor has a non-zero constant term)"
     formula = ", ".join(f"({h[j]}+1)/{k[j]}" for j in ratios)
     certificate = (
-        f"f = {g.coefficients[k]}*{_monomial_text(k, names)}{unit}; prior monomial "
+        f"f = {'' if g.coefficients[k] == 1 else str(g.coefficients[k]) + '*'}{_monomial_text(k, names)}{unit}; prior monomial "
         f"{_monomial_text(h, names)}.\n"
         f"Normal crossing: λ = min_j (h_j+1)/k_j = min({formula}) = {value}, attained by "
-        f"{', '.join(names[j] for j in attained)}, so m = {len(attained)} (Watanabe 2009, Thm 2.4)."
+        f"{', '.join(names[j] for j in attained)}, so m = {len(attained)} (Lin 2011, Prop. 3.7)."
     )
     return RLCT(value, len(attained), "monomial", True, certificate, (value, value))
 
@@ -205,7 +206,7 @@ def _newton(
     theorem = (
         "Every compact face polynomial f_γ has no zero on the "
         f"{torus}, so f is Newton non-degenerate and λ = 1/t₀ = {upper}, m = {face.codim} "
-        "(Varchenko 1976 Thm 4.1; Lin 2011 Thm 4.15)."
+        "(Varchenko 1976; Lin 2011 Ch. 4, Thm 4.15)."
     )
     if not bad:
         reason = (

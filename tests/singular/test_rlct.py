@@ -1,0 +1,112 @@
+"""rlct: options, errors, and facts from the literature."""
+
+import json
+
+import pytest
+import sympy
+
+from resolution import FloatCoefficient, UnknownVariable, ZeroGerm, germ
+from singular import NotMonomialPrior, NotVanishing, UnknownMethod, rlct
+
+R = sympy.Rational
+
+
+def test_regular_point_is_half_the_dimension():
+    # Watanabe (2009): a positive definite Hessian gives λ = d/2, m = 1.
+    r = rlct("2*a^2 + a*b + b^2 + c^2 - b*c + d^2")
+    assert (r.value, r.multiplicity, r.certified) == (2, 1, True)
+
+
+def test_free_variables_do_not_change_the_value():
+    assert rlct("x^2", variables="x,y,z").value == R(1, 2)
+
+
+def test_sign_changing_function_is_the_rlct_of_its_absolute_value():
+    # |x y^3| = |x| |y|^3: normal crossing 1/3 (MATH.md: rlct(f) = 2 rlct(f^2) = 2·(1/6)).
+    assert rlct("x*y^3").value == R(1, 3) == 2 * rlct("x^2*y^6").value
+    # -(x^2 + y^4) has the same |f| as x^2 + y^4.
+    assert rlct("-(x^2 + y^4)").value == rlct("x^2 + y^4").value == R(3, 4)
+
+
+def test_prior_monomial_shifts_the_weight():
+    # Lau et al. 2023 monomial-prior case, and the Newton route with τ = h + 1:
+    # x^2 + y^2 with prior y^2: t·(1, 3) on the edge a/2 + b/2 = 1 gives t0 = 1/2, λ = 2.
+    assert rlct("x^4*y^2", prior="x^2*y^2").value == R(3, 4)
+    r = rlct("x^2 + y^2", prior="3*y^2")
+    assert (r.value, r.multiplicity, r.method) == (2, 1, "newton")
+
+
+def test_prior_at_a_translated_point_loses_its_units():
+    # At x = 1 the factor x^3 of the prior is a unit: only y's exponent counts.
+    r = rlct("(x - 1)^2 * y^2", prior="x^3*y", at={"x": 1})
+    assert (r.value, r.multiplicity) == (R(1, 2), 1)
+
+
+def test_translation():
+    r = rlct("(x - 1)^2 + (y + 1/2)^4", at="x=1,y=-1/2")
+    assert (r.value, r.multiplicity) == (R(3, 4), 1)
+
+
+def test_nonneg_variables_use_the_positive_torus():
+    # (s - t)^2 vanishes on s = t, inside the positive quadrant: still degenerate.
+    assert not rlct("(s - t)^2", nonneg="s,t").certified
+    # s + t >= 0 on the quadrant; its face s + t has no zero on the positive torus:
+    # λ = 1/t0 with t0 = 1/2 ... the integral ∫∫_{[0,1]^2} (s+t)^z is finite iff z > -2, so λ = 2.
+    r = rlct("s + t", nonneg="s,t")
+    assert (r.value, r.multiplicity, r.certified) == (2, 1, True)
+    # Without the constraint s + t is smooth, λ = 1: never certified otherwise, always bounded.
+    free = rlct("s + t")
+    assert free.bounds[0] <= 1 <= free.bounds[1]
+    assert not free.certified or free.value == 1
+
+
+def test_gradient_groebner_certifies_a_sum_of_squares():
+    # (xy - yz)^2 + (yz)^2 + (zx)^2 is homogeneous of degree 4 and zero-free on the torus:
+    # non-degenerate, t0 = 4/3, so λ = 3/4.
+    r = rlct("(x*y - y*z)^2 + y^2*z^2 + z^2*x^2")
+    assert r.certified and r.value == R(3, 4) and "Gröbner" in r.certificate
+
+
+def test_methods():
+    assert rlct("x^2 + y^2", method="newton").method == "newton"
+    forced = rlct("x^2 + y^2", method="monomial")
+    assert not forced.certified and forced.method == "monomial" and forced.bounds == (R(1, 2), R(1))
+    with pytest.raises(UnknownMethod):
+        rlct("x^2", method="magic")
+
+
+def test_monomial_and_newton_agree_on_a_monomial_times_a_unit():
+    f = "x^2*y^6*(1 + x + y^2)"
+    a, b = rlct(f, method="monomial"), rlct(f, method="newton")
+    assert (a.value, a.multiplicity) == (b.value, b.multiplicity) == (R(1, 6), 1)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"f": "x^2 + 1"}, NotVanishing),
+    ({"f": "0"}, ZeroGerm),
+    ({"f": "x - x"}, ZeroGerm),
+    ({"f": "0.5*x^2"}, FloatCoefficient),
+    ({"f": "x^2", "prior": "x + 1"}, NotMonomialPrior),
+    ({"f": "x^2", "prior": "-x"}, NotMonomialPrior),
+    ({"f": "x^2", "prior": "x^(1/2)"}, NotMonomialPrior),
+    ({"f": "x^2", "prior": "y"}, UnknownVariable),
+    ({"f": "x^2", "at": "y=1"}, UnknownVariable),
+    ({"f": "x^2", "at": "x=1"}, NotVanishing),
+])
+def test_bad_input(kwargs, error):
+    with pytest.raises(error):
+        rlct(**kwargs)
+
+
+def test_result_object():
+    r = rlct("x^2*y^4")
+    assert repr(r) == "RLCT(value=1/4, multiplicity=1, method='monomial', certified=True)"
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["rlct"] == "1/4" and d["lower_bound"] == d["upper_bound"] == "1/4"
+    assert set(d) == {"rlct", "multiplicity", "method", "certified", "lower_bound", "upper_bound", "certificate"}
+    u = rlct("(x + y)^2").to_dict()
+    assert u["rlct"] is None and u["multiplicity"] is None and u["upper_bound"] == "1"
+
+
+def test_a_germ_can_be_passed_directly():
+    assert rlct(germ("x^2*y^2")).multiplicity == 2

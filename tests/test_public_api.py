@@ -1,0 +1,35 @@
+"""Each package's public names are pinned, so the API changes only on purpose."""
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "resolution": {
+        "BudgetExceeded", "Face", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
+        "NewtonPolyhedron", "NotPolynomial", "ParseError", "TorusDecision", "UnknownFunction",
+        "UnknownVariable", "ZeroGerm", "germ", "minimal_points", "parse_expression", "parse_point",
+        "parse_rational", "torus_zero_free",
+    },
+    "singular": {
+        "RLCT", "NotMonomialPrior", "NotVanishing", "SingularError", "UnknownMethod",
+        "prior_exponents", "rlct",
+    },
+    "estimators": set(),
+    "validation": {"TOUR", "TourStop", "format_tour", "main", "run_tour"},
+}
+
+
+@pytest.mark.parametrize("package", sorted(PUBLIC))
+def test_public_names_are_pinned(package):
+    module = importlib.import_module(package)
+    assert set(module.__all__) == PUBLIC[package]
+    for name in module.__all__:
+        assert hasattr(module, name), name
+
+
+def test_input_errors_are_value_errors():
+    from resolution import GermError
+    from singular import SingularError
+
+    assert issubclass(GermError, ValueError) and issubclass(SingularError, ValueError)

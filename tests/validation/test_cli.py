@@ -1,0 +1,85 @@
+"""The `singular` command line: outputs, JSON, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from validation import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_for_a_monomial(capsys):
+    code, out, err = run(capsys, "rlct", "x^2*y^4", "--json")
+    assert code == 0 and err == ""
+    d = json.loads(out)
+    assert (d["rlct"], d["multiplicity"], d["certified"], d["method"]) == ("1/4", 1, True, "monomial")
+    assert set(d) == {"rlct", "multiplicity", "method", "certified", "lower_bound", "upper_bound", "certificate"}
+
+
+def test_newton_certified(capsys):
+    code, out, _ = run(capsys, "rlct", "x^6 + x^2*y^2 + y^8")
+    assert code == 0
+    assert out.startswith("RLCT 1/2, multiplicity 2 (method: newton, certified)")
+
+
+def test_uncertified_says_why_and_gives_the_upper_bound(capsys):
+    code, out, _ = run(capsys, "rlct", "(x+y)^2")
+    assert code == 0 and "not certified" in out and "<= 1 " in out and "vanishes" in out
+    code, out, _ = run(capsys, "rlct", "(x+y)^2", "--json")
+    d = json.loads(out)
+    assert d["certified"] is False and d["rlct"] is None and d["upper_bound"] == "1"
+
+
+def test_options(capsys):
+    code, out, _ = run(capsys, "rlct", "(x-1)^2*y^2", "--at", "x=1", "--prior", "y^2", "--vars", "x,y", "--json")
+    assert code == 0 and json.loads(out)["rlct"] == "1/2"
+    code, out, _ = run(capsys, "rlct", "s + t", "--nonneg", "s,t", "--json")
+    assert json.loads(out)["rlct"] == "2"
+    code, out, _ = run(capsys, "rlct", "x^2 + y^2", "--method", "monomial", "--json")
+    assert json.loads(out)["certified"] is False
+
+
+@pytest.mark.parametrize("argv", [
+    ["rlct", "x^^2"],                     # unparsable
+    ["rlct", "frob(x)"],                  # unknown function
+    ["rlct", "0.1*x^2"],                  # float coefficient
+    ["rlct", "x - x"],                    # identically zero
+    ["rlct", "x^2 + 1"],                  # not vanishing at the point
+    ["rlct", "x^2", "--prior", "x + 1"],  # prior not a monomial
+    ["rlct", "x^2", "--at", "q=1"],       # unknown variable in --at
+    ["rlct", "x^2", "--nonneg", "q"],     # unknown variable in --nonneg
+    ["rlct", "x^2", "--method", "magic"],
+    ["rlct"],
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("singular: error:")
+
+
+def test_tour_prints_every_stop(capsys):
+    code, out, _ = run(capsys, "tour")
+    assert code == 0
+    assert out.count("yes") >= 6 and "x^6 + x^2*y^2 + y^8" in out
+
+
+def test_the_module_runs_as_a_program():
+    proc = subprocess.run(
+        [sys.executable, "-m", "validation", "rlct", "x^2*y^4", "--json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0 and json.loads(proc.stdout)["rlct"] == "1/4"
+    bad = subprocess.run([sys.executable, "-m", "validation", "rlct", "0.5*x"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
