@@ -13,7 +13,7 @@ from .errors import (
     UnknownVariable,
     ZeroGerm,
 )
-from .germ import Germ, germ, parse_expression, parse_point, parse_rational
+from .germ import Germ, format_monomial, germ, parse_expression, parse_point, parse_rational
 from .newton import Face, Facet, NewtonDistance, NewtonPolyhedron, minimal_points
 from .torus import TorusDecision, torus_zero_free
 
@@ -32,6 +32,7 @@ __all__ = [
     "UnknownFunction",
     "UnknownVariable",
     "ZeroGerm",
+    "format_monomial",
     "germ",
     "minimal_points",
     "parse_expression",

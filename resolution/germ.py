@@ -35,7 +35,7 @@ from .errors import (
     UnknownVariable,
 )
 
-__all__ = ["Germ", "germ", "parse_expression", "parse_point", "parse_rational"]
+__all__ = ["Germ", "format_monomial", "germ", "parse_expression", "parse_point", "parse_rational"]
 
 Exponent = tuple[int, ...]
 ExprLike = Union[str, sympy.Expr, int, Fraction]
@@ -192,6 +192,18 @@ def parse_point(at: Mapping[str, object] | str | None) -> dict[str, sympy.Ration
             pairs[name.strip()] = value.strip()
         at = pairs
     return {str(name): parse_rational(value, where=f"coordinate {name}") for name, value in at.items()}
+
+
+def format_monomial(exponent: Iterable[int], names: Iterable[str]) -> str:
+    """A monomial as text, ``^`` for powers and parentheses around negative ones.
+
+    Examples
+    --------
+    >>> format_monomial((2, 0, 1), "xyz"), format_monomial((1, -1), "xy"), format_monomial((0, 0), "xy")
+    ('x^2*z', 'x*y^(-1)', '1')
+    """
+    factors = [n if k == 1 else f"{n}^{k}" if k > 0 else f"{n}^({k})" for n, k in zip(names, exponent) if k]
+    return "*".join(factors) or "1"
 
 
 def _variable_names(variables: Iterable[object] | str | None) -> tuple[str, ...] | None:

@@ -41,6 +41,7 @@ from typing import Sequence
 import sympy
 
 from ._exact import rank
+from .germ import format_monomial
 
 __all__ = ["TorusDecision", "torus_zero_free"]
 
@@ -63,11 +64,6 @@ class TorusDecision:
     reason: str
 
 
-def _monomial_text(exponent: Sequence[int], names: Sequence[str]) -> str:
-    factors = [n if k == 1 else f"{n}^{k}" if k > 0 else f"{n}^({k})" for n, k in zip(names, exponent) if k]
-    return "*".join(factors) or "1"
-
-
 def _evaluate(terms: Sequence[Term], point: Sequence[int]) -> Fraction:
     return sum(
         (Fraction(int(c.p), int(c.q)) * prod(x**k for x, k in zip(point, e)) for e, c in terms),
@@ -86,7 +82,7 @@ def _on_a_line(terms: Sequence[Term], names: Sequence[str]) -> TorusDecision:
     low = min(steps)
     t = sympy.Symbol("t")
     q = sympy.Poly(sum(c * t ** (s - low) for (_, c), s in zip(terms, steps)), t, domain=sympy.QQ)
-    head = f"exponents on a line: f_γ = monomial·Q(t) with t = {_monomial_text(v, names)}, Q = {q.as_expr()}"
+    head = f"exponents on a line: f_γ = monomial·Q(t) with t = {format_monomial(v, names)}, Q = {q.as_expr()}"
     if q.count_roots() == 0:
         return TorusDecision(True, f"{head}, which has no real root (Sturm count)")
     root = sympy.real_roots(q)[0]

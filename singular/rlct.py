@@ -41,6 +41,7 @@ from resolution import (
     Germ,
     NewtonPolyhedron,
     ZeroGerm,
+    format_monomial,
     germ,
     parse_expression,
     torus_zero_free,
@@ -147,11 +148,6 @@ def _manifestly_nonnegative(expr: sympy.Expr, nonneg: frozenset[str]) -> bool:
     return False
 
 
-def _monomial_text(exponent: Sequence[int], names: Sequence[str]) -> str:
-    factors = [n if k == 1 else f"{n}^{k}" for n, k in zip(names, exponent) if k]
-    return "*".join(factors) or "1"
-
-
 def _normal_crossing(g: Germ, h: Sequence[int]) -> RLCT | None:
     """f = c·w^k·(unit) when the componentwise minimum k of the support is itself a term."""
     support = g.support
@@ -165,8 +161,8 @@ def _normal_crossing(g: Germ, h: Sequence[int]) -> RLCT | None:
     unit = "" if len(support) == 1 else " times a unit (the cofactor has a non-zero constant term)"
     formula = ", ".join(f"({h[j]}+1)/{k[j]}" for j in ratios)
     certificate = (
-        f"f = {'' if g.coefficients[k] == 1 else str(g.coefficients[k]) + '*'}{_monomial_text(k, names)}{unit}; prior monomial "
-        f"{_monomial_text(h, names)}.\n"
+        f"f = {'' if g.coefficients[k] == 1 else str(g.coefficients[k]) + '*'}{format_monomial(k, names)}{unit}; prior monomial "
+        f"{format_monomial(h, names)}.\n"
         f"Normal crossing: λ = min_j (h_j+1)/k_j = min({formula}) = {value}, attained by "
         f"{', '.join(names[j] for j in attained)}, so m = {len(attained)} (Lin 2011, Prop. 3.7)."
     )

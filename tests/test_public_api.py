@@ -8,7 +8,7 @@ PUBLIC = {
     "resolution": {
         "BudgetExceeded", "Face", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
         "NewtonPolyhedron", "NotPolynomial", "ParseError", "TorusDecision", "UnknownFunction",
-        "UnknownVariable", "ZeroGerm", "germ", "minimal_points", "parse_expression", "parse_point",
+        "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_point",
         "parse_rational", "torus_zero_free",
     },
     "singular": {

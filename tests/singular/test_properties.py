@@ -78,15 +78,20 @@ def _in(names_from, names_to, f):
     return f.xreplace({sympy.Symbol(a): sympy.Symbol(b) for a, b in zip(names_from, names_to)})
 
 
-@given(polynomials(max_dim=2, even=True, positive=True), polynomials(max_dim=2, even=True, positive=True))
-def test_disjoint_product_takes_the_minimum(fa, fb):
-    # λ(f(x)·g(y)) = min(λ_f, λ_g); on a tie the multiplicities add (Lin 2011, Prop. 4.5).
+def _disjoint(fa, fb):
+    """Two certified germs moved to disjoint variables (a, b) and (c, e), with their RLCTs."""
     (f, nf), (g, ng) = fa, fb
     left = ("a", "b")[: len(nf)]
     right = ("c", "e")[: len(ng)]
     f, g = _in(nf, left, f), _in(ng, right, g)
-    rf, rg = rlct(f, variables=left), rlct(g, variables=right)
-    product = rlct(sympy.expand(f * g), variables=left + right)
+    return f, g, left + right, rlct(f, variables=left), rlct(g, variables=right)
+
+
+@given(polynomials(max_dim=2, even=True, positive=True), polynomials(max_dim=2, even=True, positive=True))
+def test_disjoint_product_takes_the_minimum(fa, fb):
+    # λ(f(x)·g(y)) = min(λ_f, λ_g); on a tie the multiplicities add (Lin 2011, Prop. 4.5).
+    f, g, names, rf, rg = _disjoint(fa, fb)
+    product = rlct(sympy.expand(f * g), variables=names)
     assert product.certified
     assert product.value == min(rf.value, rg.value)
     expected = (rf.multiplicity if rf.value <= rg.value else 0) + (rg.multiplicity if rg.value <= rf.value else 0)
@@ -96,12 +101,8 @@ def test_disjoint_product_takes_the_minimum(fa, fb):
 @given(polynomials(max_dim=2, even=True, positive=True), polynomials(max_dim=2, even=True, positive=True))
 def test_disjoint_sum_adds(fa, fb):
     # For f, g >= 0 in disjoint variables: λ = λ_f + λ_g, m = m_f + m_g - 1 (Lin 2011, Prop. 4.5).
-    (f, nf), (g, ng) = fa, fb
-    left = ("a", "b")[: len(nf)]
-    right = ("c", "e")[: len(ng)]
-    f, g = _in(nf, left, f), _in(ng, right, g)
-    rf, rg = rlct(f, variables=left), rlct(g, variables=right)
-    total = rlct(f + g, variables=left + right)
+    f, g, names, rf, rg = _disjoint(fa, fb)
+    total = rlct(f + g, variables=names)
     assert total.certified
     assert total.value == rf.value + rg.value
     assert total.multiplicity == rf.multiplicity + rg.multiplicity - 1
