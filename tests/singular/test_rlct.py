@@ -110,3 +110,12 @@ def test_result_object():
 
 def test_a_germ_can_be_passed_directly():
     assert rlct(germ("x^2*y^2")).multiplicity == 2
+
+
+def test_face_enumeration_beyond_budget_is_uncertified_not_wrong():
+    # x1*x2 + x1^2 + ... + x9^2 is a positive definite quadratic form: a regular point, λ = 9/2
+    # (Watanabe 2009).  Its odd term needs a face-by-face check, over budget in 9 variables.
+    f = "x1*x2 + " + " + ".join(f"x{i}^2" for i in range(1, 10))
+    r = rlct(f)
+    assert not r.certified and "limited to 7 variables" in r.certificate
+    assert r.bounds[0] <= R(9, 2) <= r.bounds[1]
