@@ -13,6 +13,7 @@ __all__ = [
     "FloatCoefficient",
     "GermError",
     "NotPolynomial",
+    "OutsideDomain",
     "ParseError",
     "UnknownFunction",
     "UnknownVariable",
@@ -79,6 +80,15 @@ class UnknownVariable(GermError):
             f"{where} names {name!r}, which is not a variable; the variables are "
             f"{', '.join(variables) or '(none)'}"
         )
+
+
+class OutsideDomain(GermError):
+    """The point violates a sign constraint (a coordinate constrained to be >= 0 is negative)."""
+
+    def __init__(self, name: str, value: object):
+        self.name = name
+        self.value = value
+        super().__init__(f"the point has {name}={value} < 0, but {name} is constrained to be >= 0")
 
 
 class ZeroGerm(GermError):

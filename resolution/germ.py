@@ -30,6 +30,7 @@ from sympy.parsing.sympy_parser import (
 from .errors import (
     FloatCoefficient,
     NotPolynomial,
+    OutsideDomain,
     ParseError,
     UnknownFunction,
     UnknownVariable,
@@ -232,8 +233,8 @@ class Germ:
         The non-zero terms, sorted by exponent.  Use :attr:`coefficients` for
         a read-only mapping.
     nonneg : frozenset of str
-        Variables constrained to be >= 0 near the point (the relevant torus in
-        those coordinates is then the positive half-line).
+        Variables whose constraint w_j >= 0 is active at the point (w0_j = 0);
+        the relevant torus in those coordinates is the positive half-line.
     point : tuple of Rational
         The original coordinates w0 of the origin of this germ.
     """
@@ -332,7 +333,8 @@ def germ(
         The point w0 (rational coordinates; unnamed variables are 0).  The
         germ is f(w0 + u) as a polynomial in u, named like the variables.
     nonneg : names, optional
-        Variables constrained to ``w_j >= 0``.
+        Variables constrained to ``w_j >= 0``.  At a point with w0_j > 0 the
+        constraint is inactive and dropped; w0_j < 0 is an error.
 
     Returns
     -------
@@ -368,6 +370,10 @@ def germ(
     for name in point:
         if name not in names:
             raise UnknownVariable(name, names, "the point")
+    for name in sorted(nonneg):
+        if point.get(name, 0) < 0:
+            raise OutsideDomain(name, point[name])
+    nonneg = frozenset(n for n in nonneg if point.get(n, 0) == 0)
     symbols = [sympy.Symbol(n) for n in names]
     if point:
         expr = expr.xreplace({s: s + point[str(s)] for s in symbols if str(s) in point})

@@ -341,7 +341,7 @@ class NewtonPolyhedron:
             base = on[0]
             normal = primitive_kernel_vector([[a - b for a, b in zip(p, base)] for p in on[1:]], d)
             if normal is None:
-                continue
+                raise ArithmeticError("internal error: a Qhull facet's contact points do not span a hyperplane")
             if any(v < 0 for v in normal):
                 normal = tuple(-v for v in normal)
             if any(v < 0 for v in normal):

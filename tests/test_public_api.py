@@ -7,7 +7,7 @@ import pytest
 PUBLIC = {
     "resolution": {
         "BudgetExceeded", "Face", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
-        "NewtonPolyhedron", "NotPolynomial", "ParseError", "TorusDecision", "UnknownFunction",
+        "NewtonPolyhedron", "NotPolynomial", "OutsideDomain", "ParseError", "TorusDecision", "UnknownFunction",
         "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_point",
         "parse_rational", "torus_zero_free",
     },

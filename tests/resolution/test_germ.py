@@ -95,3 +95,11 @@ def test_order_and_constant_term():
     g = germ("x^3 + x*y + 2")
     assert g.order == 0 and g.constant_term == 2
     assert germ("x^3 + x*y").order == 2
+
+
+def test_sign_constraints_are_active_only_where_the_point_is_on_the_boundary():
+    from resolution import OutsideDomain
+
+    assert germ("x*y", nonneg="x,y", at="x=1").nonneg == frozenset({"y"})
+    with pytest.raises(OutsideDomain):
+        germ("x*y", nonneg="x", at="x=-1")

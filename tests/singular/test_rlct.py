@@ -119,3 +119,12 @@ def test_face_enumeration_beyond_budget_is_uncertified_not_wrong():
     r = rlct(f)
     assert not r.certified and "limited to 7 variables" in r.certificate
     assert r.bounds[0] <= R(9, 2) <= r.bounds[1]
+
+
+def test_an_inactive_sign_constraint_does_not_halve_the_domain():
+    # At s = 1 the constraint s >= 0 is inactive, so u = s - 1 takes both signs and the germ
+    # u + t^2 (t >= 0) has a smooth zero set: λ = 1.  Were u wrongly kept >= 0, its face would
+    # be zero-free on the positive torus and Newton would "certify" 1/t0 = 3/2.
+    r = rlct("s - 1 + t^2", nonneg="s,t", at="s=1")
+    assert r.bounds[0] <= 1 <= r.bounds[1]
+    assert not r.certified or r.value == 1
