@@ -60,8 +60,13 @@ KNOWN_FUNCTIONS = MappingProxyType(
 )
 
 
-def _names(text: str, where: str) -> tuple[set[str], set[str]]:
-    """Bare names and called names in ``text``; floats are refused here."""
+def _scan(text: str, where: str) -> tuple[set[str], set[str], list[str]]:
+    """Bare names, called names, and the top-level summands of one-line ``text``.
+
+    Floats, complex literals and keywords are refused here.  Splitting at the
+    binary ``+``/``-`` outside parentheses lets a long sum be built in one
+    ``sympy.Add`` instead of term by term (quadratic in the number of terms).
+    """
     names: set[str] = set()
     called: set[str] = set()
     try:
@@ -72,6 +77,8 @@ def _names(text: str, where: str) -> tuple[set[str], set[str]]:
         ]
     except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
         raise ParseError(text, str(exc)) from None
+    cuts = [0]
+    depth = 0
     for i, tok in enumerate(tokens):
         if tok.type == tokenize.NUMBER and any(ch in tok.string.lower() for ch in ".ej"):
             if tok.string.lower().endswith("j"):
@@ -84,7 +91,18 @@ def _names(text: str, where: str) -> tuple[set[str], set[str]]:
             (called if following == "(" else names).add(tok.string)
         if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
             raise ParseError(text, f"unexpected character {tok.string!r}")
-    return names, called
+        depth += tok.string in "([{" if tok.type == tokenize.OP else 0
+        depth -= tok.string in ")]}" if tok.type == tokenize.OP else 0
+        previous = tokens[i - 1] if i else None
+        if (
+            depth == 0
+            and tok.string in ("+", "-")
+            and previous is not None
+            and (previous.type in (tokenize.NAME, tokenize.NUMBER) or previous.string == ")")
+        ):
+            cuts.append(tok.start[1])
+    summands = [text[a:b] for a, b in zip(cuts, cuts[1:] + [len(text)])]
+    return names, called, summands
 
 
 def parse_expression(f: ExprLike, *, where: str = "expression") -> sympy.Expr:
@@ -121,21 +139,21 @@ def parse_expression(f: ExprLike, *, where: str = "expression") -> sympy.Expr:
     elif isinstance(f, float):
         raise FloatCoefficient(repr(f), where)
     elif isinstance(f, str):
-        text = f.strip()
+        text = " ".join(f.split())
         if not text:
             raise ParseError(f, "empty expression")
-        names, called = _names(text, where)
+        names, called, summands = _scan(text, where)
         unknown = sorted(called - set(KNOWN_FUNCTIONS))
         if unknown:
             raise UnknownFunction(unknown[0])
         local = {name: sympy.Symbol(name) for name in names}
         local.update({name: KNOWN_FUNCTIONS[name] for name in called})
+        transformations = standard_transformations + (convert_xor,)
+        builtins = {"Integer": sympy.Integer, "Symbol": sympy.Symbol}
         try:
-            expr = parse_expr(
-                text,
-                local_dict=local,
-                global_dict={"Integer": sympy.Integer, "Symbol": sympy.Symbol},
-                transformations=standard_transformations + (convert_xor,),
+            expr = sympy.Add(
+                *(parse_expr(s, local_dict=local, global_dict=builtins, transformations=transformations)
+                  for s in summands)
             )
         except (SyntaxError, TypeError, ValueError, AttributeError, NameError, tokenize.TokenError) as exc:
             raise ParseError(text, str(exc) or type(exc).__name__) from None

@@ -1,5 +1,6 @@
-import sympy
 import pytest
+import sympy
+from hypothesis import given, strategies as st
 
 from resolution import (
     FloatCoefficient,
@@ -8,6 +9,7 @@ from resolution import (
     UnknownFunction,
     UnknownVariable,
     germ,
+    parse_expression,
     parse_point,
 )
 
@@ -103,3 +105,20 @@ def test_sign_constraints_are_active_only_where_the_point_is_on_the_boundary():
     assert germ("x*y", nonneg="x,y", at="x=1").nonneg == frozenset({"y"})
     with pytest.raises(OutsideDomain):
         germ("x*y", nonneg="x", at="x=-1")
+
+
+@st.composite
+def expression_texts(draw, depth=3):
+    """Random arithmetic text over x, y, z with parentheses, unary signs and powers."""
+    if depth == 0 or draw(st.booleans()):
+        return draw(st.sampled_from(["x", "y", "z", "2", "3", "1/2", "-x", "+y"]))
+    op = draw(st.sampled_from([" + ", " - ", "*", " - -", "^"]))
+    left = draw(expression_texts(depth - 1))
+    right = draw(st.sampled_from(["2", "3"])) if op == "^" else draw(expression_texts(depth - 1))
+    return f"({left}){op}{right}" if draw(st.booleans()) else f"{left}{op}{right}"
+
+
+@given(expression_texts())
+def test_parsing_agrees_with_sympify(text):
+    # An independent route: sympy's own parser on the '**' spelling.
+    assert sympy.expand(parse_expression(text) - sympy.sympify(text.replace("^", "**"))) == 0
