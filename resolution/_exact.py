@@ -66,11 +66,3 @@ def primitive_kernel_vector(rows: Sequence[Sequence[int]], ncols: int) -> tuple[
     g = gcd(*ints)
     return tuple(v // g for v in ints)
 
-
-def solve_square(matrix: Sequence[Sequence[Fraction]], rhs: Sequence[Fraction]) -> list[Fraction]:
-    """Solve a non-singular square system exactly."""
-    augmented = [list(row) + [b] for row, b in zip(matrix, rhs)]
-    echelon, pivots = row_echelon(augmented)
-    if len(pivots) != len(matrix) or pivots[-1] == len(matrix):
-        raise ZeroDivisionError("singular system")
-    return [row[-1] for row in echelon]

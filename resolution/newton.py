@@ -234,7 +234,8 @@ class NewtonPolyhedron:
         jstar = max(range(d), key=lambda j: Fraction(pts[start][j], tau[j]))
         basis = [start, n + d] + [n + j for j in range(d) if j != jstar]
         solution = _lp.minimize(cost, rows, rhs, basis=basis)
-        assert solution is not None  # the starting basis is feasible
+        if solution is None:  # impossible: the starting basis is feasible
+            raise ArithmeticError("internal error: the Newton-distance LP was found infeasible")
         t0 = solution.value
         normal = [solution.reduced_costs[n + j] for j in range(d)]
         slack = [solution.reduced_costs[i] for i in range(n)]
@@ -288,7 +289,8 @@ class NewtonPolyhedron:
         while undecided:
             cost = [Fraction(-1) if k in undecided else Fraction(0) for k in range(len(columns))]
             best = _lp.minimize(cost, rows, target + [Fraction(1)])
-            assert best is not None  # the main LP's solution is feasible here
+            if best is None:  # impossible: the main LP's solution is feasible here
+                raise ArithmeticError("internal error: the τ-face LP was found infeasible")
             if best.value == 0:
                 break
             newly = [k for k in undecided if best.x[k] > 0]
