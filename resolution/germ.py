@@ -298,7 +298,13 @@ class Germ:
         return tuple(v in self.nonneg for v in self.variables)
 
     def symbols(self) -> tuple[sympy.Symbol, ...]:
-        """The variables as sympy symbols."""
+        """The variables as sympy symbols.
+
+        Examples
+        --------
+        >>> germ("a*b").symbols()
+        (a, b)
+        """
         return tuple(sympy.Symbol(v) for v in self.variables)
 
     def as_expr(self) -> sympy.Expr:
@@ -315,7 +321,17 @@ class Germ:
         )
 
     def restrict(self, exponents: Iterable[Exponent]) -> "Germ":
-        """The germ made of the terms whose exponents are in ``exponents`` (a face polynomial)."""
+        """The germ made of the terms whose exponents are in ``exponents``.
+
+        With the points of a face of the Newton polyhedron this is the face polynomial f_γ.
+
+        Examples
+        --------
+        >>> from resolution import NewtonPolyhedron
+        >>> f = germ("x^4 - 2*x^2*y + y^2 + x^3*y^3")
+        >>> [f.restrict(face.points).as_expr() for face in NewtonPolyhedron(f.support).compact_faces()]
+        [y**2, x**4, x**4 - 2*x**2*y + y**2]
+        """
         keep = set(exponents)
         return Germ(
             self.variables,

@@ -141,3 +141,30 @@ def test_bad_supports(support, message):
 def test_bad_tau():
     with pytest.raises(ValueError, match="positive"):
         NewtonPolyhedron([(2, 2)]).distance((0, 1))
+
+
+def _newton_polygon_by_monotone_chain(points):
+    """Compact faces of a plane Newton polygon: the lower hull of the minimal points (Andrew 1979)."""
+    pts = sorted(minimal_points(points))  # x increasing, y decreasing
+    hull = []
+    for p in pts:
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) <= 0:  # not a strict left turn
+                hull.pop()
+            else:
+                break
+        hull.append(p)
+    vertices = {(v,) for v in hull}
+    edges = set()
+    for a, b in zip(hull, hull[1:]):
+        on = tuple(p for p in pts if a[0] <= p[0] <= b[0]
+                   and (b[0] - a[0]) * (p[1] - a[1]) == (b[1] - a[1]) * (p[0] - a[0]))
+        edges.add(on)
+    return vertices | edges
+
+
+@given(supports(min_dim=2, max_dim=2, max_exp=9))
+def test_plane_compact_faces_match_the_monotone_chain(support):
+    faces = NewtonPolyhedron(support).compact_faces()
+    assert {f.points for f in faces} == _newton_polygon_by_monotone_chain(support)
