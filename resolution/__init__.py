@@ -16,7 +16,7 @@ from .errors import (
 )
 from .germ import Germ, format_monomial, germ, parse_expression, parse_point, parse_rational
 from .newton import Face, Facet, NewtonDistance, NewtonPolyhedron, minimal_points
-from .torus import TorusDecision, torus_zero_free
+from .torus import TorusDecision, torus_critical_free, torus_zero_free
 
 __all__ = [
     "BudgetExceeded",
@@ -40,5 +40,6 @@ __all__ = [
     "parse_expression",
     "parse_point",
     "parse_rational",
+    "torus_critical_free",
     "torus_zero_free",
 ]

@@ -43,7 +43,7 @@ import sympy
 from ._exact import rank
 from .germ import format_monomial
 
-__all__ = ["TorusDecision", "torus_zero_free"]
+__all__ = ["TorusDecision", "torus_critical_free", "torus_zero_free"]
 
 Term = tuple[tuple[int, ...], sympy.Rational]
 
@@ -71,7 +71,8 @@ def _evaluate(terms: Sequence[Term], point: Sequence[int]) -> Fraction:
     )
 
 
-def _on_a_line(terms: Sequence[Term], names: Sequence[str]) -> TorusDecision:
+def _line_polynomial(terms: Sequence[Term], names: Sequence[str]) -> tuple[sympy.Poly, str]:
+    """For exponents on a line, f = x^a0·Q(x^v) with v primitive: Q and a description."""
     exps = [e for e, _ in terms]
     base = exps[0]
     diff = [a - b for a, b in zip(exps[1], base)]
@@ -82,14 +83,18 @@ def _on_a_line(terms: Sequence[Term], names: Sequence[str]) -> TorusDecision:
     low = min(steps)
     t = sympy.Symbol("t")
     q = sympy.Poly(sum(c * t ** (s - low) for (_, c), s in zip(terms, steps)), t, domain=sympy.QQ)
-    head = f"exponents on a line: f_γ = monomial·Q(t) with t = {format_monomial(v, names)}, Q = {q.as_expr()}"
+    return q, f"exponents on a line: f_γ = monomial·Q(t) with t = {format_monomial(v, names)}, Q = {q.as_expr()}"
+
+
+def _on_a_line(terms: Sequence[Term], names: Sequence[str]) -> TorusDecision:
+    q, head = _line_polynomial(terms, names)
     if q.count_roots() == 0:
         return TorusDecision(True, f"{head}, which has no real root (Sturm count)")
     root = sympy.real_roots(q)[0]
     return TorusDecision(False, f"{head}, which has the real root t = {root}: f_γ vanishes on the torus")
 
 
-def _quadratic_form(terms: Sequence[Term], d: int) -> TorusDecision | None:
+def _quadratic_form(terms: Sequence[Term], d: int, *, nonsingular: bool = False) -> TorusDecision | None:
     if any(sum(e) != 2 for e, _ in terms):
         return None
     matrix = sympy.zeros(d, d)
@@ -103,6 +108,8 @@ def _quadratic_form(terms: Sequence[Term], d: int) -> TorusDecision | None:
             matrix[j, i] += c / 2
     used = [j for j in range(d) if any(e[j] for e, _ in terms)]
     sub = matrix.extract(used, used)
+    if nonsingular:
+        return TorusDecision(True, "a non-singular quadratic form") if sub.det() != 0 else None
     if sub.is_positive_definite or (-sub).is_positive_definite:
         return TorusDecision(True, "a definite quadratic form (exact Cholesky): no real zero but 0")
     return None
@@ -136,6 +143,61 @@ def _sample(terms: Sequence[Term], d: int, names: Sequence[str]) -> TorusDecisio
             return TorusDecision(False, f"f_γ changes sign in the orthant of ({where}), so it vanishes "
                                         "there (intermediate value theorem)")
     return None
+
+
+def _substitute_squares(
+    terms: Sequence[Term], names: Sequence[str], nonneg: Sequence[bool] | None
+) -> tuple[list[Term], list[str]]:
+    """x_j = s_j² in the constrained coordinates: the positive torus in x is the real torus in s."""
+    mask = tuple(nonneg) if nonneg is not None else (False,) * len(names)
+    terms = [(tuple(2 * k if m else k for k, m in zip(e, mask)), sympy.Rational(c)) for e, c in terms if c != 0]
+    return terms, [f"{n}(={n}'^2)" if m else n for n, m in zip(names, mask)]
+
+
+def torus_critical_free(
+    terms: Sequence[Term],
+    names: Sequence[str],
+    *,
+    nonneg: Sequence[bool] | None = None,
+) -> TorusDecision:
+    """Decide whether a face polynomial f_γ has no critical point on the torus.
+
+    This is Varchenko's non-degeneracy of a face (the gradient of f_γ has no
+    zero on the torus).  ``terms`` must be a face polynomial of a compact
+    face, hence quasi-homogeneous for a positive weight, so that Euler's
+    identity makes every critical point a zero and a zero-free f_γ
+    critical-free.  ``zero_free`` in the answer means "critical-point free".
+
+    Examples
+    --------
+    >>> torus_critical_free([((2, 0), 1), ((0, 3), -1)], "xy").zero_free   # the cusp x^2 - y^3
+    True
+    >>> torus_critical_free([((2, 0), 1), ((1, 1), 2), ((0, 2), 1)], "xy").zero_free   # (x + y)^2
+    False
+    """
+    zero = torus_zero_free(terms, names, nonneg=nonneg)
+    if zero.zero_free:
+        return TorusDecision(True, f"{zero.reason} (so no critical point either, by Euler's identity)")
+    terms, names = _substitute_squares(terms, names, nonneg)
+    d = len(names)
+    base = terms[0][0]
+    k = rank([[a - b for a, b in zip(e, base)] for e, _ in terms[1:]])
+    if k == 1:
+        q, head = _line_polynomial(terms, names)
+        repeated = sympy.gcd(q, q.diff())
+        if repeated.degree() == 0 or repeated.count_roots() == 0:
+            return TorusDecision(True, f"{head}, which has no repeated real root: the real zeros of f_γ "
+                                       "on the torus are smooth")
+        return TorusDecision(False, f"{head}, which has a repeated real root: f_γ is singular on the torus")
+    if _quadratic_form(terms, d, nonsingular=True) is not None:
+        return TorusDecision(True, "a non-singular quadratic form: its gradient vanishes only at 0")
+    if d <= _GROEBNER_MAX_VARIABLES and len(terms) <= _GROEBNER_MAX_TERMS:
+        decision = _groebner(terms, d)
+        if decision is not None:
+            return TorusDecision(True, "the Gröbner basis of the gradient ideal saturated by x_1⋯x_d is {1}: "
+                                       "no critical point on the torus")
+    return TorusDecision(None, f"undecided: whether a {k}-dimensional face polynomial has a critical point "
+                               "on the torus")
 
 
 def torus_zero_free(
@@ -172,15 +234,10 @@ def torus_zero_free(
     >>> torus_zero_free([((2, 0), 1), ((1, 1), -2), ((0, 2), 1)], "xy", nonneg=[True, True]).zero_free
     False
     """
+    terms, names = _substitute_squares(terms, names, nonneg)
     d = len(names)
-    mask = tuple(nonneg) if nonneg is not None else (False,) * d
-    terms = [
-        (tuple(2 * k if m else k for k, m in zip(e, mask)), sympy.Rational(c)) for e, c in terms if c != 0
-    ]
     if not terms:
         return TorusDecision(False, "the polynomial is zero")
-    if any(mask):
-        names = [f"{n}(={n}'^2)" if m else n for n, m in zip(names, mask)]
     if len(terms) == 1:
         return TorusDecision(True, "a single monomial")
     signs = {c > 0 for _, c in terms}

@@ -21,6 +21,14 @@ Routes, each exact and each saying why it is certain:
   and whose face polynomials are (f_γ)², the condition reads "f_γ has no
   real zero on the torus" and the answer 2·1/(2t₀) = 1/t₀ is the same, so
   one test serves f >= 0 and sign-changing f alike.
+  For a sign-changing f a weaker condition suffices when t₀ > 1 and the prior
+  is positive: every compact face polynomial is free of *critical points* on
+  the torus (Varchenko's non-degeneracy); the smooth zero sets it allows only
+  add poles at −1 < −1/t₀ (Varchenko 1976; Arnold, Gusein-Zade & Varchenko
+  1988, *Singularities of differentiable maps* vol. II, Ch. 8).
+  A germ f = unit·g^e (square-free decomposition over Q) has λ(f) = λ(g)/e
+  with the same multiplicity, since |f|^z ≍ |g|^(e·z); this is tried when f
+  itself is not certified.
 
 When neither route proves the answer, the result is ``certified=False`` with
 valid bounds: above, the Newton bound λ <= 1/t₀ (|f| <= C·Σ_v |w^v| over the
@@ -44,6 +52,7 @@ from resolution import (
     format_monomial,
     germ,
     parse_expression,
+    torus_critical_free,
     torus_zero_free,
 )
 
@@ -190,7 +199,7 @@ def _newton(
     t0, face = distance.t0, distance.face
     upper = 1 / t0
     head = (
-        f"Newton polyhedron of f: τ = {tau} (prior exponents + 1), t₀ = {t0} "
+        f"Newton polyhedron: τ = {tau} (prior exponents + 1), t₀ = {t0} "
         f"(exact LP; supporting normal {tuple(str(v) for v in distance.normal)}), "
         f"τ-face = {face.describe()}, codimension {face.codim}."
     )
@@ -235,22 +244,98 @@ def _newton(
         )
     except BudgetExceeded as exc:
         return uncertified(str(exc))
-    lines = []
+    zero_lines, failure = [], None
     for gamma in faces:
-        decision = torus_zero_free(
-            g.restrict(gamma.points).terms, g.variables, nonneg=mask, nonnegative=nonnegative
+        face_terms = g.restrict(gamma.points).terms
+        decision = torus_zero_free(face_terms, g.variables, nonneg=mask, nonnegative=nonnegative)
+        if decision.zero_free is not True:
+            kind = "degenerate on" if decision.zero_free is False else "undecided on"
+            failure = f"{kind} the {gamma.describe()}: {decision.reason}."
+            break
+        zero_lines.append(f"  {gamma.describe()}: {decision.reason}")
+    if failure is None:
+        checked = "\n".join(zero_lines)
+        reason = (
+            f"Compact faces with a negative or odd term, checked one by one:\n{checked}\n"
+            "Every other compact face holds only positive even terms, so it is positive on the torus."
         )
-        if decision.zero_free is False:
-            return uncertified(f"degenerate on the {gamma.describe()}: {decision.reason}.")
-        if decision.zero_free is None:
-            return uncertified(f"on the {gamma.describe()}: {decision.reason}.")
-        lines.append(f"  {gamma.describe()}: {decision.reason}")
-    checked = "\n".join(lines)
+        return RLCT(upper, face.codim, "newton", True, f"{head}\n{reason}\n{theorem}", (upper, upper))
+    if t0 <= 1 or any(h):
+        return uncertified(failure)
+    # Varchenko's theorem for a real function: critical-point-free faces and t0 > 1 suffice.
+    critical_lines = []
+    for gamma in faces:
+        decision = torus_critical_free(g.restrict(gamma.points).terms, g.variables, nonneg=mask)
+        if decision.zero_free is not True:
+            return uncertified(
+                f"{failure} Varchenko's weaker condition fails too: on the {gamma.describe()}, {decision.reason}."
+            )
+        critical_lines.append(f"  {gamma.describe()}: {decision.reason}")
+    checked = "\n".join(critical_lines)
     reason = (
-        f"Compact faces with a negative or odd term, checked one by one:\n{checked}\n"
-        "Every other compact face holds only positive even terms, so it is positive on the torus."
+        f"f_γ vanishes on the torus ({failure[:-1]}), but no compact face polynomial has a critical "
+        f"point there:\n{checked}\n"
+        "Every other compact face holds only positive even terms, so it has no zero, hence no critical point."
     )
-    return RLCT(upper, face.codim, "newton", True, f"{head}\n{reason}\n{theorem}", (upper, upper))
+    varchenko = (
+        f"Varchenko non-degenerate with t₀ = {t0} > 1 and a positive prior: λ = 1/t₀ = {upper}, "
+        f"m = {face.codim} (Varchenko 1976; Arnold, Gusein-Zade & Varchenko 1988, vol. II, Ch. 8: the "
+        "smooth zero sets of the faces only add poles at -1 < -1/t₀)."
+    )
+    return RLCT(upper, face.codim, "newton", True, f"{head}\n{reason}\n{varchenko}", (upper, upper))
+
+
+def _perfect_power(g: Germ) -> tuple[Germ, int] | None:
+    """f = unit·g^e with e >= 2 and g vanishing at 0 (square-free decomposition over Q), if so."""
+    symbols = g.symbols()
+    poly = sympy.Poly(g.as_expr(), *symbols, domain=sympy.QQ)
+    _, factors = poly.sqf_list()
+    vanishing = [(p, e) for p, e in factors if p.eval(dict.fromkeys(symbols, 0)) == 0]
+    if len(vanishing) != 1 or vanishing[0][1] < 2:
+        return None
+    base, e = vanishing[0]
+    terms = tuple(sorted((tuple(int(k) for k in m), sympy.Rational(c)) for m, c in base.terms()))
+    return Germ(g.variables, terms, g.nonneg, g.point), e
+
+
+def _germ_rlct(g: Germ, h: Sequence[int], *, nonnegative: bool, method: str) -> RLCT:
+    if method in ("auto", "monomial"):
+        result = _normal_crossing(g, h)
+        if result is not None:
+            return result
+    lower = sympy.Rational(1, g.order)
+    lower_reason = (
+        f"Lower bound 1/ord(f) = {lower}: the real log canonical threshold is at least the complex "
+        "one, which is at least 1/ord (Saito 2007; Kollár 1997 Lemma 8.10)."
+    )
+    result = _newton(g, h, nonnegative=nonnegative, lower=lower, lower_reason=lower_reason)
+    if method == "monomial":
+        return RLCT(
+            None,
+            None,
+            "monomial",
+            False,
+            "f is not a monomial times a unit (the minimum of its exponents is not a term), so the "
+            f"normal-crossing formula does not apply. {lower_reason} Newton bound: λ <= {result.bounds[1]}.",
+            (lower, result.bounds[1]),
+        )
+    if result.certified:
+        return result
+    power = _perfect_power(g)
+    if power is None:
+        return result
+    base, e = power
+    inner = _germ_rlct(base, h, nonnegative=False, method=method)
+    note = (
+        f"f = unit·g^{e} with g = {base.as_expr()} (square-free decomposition over Q), so |f|^z ≍ |g|^({e}z): "
+        f"λ(f) = λ(g)/{e} with the same multiplicity. For g:\n"
+    )
+    if inner.certified:
+        value = inner.value / e
+        return RLCT(value, inner.multiplicity, inner.method, True, note + inner.certificate, (value, value))
+    low = max(result.bounds[0], inner.bounds[0] / e)
+    high = min(result.bounds[1], inner.bounds[1] / e)
+    return RLCT(None, None, result.method, False, f"{result.certificate}\nAlso, {note}{inner.certificate}", (low, high))
 
 
 def rlct(
@@ -306,8 +391,10 @@ def rlct(
     RLCT(value=None, bounds=(1/2, 1), method='newton', certified=False)
     >>> rlct("w1**2*w2**6", prior="w1")
     RLCT(value=1/6, multiplicity=1, method='monomial', certified=True)
-    >>> rlct("x^2 - y^3")   # the RLCT of |x^2 - y^3|; its Newton face vanishes on the torus
-    RLCT(value=None, bounds=(1/2, 5/6), method='newton', certified=False)
+    >>> rlct("x^2 - y^3")   # |x^2 - y^3|: its face vanishes on the torus, but smoothly
+    RLCT(value=5/6, multiplicity=1, method='newton', certified=True)
+    >>> rlct("(x^2 - y^3)^2")
+    RLCT(value=5/12, multiplicity=1, method='newton', certified=True)
 
     Notes
     -----
@@ -334,24 +421,4 @@ def rlct(
         raise NotVanishing(g.constant_term, f"({where})")
     h = prior_exponents(prior, g.variables)
     h = tuple(0 if p != 0 else k for k, p in zip(h, g.point)) if g.point else h
-    if method in ("auto", "monomial"):
-        result = _normal_crossing(g, h)
-        if result is not None:
-            return result
-    lower = sympy.Rational(1, g.order)
-    lower_reason = (
-        f"Lower bound 1/ord(f) = {lower}: the real log canonical threshold is at least the complex "
-        "one, which is at least 1/ord (Saito 2007; Kollár 1997 Lemma 8.10)."
-    )
-    result = _newton(g, h, nonnegative=nonnegative, lower=lower, lower_reason=lower_reason)
-    if method == "monomial":
-        return RLCT(
-            None,
-            None,
-            "monomial",
-            False,
-            "f is not a monomial times a unit (the minimum of its exponents is not a term), so the "
-            f"normal-crossing formula does not apply. {lower_reason} Newton bound: λ <= {result.bounds[1]}.",
-            (lower, result.bounds[1]),
-        )
-    return result
+    return _germ_rlct(g, h, nonnegative=nonnegative, method=method)

@@ -9,7 +9,7 @@ PUBLIC = {
         "BudgetExceeded", "Face", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
         "NewtonPolyhedron", "NotPolynomial", "OutsideDomain", "ParseError", "TorusDecision", "UnknownFunction",
         "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_point",
-        "parse_rational", "torus_zero_free",
+        "parse_rational", "torus_critical_free", "torus_zero_free",
     },
     "singular": {
         "RLCT", "NotMonomialPrior", "NotVanishing", "SingularError", "UnknownMethod",

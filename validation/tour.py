@@ -31,8 +31,9 @@ TOUR: tuple[TourStop, ...] = (
     TourStop("y^4 + x^6", None, "5/12, m=1", "Howald: lct<y^2,x^3> = 5/6, halved (Macaulay2)"),
     TourStop("x^6 + x^2*y^2 + y^8", None, "1/2, m=2", "monomialThreshold<x^3,xy,y^4> = 1 (Macaulay2)"),
     TourStop("a^2 + b^2*c^2", None, "1, m=2", "Lin 2011 Prop. 4.5 sum rule"),
-    TourStop("(x + y)^2", None, "1/2, m=1", "Lin 2011 Remark 4.19 (Newton degenerate)"),
-    TourStop("(x^2 - y^3)^2", None, "5/12, m=1", "real lct of the cusp is 5/6 (Newton degenerate)"),
+    TourStop("x^2 - y^3", None, "5/6, m=1", "real lct of the cusp (Varchenko non-degenerate)"),
+    TourStop("(x^2 - y^3)^2", None, "5/12, m=1", "the cusp squared: sos-degenerate, yet 5/6 / 2"),
+    TourStop("(x + y)^2 + y^4", None, "3/4, m=1", "Lin 2011 Remark 4.19 (Newton degenerate)"),
 )
 
 

@@ -45,3 +45,22 @@ def test_groebner_needs_a_proof_of_nonnegativity():
     text = "(x*y - y*z)^2 + y^2*z^2 + z^2*x^2"
     assert decide(text, nonnegative=True).zero_free is True
     assert decide(text, nonnegative=False).zero_free is None
+
+
+def critical(text, nonneg=None):
+    g = germ(text)
+    from resolution import torus_critical_free
+
+    return torus_critical_free(g.terms, g.variables, nonneg=nonneg).zero_free
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("x^2 - y^3", True),             # smooth zeros on the torus
+    ("x^2 + y^2", True),             # no zeros at all
+    ("(x + y)^2", False),            # a double line
+    ("x^2 - 2*x*y + y^2 - 0", False),
+    ("x^2 - y^2 + z^2", True),       # a non-singular quadratic form
+    ("x*y + y*z + z*x", True),       # non-singular (determinant 1/4)
+])
+def test_critical_points_on_the_torus(text, expected):
+    assert critical(text) is expected

@@ -128,3 +128,26 @@ def test_an_inactive_sign_constraint_does_not_halve_the_domain():
     r = rlct("s - 1 + t^2", nonneg="s,t", at="s=1")
     assert r.bounds[0] <= 1 <= r.bounds[1]
     assert not r.certified or r.value == 1
+
+
+@pytest.mark.parametrize("f, value", [
+    ("x^2 - y^3", R(5, 6)),          # the cusp: real lct 5/6 (shared/cases DG-05 notes)
+    ("(x^2 - y^3)^2", R(5, 12)),     # shared/cases DG-05
+    ("(x^2 - y^3)^2*(1 + x)", R(5, 12)),
+    ("y*(x^2 - y^2)", R(2, 3)),      # three concurrent lines: lct of an ordinary n-fold point is 2/n
+    ("x^3 - y^3", R(2, 3)),          # three lines again, one real
+    ("x^2 - y^4", R(3, 4)),          # two tangent branches: 1/2 + 1/4
+])
+def test_sign_changing_germs_certified_by_varchenko(f, value):
+    r = rlct(f)
+    assert (r.value, r.multiplicity, r.certified) == (value, 1, True)
+
+
+@pytest.mark.parametrize("f, truth", [
+    ("(x + y)^3", R(1, 3)),          # |x + y|^3: a coordinate cubed
+    ("x^2 - y^2", R(1)),             # two transverse lines: normal crossing after a linear change
+    ("(x^2 - y^2)^2", R(1, 2)),
+])
+def test_varchenko_needs_t0_above_one(f, truth):
+    r = rlct(f)
+    assert not r.certified and r.bounds[0] <= truth <= r.bounds[1]
