@@ -69,6 +69,10 @@ METHODS = ("auto", "monomial", "newton")
 MAX_FACE_ENUMERATION_DIM = 7
 MAX_FACE_ENUMERATION_CLOUD = 600
 
+#: The perfect-power reduction f = unit·g^e is tried on germs up to this size.
+MAX_POWER_CHECK_TERMS = 80
+MAX_POWER_CHECK_DIM = 6
+
 
 def _q(value: sympy.Rational | None) -> str | None:
     return None if value is None else str(value)
@@ -286,7 +290,14 @@ def _newton(
 
 
 def _perfect_power(g: Germ) -> tuple[Germ, int] | None:
-    """f = unit·g^e with e >= 2 and g vanishing at 0 (square-free decomposition over Q), if so."""
+    """f = unit·g^e with e >= 2 and g vanishing at 0 (square-free decomposition over Q), if so.
+
+    Only tried on germs within :data:`MAX_POWER_CHECK_TERMS` terms and
+    :data:`MAX_POWER_CHECK_DIM` variables: sympy's multivariate square-free
+    decomposition can take minutes on large germs.
+    """
+    if len(g.terms) > MAX_POWER_CHECK_TERMS or g.dimension > MAX_POWER_CHECK_DIM:
+        return None
     symbols = g.symbols()
     poly = sympy.Poly(g.as_expr(), *symbols, domain=sympy.QQ)
     _, factors = poly.sqf_list()
