@@ -50,6 +50,11 @@ logger = logging.getLogger(__name__)
 Exponent = tuple[int, ...]
 
 
+def _dimension(points: Sequence[Exponent], rays: Iterable[int], d: int) -> int:
+    """Dimension of conv(points) + cone(e_j : j in rays)."""
+    return affine_dimension(points, [tuple(int(k == j) for k in range(d)) for j in rays])
+
+
 def minimal_points(points: Iterable[Exponent]) -> tuple[Exponent, ...]:
     """The points not dominated by another point (componentwise), sorted.
 
@@ -298,8 +303,7 @@ class NewtonPolyhedron:
             undecided = [k for k in undecided if k not in newly]
         face_points = tuple(sorted(pts[i] for kind, i in used if kind == "point"))
         rays = tuple(sorted(j for kind, j in used if kind == "ray"))
-        unit = [tuple(int(k == j) for k in range(d)) for j in rays]
-        return Face(face_points, rays, affine_dimension(face_points, unit), d)
+        return Face(face_points, rays, _dimension(face_points, rays, d), d)
 
     # -- facets and faces (Qhull candidates, exact verification) ----------------------
 
@@ -351,8 +355,7 @@ class NewtonPolyhedron:
             rhs = min(sum(v * a_j for v, a_j in zip(normal, a)) for a in pts)
             on_pts = [a for a in pts if sum(v * a_j for v, a_j in zip(normal, a)) == rhs]
             rays = [j for j in range(d) if normal[j] == 0]
-            unit = [tuple(int(k == j) for k in range(d)) for j in rays]
-            if affine_dimension(on_pts, unit) != d - 1:
+            if _dimension(on_pts, rays, d) != d - 1:
                 raise ArithmeticError("internal error: a Qhull facet candidate failed exact verification")
             facets[Facet(normal, rhs)] = (frozenset(index[a] for a in on_pts), frozenset(rays))
         return facets
@@ -413,6 +416,5 @@ class NewtonPolyhedron:
         for face_pts, face_rays in seen:
             points = tuple(sorted(pts[i] for i in face_pts))
             rays = tuple(sorted(face_rays))
-            unit = [tuple(int(k == j) for k in range(d)) for j in rays]
-            faces.append(Face(points, rays, affine_dimension(points, unit), d))
+            faces.append(Face(points, rays, _dimension(points, rays, d), d))
         return tuple(sorted(faces, key=lambda f: (f.dim, f.rays, f.points)))

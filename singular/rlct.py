@@ -176,9 +176,9 @@ def _normal_crossing(g: Germ, h: Sequence[int]) -> RLCT | None:
     names = g.variables
     unit = "" if len(support) == 1 else " times a unit (the cofactor has a non-zero constant term)"
     formula = ", ".join(f"({h[j]}+1)/{k[j]}" for j in ratios)
+    scale = "" if g.coefficients[k] == 1 else f"{g.coefficients[k]}*"
     certificate = (
-        f"f = {'' if g.coefficients[k] == 1 else str(g.coefficients[k]) + '*'}{format_monomial(k, names)}{unit}; prior monomial "
-        f"{format_monomial(h, names)}.\n"
+        f"f = {scale}{format_monomial(k, names)}{unit}; prior monomial {format_monomial(h, names)}.\n"
         f"Normal crossing: λ = min_j (h_j+1)/k_j = min({formula}) = {value}, attained by "
         f"{', '.join(names[j] for j in attained)}, so m = {len(attained)} (Lin 2011, Prop. 3.7)."
     )
