@@ -248,10 +248,10 @@ def _newton(
         )
     except BudgetExceeded as exc:
         return uncertified(str(exc))
+    face_terms = [(gamma, g.restrict(gamma.points).terms) for gamma in faces]
     zero_lines, failure = [], None
-    for gamma in faces:
-        face_terms = g.restrict(gamma.points).terms
-        decision = torus_zero_free(face_terms, g.variables, nonneg=mask, nonnegative=nonnegative)
+    for gamma, terms in face_terms:
+        decision = torus_zero_free(terms, g.variables, nonneg=mask, nonnegative=nonnegative)
         if decision.zero_free is not True:
             kind = "degenerate on" if decision.zero_free is False else "undecided on"
             failure = f"{kind} the {gamma.describe()}: {decision.reason}."
@@ -267,9 +267,10 @@ def _newton(
     if t0 <= 1 or any(h):
         return uncertified(failure)
     # Varchenko's theorem for a real function: critical-point-free faces and t0 > 1 suffice.
-    critical_lines = []
-    for gamma in faces:
-        decision = torus_critical_free(g.restrict(gamma.points).terms, g.variables, nonneg=mask)
+    # The faces before the failure are zero-free, so critical-free by Euler's identity.
+    critical_lines = [f"{line} (no zero, so no critical point)" for line in zero_lines]
+    for gamma, terms in face_terms[len(zero_lines):]:
+        decision = torus_critical_free(terms, g.variables, nonneg=mask)
         if decision.zero_free is not True:
             return uncertified(
                 f"{failure} Varchenko's weaker condition fails too: on the {gamma.describe()}, {decision.reason}."
