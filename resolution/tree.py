@@ -1,0 +1,455 @@
+"""Resolution of singularities by blow-ups, as a tree of charts.
+
+:func:`resolve` takes an ideal ⟨g_1, …, g_k⟩ (one polynomial f is ⟨f⟩) near the
+origin and a monomial measure w^h dw, and builds a modification in which the
+pulled-back ideal and measure are monomial at every point over the origin that
+matters.  It returns a :class:`ResolutionTree`; the local threshold λ (the
+largest pole −λ of ∫ (Σ g_i²)^{z/2} w^h dw near 0, i.e. of |f|^z for one f) is
+the minimum over the leaves, and its multiplicity m the largest order attained
+at one point (Watanabe 2009, Thm 2.3 and §3; Lin 2011 Ch. 4; MATH.md §3).
+
+Why a minimum over leaves is the answer.  For a proper map π that is an
+isomorphism off the exceptional set, the threshold at 0 is the minimum of the
+local thresholds of the pulled-back integrand over the fibre π⁻¹(0), and m the
+largest order at a point attaining it.  A chart's fibre points fall in three
+kinds, and each is accounted for:
+
+1. the chart's origin — always a child node (a leaf when already monomial);
+2. *bad* points, where every generator vanishes (or, if every generator vanishes
+   on the whole fibre, where some generator's cofactor vanishes) — finitely many
+   on a one-dimensional fibre, found exactly (real algebraic numbers), each a
+   child node after a translation; non-real ones are skipped and recorded;
+3. every other point, where the ideal is monomial with the same exponents along
+   the whole stratum — including points arbitrarily near the chart's origin,
+   whose threshold is at least the origin's (the local threshold is lower
+   semicontinuous), so they never lower the minimum nor raise m.
+
+Steps, in the order tried at a node that is not yet monomial:
+
+* **coordinate change** — a generator, or a factor of one, of the form
+  c·u_i + r with r free of u_i and u_i absent from the monomial and measure
+  becomes the coordinate u_i (a polynomial automorphism; constant Jacobian);
+* **plane germs** (two variables): the **toric modification** of the Newton
+  polygon's normal fan, refined to regular cones (one chart per cone), with
+  translations to the real roots of the edge polynomials — Varchenko's
+  algorithm as made effective for two-parameter models by Sergeant-Perthuis,
+  Tsigaridas & Tsukahara (2026);
+* otherwise a **blow-up along a coordinate subspace** {u_i = 0, i ∈ S}: first
+  the pairs S (one-dimensional fibres, whose bad points are roots of one
+  univariate polynomial), then larger centres, the point blow-up last; a centre
+  is used only if the bad points of every chart are provably finite.
+
+Budgets (depth, number of nodes, seconds) stop the resolution with a partial
+tree whose unfinished nodes say why; see :func:`resolve`.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import networkx as nx
+import sympy
+from sympy.polys.rings import PolyElement
+
+from ._fields import real_roots
+from .blowup import Chart, LocalThreshold, initial_chart
+from .errors import BudgetExceeded
+from .newton import NewtonPolyhedron
+
+__all__ = ["ResolutionTree", "resolve"]
+
+#: Generators up to this many terms are factored when looking for a coordinate change.
+MAX_FACTOR_TERMS = 200
+
+
+class ResolutionTree(nx.DiGraph):
+    """A resolution as a directed tree of charts (a ``networkx.DiGraph`` rooted at node 0).
+
+    Node attributes
+    ---------------
+    chart : resolution.blowup.Chart
+        The chart at this node: coordinates, monomial, measure, strict transforms.
+    depth : int
+        Number of maps from the root.
+    status : str
+        ``"leaf"`` (monomial here, see ``threshold``), ``"inner"`` (has children),
+        or ``"open"`` (stopped: over budget or no certified step; see ``reason``).
+    threshold : LocalThreshold or None
+        For leaves: λ and m at the chart's origin, the kind of leaf
+        (``"normal crossing"`` or ``"monomial ideal"``) and the formula.
+    reason : str
+        Why the node is a leaf, which step was taken, or why it stopped.
+    skipped : list of str
+        Points of the fibre that were not followed, each with the reason (non-real).
+
+    Edge attributes
+    ---------------
+    operation : str
+        ``"blow-up"`` (centre and chart), ``"toric chart"`` (the cone's rays),
+        ``"translation"`` (to a real point of the fibre) or ``"coordinate change"``.
+    map : str
+        The substitution, e.g. ``"y = x*y"`` or ``"y = y - 1"``.
+
+    Graph attributes
+    ----------------
+    variables, generators, measure : the input;  ``complete`` : bool, every node
+    resolved;  ``stopped`` : str, the budget that ran out (empty if none).
+    """
+
+    @property
+    def leaves(self) -> list[int]:
+        return [n for n, s in self.nodes(data="status") if s == "leaf"]
+
+    @property
+    def complete(self) -> bool:
+        return self.graph.get("complete", False)
+
+    @property
+    def depth(self) -> int:
+        return max((d for _, d in self.nodes(data="depth")), default=0)
+
+    def minimum(self) -> tuple[sympy.Rational, int, int] | None:
+        """(λ, m, minimizing leaf) over the leaves: λ = min, m = the largest order at a leaf attaining it."""
+        best = None
+        for n in self.leaves:
+            t: LocalThreshold = self.nodes[n]["threshold"]
+            key = (t.value, -t.multiplicity, n)
+            if best is None or key < best:
+                best = key
+        return None if best is None else (best[0], -best[1], best[2])
+
+    def path(self, node: int) -> list[int]:
+        """The nodes from the root to ``node``."""
+        return nx.shortest_path(self, 0, node)
+
+
+@dataclass
+class _Budget:
+    max_depth: int
+    max_nodes: int
+    deadline: float
+
+    def check(self, tree: ResolutionTree, depth: int) -> str | None:
+        if depth > self.max_depth:
+            return f"depth budget ({self.max_depth}) reached"
+        if tree.number_of_nodes() >= self.max_nodes:
+            return f"chart budget ({self.max_nodes} nodes) reached"
+        if time.monotonic() > self.deadline:
+            return "time budget reached"
+        return None
+
+
+def _univariate(poly: PolyElement, index: int):
+    """``poly`` with every variable but u_index set to 0, as a univariate polynomial."""
+    from sympy.polys.rings import ring
+
+    uni, t = ring("t", poly.ring.domain)
+    return uni({(m[index],): c for m, c in poly.iterterms() if all(v == 0 for j, v in enumerate(m) if j != index)})
+
+
+def _cofactor(g: PolyElement) -> PolyElement:
+    monomials = list(g.itermonoms())
+    low = tuple(min(m[j] for m in monomials) for j in range(g.ring.ngens))
+    return g.ring({tuple(a - b for a, b in zip(m, low)): c for m, c in g.iterterms()})
+
+
+def _fibre_points(chart: Chart, index: int) -> tuple[list, list[str]] | None:
+    """Bad points u_index = c != 0 on the line {u_j = 0 for j != index} of ``chart``, or None if infinite.
+
+    Returns the real roots (see the module docstring for which points are bad) and a note on
+    the non-real ones.
+    """
+    restricted = [_univariate(g, index) for g in chart.generators]
+    nonzero = [p for p in restricted if p]
+    if not nonzero:  # every generator vanishes on the line: bad where a cofactor vanishes
+        nonzero = [_univariate(_cofactor(g), index) for g in chart.generators]
+        if not all(nonzero):
+            return None
+        candidates = functools.reduce(lambda a, b: a * b, nonzero)
+    else:  # bad where every generator vanishes
+        candidates = functools.reduce(lambda a, b: a.gcd(b), nonzero)
+    t = candidates.ring.gens[0]
+    while candidates.degree() > 0 and not candidates.coeff(1):
+        candidates = candidates.quo(t)
+    if candidates.degree() <= 0:
+        return [], []
+    roots = real_roots(candidates)
+    missing = candidates.degree() - sum(r.multiplicity for r in roots)
+    skipped = []
+    if missing:
+        skipped.append(
+            f"{missing} non-real root(s) of {candidates.as_expr()} (t = {chart.names[index]}) on the fibre: "
+            "not real points, so they do not matter"
+        )
+    return roots, skipped
+
+
+class _Resolver:
+    def __init__(self, tree: ResolutionTree, budget: _Budget, toric_plane: bool):
+        self.tree = tree
+        self.budget = budget
+        self.toric_plane = toric_plane
+
+    def add(self, chart: Chart, depth: int, parent: int | None, operation: str = "", mapping: str = "") -> int:
+        node = self.tree.number_of_nodes()
+        self.tree.add_node(node, chart=chart, depth=depth, status="open", threshold=None, reason="", skipped=[])
+        if parent is not None:
+            self.tree.add_edge(parent, node, operation=operation, map=mapping)
+        return node
+
+    def run(self, node: int) -> None:
+        data = self.tree.nodes[node]
+        chart: Chart = data["chart"]
+        threshold = chart.threshold()
+        if threshold is not None:
+            data.update(status="leaf", threshold=threshold, reason=f"{threshold.kind}: {threshold.explanation}")
+            return
+        stop = self.budget.check(self.tree, data["depth"] + 1)
+        if stop is not None:
+            data["reason"] = f"not resolved: {stop}"
+            self.tree.graph["stopped"] = stop
+            return
+        step = _coordinate_change(chart)
+        if step is not None:
+            child, mapping = step
+            data.update(status="inner", reason=f"coordinate change {mapping}")
+            self.run(self.add(child, data["depth"] + 1, node, "coordinate change", mapping))
+            return
+        if chart.dimension == 2 and self.toric_plane:
+            self.toric(node, chart)
+            return
+        self.blow_up(node, chart)
+
+    def chart_and_points(self, node: int, child: Chart, index: int | None, operation: str, mapping: str) -> None:
+        """A chart of a modification of ``node``: its origin, and the bad points on its u_index-line."""
+        depth = self.tree.nodes[node]["depth"] + 1
+        self.run(self.add(child, depth, node, operation, mapping))
+        if index is None:
+            return
+        points, skipped = _fibre_points(child, index)
+        self.tree.nodes[node]["skipped"].extend(skipped)
+        name = child.names[index]
+        for root in points:
+            moved = child.extend_field(root.field).translate({index: root.element})
+            shift = f"{mapping}; then {name} = {name} + {root.value}"
+            self.run(self.add(moved, depth, node, f"{operation} + translation", shift))
+
+    def toric(self, node: int, chart: Chart) -> None:
+        """The toric modification of the plane Newton polygon, one chart per regular cone."""
+        support = {m for g in chart.generators for m in g.itermonoms()}
+        polygon = NewtonPolyhedron(support)
+        edges = sorted(
+            {f.normal for f in polygon.facets if all(v > 0 for v in f.normal)},
+            key=lambda n: sympy.Rational(n[1], n[0]),
+        )
+        cones = _regular_refinement(edges)
+        self.tree.nodes[node].update(
+            status="inner", reason=f"toric modification: edge normals {edges}, {len(cones)} regular cones"
+        )
+        for r, s in cones:
+            matrix = [[r[0], s[0]], [r[1], s[1]]]
+            mapping = ", ".join(f"{n} = {c}" for n, c in zip(chart.names, _monomial_images(chart.names, matrix)))
+            # the torus of the divisor of an edge's ray r is the line {u_0 = 0, u_1 != 0} of its cone
+            index = 1 if r in edges else None
+            self.chart_and_points(node, chart.monomial_map(matrix), index, "toric chart", f"rays {r}, {s}: {mapping}")
+
+    def blow_up(self, node: int, chart: Chart) -> None:
+        """Blow up the first coordinate subspace (pairs first) whose charts have finitely many bad points."""
+        d = chart.dimension
+        centres = [c for size in range(2, d + 1) for c in itertools.combinations(range(d), size)]
+        for centre in centres:
+            plan = []
+            for j in centre:
+                free = [c for c in centre if c != j]
+                child, mapping = _blow_up_chart(chart, centre, j)
+                child, mapping = _straighten(child, free, mapping)
+                found = _fibre_points(child, free[0]) if len(free) == 1 else _isolated_fibre(child, free)
+                if found is None:
+                    break
+                plan.append((child, mapping, free[0] if len(free) == 1 else None))
+            else:
+                names = ", ".join(chart.names[c] for c in centre)
+                self.tree.nodes[node].update(status="inner", reason=f"blow-up along {{{names} = 0}}")
+                for child, mapping, index in plan:
+                    self.chart_and_points(node, child, index, "blow-up", mapping)
+                return
+        self.tree.nodes[node]["reason"] = (
+            "not resolved: no blow-up along a coordinate subspace was found whose fibre has provably "
+            "finitely many bad points"
+        )
+
+
+def _straighten(chart: Chart, free: Sequence[int], mapping: str) -> tuple[Chart, str]:
+    """Coordinate changes that keep the fibre {u_j = 0, j not in free} in place, applied while any exists."""
+    for _ in range(chart.dimension):
+        step = _coordinate_change(chart, keep=free)
+        if step is None:
+            break
+        chart, change = step
+        mapping = f"{mapping}; then {change}"
+    return chart, mapping
+
+
+def _definite_off_origin(p: PolyElement, free: Sequence[int]) -> bool:
+    """True when p, restricted to the fibre (coordinates outside ``free`` set to 0), has no real zero
+    but possibly the origin: all terms even with one sign, and a constant or a pure power of each free
+    coordinate among them."""
+    terms = [(m, c) for m, c in p.iterterms() if all(v == 0 for j, v in enumerate(m) if j not in free)]
+    if not terms:
+        return False
+    field = p.ring.domain
+    signs = {field.to_sympy(c) > 0 for _, c in terms}
+    if len(signs) != 1 or any(v % 2 for m, _ in terms for v in m):
+        return False
+    pure = {j for m, _ in terms for j in free if m[j] > 0 and sum(m) == m[j]}
+    return any(not any(m) for m, _ in terms) or pure == set(free)
+
+
+def _isolated_fibre(chart: Chart, free: Sequence[int]) -> tuple[list, list[str]] | None:
+    """Bad points off the origin of a fibre of dimension >= 2: none, when a sign argument proves it."""
+    generators = chart.generators
+    if any(_definite_off_origin(g, free) for g in generators):
+        return [], []
+    vanish = all(
+        all(any(v for j, v in enumerate(m) if j not in free) for m in g.itermonoms()) for g in generators
+    )
+    if vanish and all(_definite_off_origin(_cofactor(g), free) for g in generators):
+        return [], []
+    return None
+
+
+def _monomial_images(names: Sequence[str], matrix) -> list[str]:
+    d = len(names)
+    return [
+        str(sympy.Mul(*[sympy.Symbol(names[j]) ** matrix[i][j] for j in range(d)])) for i in range(d)
+    ]
+
+
+def _blow_up_chart(chart: Chart, centre: Sequence[int], j: int) -> tuple[Chart, str]:
+    """Chart j of the blow-up along {u_i = 0, i in centre}: u_i = u_i·u_j for i in centre, i != j."""
+    d = chart.dimension
+    matrix = [[1 if a == b else 0 for b in range(d)] for a in range(d)]
+    for i in centre:
+        if i != j:
+            matrix[i][j] = 1
+    images = _monomial_images(chart.names, matrix)
+    mapping = ", ".join(f"{n} = {c}" for n, c, i in zip(chart.names, images, range(d)) if i in centre and i != j)
+    return chart.monomial_map(matrix), f"chart {chart.names[j]}: {mapping}"
+
+
+def _regular_refinement(normals: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """A regular refinement of the plane fan with the given rays: the cones between consecutive rays.
+
+    Every ray on the Stern-Brocot paths from (1, 0), (0, 1) down to each normal is added; a set of
+    Stern-Brocot vectors closed under ancestors has determinant 1 between neighbours.
+
+    >>> _regular_refinement([(3, 2)])
+    [((1, 0), (2, 1)), ((2, 1), (3, 2)), ((3, 2), (1, 1)), ((1, 1), (0, 1))]
+    """
+    rays = {(1, 0), (0, 1)}
+    for target in normals:
+        left, right = (1, 0), (0, 1)
+        while True:
+            middle = (left[0] + right[0], left[1] + right[1])
+            rays.add(middle)
+            if middle == tuple(target):
+                break
+            if target[1] * middle[0] < middle[1] * target[0]:
+                right = middle
+            else:
+                left = middle
+    ordered = sorted(rays, key=lambda n: sympy.oo if n[0] == 0 else sympy.Rational(n[1], n[0]))
+    return list(zip(ordered, ordered[1:]))
+
+
+def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple[Chart, str] | None:
+    """u_i := (u_i − r)/c when a generator or a factor of one is c·u_i + r with r free of u_i.
+
+    With ``keep``, only changes that fix the subspace {u_j = 0, j not in keep} pointwise: i not in
+    ``keep`` and r vanishing on it.  A generator that becomes u_i reduces the others modulo u_i.
+    """
+    free = [
+        i
+        for i in range(chart.dimension)
+        if chart.monomial[i] == 0 and chart.measure[i] == 0 and (keep is None or i not in keep)
+    ]
+    if not free:
+        return None
+    candidates = list(chart.generators)
+    for g in chart.generators:
+        if len(g) <= MAX_FACTOR_TERMS and not _linear_in_some(g, free):
+            candidates.extend(f for f, _ in g.factor_list()[1] if _linear_in_some(f, free))
+    for f in candidates:
+        if f.get((0,) * chart.dimension):
+            continue
+        for i in free:
+            e = tuple(1 if j == i else 0 for j in range(chart.dimension))
+            c = f.get(e)
+            if not c:
+                continue
+            rest = f - f.ring({e: c})
+            if any(m[i] for m in rest.itermonoms()):
+                continue
+            if keep is not None and any(all(m[j] == 0 for j in range(chart.dimension) if j not in keep) for m in rest.itermonoms()):
+                continue
+            u = chart.ring.gens[i]
+            new = (u - rest) * chart.field.quo(chart.field.one, c)
+            name = chart.names[i]
+            return chart.change_coordinate(i, new), f"{name} = {new.as_expr()} (new {name} = {f.as_expr()})"
+    return None
+
+
+def _linear_in_some(f: PolyElement, free: Sequence[int]) -> bool:
+    return any(f.degree(i) == 1 for i in free)
+
+
+def resolve(
+    generators: Sequence[object],
+    variables: Sequence[str],
+    *,
+    measure: Sequence[int] | None = None,
+    max_depth: int = 40,
+    max_charts: int = 2000,
+    seconds: float = 60.0,
+    plane: str = "toric",
+) -> ResolutionTree:
+    """Resolve the ideal ⟨generators⟩ with measure w^measure dw near the origin.
+
+    Parameters
+    ----------
+    generators : sequence of str or sympy.Expr
+        Polynomials with rational coefficients vanishing at the origin.
+    variables : sequence of str
+        The coordinates.
+    measure : sequence of int, optional
+        Exponents h of the monomial weight w^h (default 0).
+    max_depth, max_charts, seconds : budgets
+        Over any of them the tree is returned incomplete (``complete`` False,
+        ``stopped`` naming the budget), never guessed.
+    plane : {"toric", "blow-up"}
+        For two variables: the Newton-polygon fast path (default) or point
+        blow-ups only (the general resolver; an independent cross-check).
+
+    Examples
+    --------
+    >>> tree = resolve(["x**2 - y**3"], ["x", "y"])
+    >>> tree.complete, tree.minimum()[:2]
+    (True, (5/6, 1))
+    >>> resolve(["x*y + z*w"], ["x", "y", "z", "w"]).minimum()[:2]
+    (2, 1)
+    """
+    if plane not in ("toric", "blow-up"):
+        raise ValueError(f"plane must be 'toric' or 'blow-up', not {plane!r}")
+    chart = initial_chart(generators, variables, measure)
+    tree = ResolutionTree(
+        variables=list(variables), generators=[str(g) for g in generators], measure=list(chart.measure), stopped=""
+    )
+    budget = _Budget(max_depth, max_charts, time.monotonic() + seconds)
+    resolver = _Resolver(tree, budget, plane == "toric")
+    resolver.run(resolver.add(chart, 0, None))
+    tree.graph["complete"] = all(s != "open" for _, s in tree.nodes(data="status"))
+    return tree
