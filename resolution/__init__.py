@@ -1,4 +1,4 @@
-"""The geometry engine: exact polynomial germs, Newton polyhedra, torus zero tests.
+"""The geometry engine: exact polynomial germs, Newton polyhedra, torus zero tests, resolution trees.
 
 Pure algebra and convex geometry; it never mentions priors, data or learning.
 """
@@ -15,31 +15,40 @@ from .errors import (
     ZeroGerm,
 )
 from .germ import Germ, format_monomial, germ, parse_expression, parse_point, parse_rational
+from .blowup import Chart, LocalThreshold, initial_chart
 from .newton import Face, Facet, NewtonDistance, NewtonPolyhedron, minimal_points
 from .torus import TorusDecision, torus_critical_free, torus_zero_free
+from .tree import ResolutionTree, resolve, tree_to_dict, tree_to_dot
 
 __all__ = [
     "BudgetExceeded",
+    "Chart",
     "Face",
     "Facet",
     "FloatCoefficient",
     "Germ",
     "GermError",
+    "LocalThreshold",
     "NewtonDistance",
     "NewtonPolyhedron",
     "NotPolynomial",
     "OutsideDomain",
     "ParseError",
+    "ResolutionTree",
     "TorusDecision",
     "UnknownFunction",
     "UnknownVariable",
     "ZeroGerm",
     "format_monomial",
     "germ",
+    "initial_chart",
     "minimal_points",
     "parse_expression",
     "parse_point",
     "parse_rational",
+    "resolve",
     "torus_critical_free",
     "torus_zero_free",
+    "tree_to_dict",
+    "tree_to_dot",
 ]

@@ -71,7 +71,7 @@ def real_roots(poly: PolyElement) -> list[RealRoot]:
     >>> from sympy.polys.rings import ring
     >>> R, t = ring("t", QQ)
     >>> [(r.value, r.multiplicity) for r in real_roots((t - 1)**2 * (t**2 - 2) * (t**2 + 1))]
-    [(1, 2), (-sqrt(2), 1), (sqrt(2), 1)]
+    [(-sqrt(2), 1), (1, 2), (sqrt(2), 1)]
     """
     field = poly.ring.domain
     if poly.ring.ngens != 1:

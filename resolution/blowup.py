@@ -199,7 +199,10 @@ class Chart:
     def threshold(self) -> LocalThreshold | None:
         """λ and m at the chart's origin if the ideal there is monomial in suitable coordinates; else None.
 
-        Three kinds of leaf:
+        Four kinds of leaf:
+
+        * one generator with a definite Hessian at 0 and trivial monomial and measure:
+          a regular point, λ = d/2, m = 1 (Morse lemma; Watanabe 2009 §2.4; MATH.md §3);
 
         * a generator with a non-zero constant term: the ideal is u^k·⟨1⟩, normal crossing,
           λ = min_j (h'_j + 1)/k_j, m = #attaining (Lin 2011, Prop. 3.7);
@@ -212,6 +215,15 @@ class Chart:
           ideals"; over R the same, as monomials never vanish on the torus: Lin 2011 Ch. 4).
         """
         names, d = self.names, self.dimension
+        if self._definite_quadratic():
+            value = sympy.Rational(d, 2)
+            return LocalThreshold(
+                value,
+                1,
+                "regular point",
+                f"one generator with a definite Hessian at 0 and a trivial measure: by the Morse lemma it is "
+                f"±(v_1² + … + v_{d}²) in analytic coordinates, so λ = d/2 = {value}, m = 1",
+            )
         ratios = {names[j]: (self.measure[j], k) for j, k in enumerate(self.monomial) if k}
         smooth = self._smooth_coordinate()
         if smooth is not None:
@@ -232,6 +244,25 @@ class Chart:
             f"ideal = {ideal}, measure {format_monomial(self.measure, names)}: "
             f"λ = min({formula}) = {value}, attained by {', '.join(attained)}",
         )
+
+    def _definite_quadratic(self) -> bool:
+        """A single generator with zero value, zero gradient and a definite Hessian, and u^k = u^h' = 1."""
+        if len(self.generators) != 1 or any(self.monomial) or any(self.measure):
+            return False
+        (g,) = self.generators
+        d = self.dimension
+        if any(sum(m) < 2 for m in g.itermonoms()):
+            return False
+        hessian = sympy.zeros(d, d)
+        for m, c in g.iterterms():
+            if sum(m) == 2:
+                idx = [j for j in range(d) for _ in range(m[j])]
+                value = self.field.to_sympy(c)
+                if idx[0] == idx[1]:
+                    hessian[idx[0], idx[0]] = 2 * value
+                else:
+                    hessian[idx[0], idx[1]] = hessian[idx[1], idx[0]] = value
+        return bool(hessian.is_positive_definite or hessian.is_negative_definite)
 
     def _smooth_coordinate(self) -> str | None:
         """For a single generator vanishing at 0 with a linear term in a free coordinate: that generator."""

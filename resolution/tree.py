@@ -57,10 +57,10 @@ from sympy.polys.rings import PolyElement
 
 from ._fields import real_roots
 from .blowup import Chart, LocalThreshold, initial_chart
-from .errors import BudgetExceeded
+from .germ import format_monomial
 from .newton import NewtonPolyhedron
 
-__all__ = ["ResolutionTree", "resolve"]
+__all__ = ["ResolutionTree", "chart_formula", "resolve", "tree_to_dict", "tree_to_dot"]
 
 #: Generators up to this many terms are factored when looking for a coordinate change.
 MAX_FACTOR_TERMS = 200
@@ -97,7 +97,9 @@ class ResolutionTree(nx.DiGraph):
     Graph attributes
     ----------------
     variables, generators, measure : the input;  ``complete`` : bool, every node
-    resolved;  ``stopped`` : str, the budget that ran out (empty if none).
+    resolved;  ``stopped`` : str, the budget that ran out (empty if none);
+    ``power`` : int, set by callers that resolve an ideal standing for |f| ≍
+    (Σ q_i²)^{power/2}, so that λ(f) = λ(ideal)/power (1 if unset).
     """
 
     @property
@@ -439,8 +441,8 @@ def resolve(
     >>> tree = resolve(["x**2 - y**3"], ["x", "y"])
     >>> tree.complete, tree.minimum()[:2]
     (True, (5/6, 1))
-    >>> resolve(["x*y + z*w"], ["x", "y", "z", "w"]).minimum()[:2]
-    (2, 1)
+    >>> resolve(["x*y + z*w"], ["x", "y", "z", "w"]).minimum()[:2]   # |xy + zw|
+    (1, 1)
     """
     if plane not in ("toric", "blow-up"):
         raise ValueError(f"plane must be 'toric' or 'blow-up', not {plane!r}")
@@ -453,3 +455,88 @@ def resolve(
     resolver.run(resolver.add(chart, 0, None))
     tree.graph["complete"] = all(s != "open" for _, s in tree.nodes(data="status"))
     return tree
+
+
+def _node_label(tree: ResolutionTree, node: int, power: int) -> str:
+    data = tree.nodes[node]
+    if data["status"] == "leaf":
+        t = data["threshold"]
+        return f"{node}: ({t.value / power}, {t.multiplicity})"
+    return f"{node}: {data['status']}"
+
+
+def tree_to_dict(tree: ResolutionTree, *, power: int | None = None) -> dict[str, object]:
+    """The tree as JSON-ready data: nodes (chart, status, reason, leaf λ and m) and edges (operation, map).
+
+    Leaf values are divided by ``power`` (default: the graph's ``power``, 1 if unset), as
+    λ(f) = λ(ideal)/e when |f| ≍ (Σ q_i²)^{e/2}.
+
+    Examples
+    --------
+    >>> d = tree_to_dict(resolve(["x**2 - y**3"], ["x", "y"]))
+    >>> d["complete"], len(d["nodes"]) == len(d["edges"]) + 1
+    (True, True)
+    """
+    power = power or tree.graph.get("power", 1)
+    nodes = []
+    for n, data in tree.nodes(data=True):
+        entry = {"id": n, "depth": data["depth"], "status": data["status"], "reason": data["reason"]}
+        entry.update(data["chart"].describe())
+        entry["skipped"] = list(data["skipped"])
+        if data["threshold"] is not None:
+            t = data["threshold"]
+            entry.update(rlct=str(t.value / power), multiplicity=t.multiplicity, leaf_kind=t.kind)
+        nodes.append(entry)
+    edges = [{"source": a, "target": b, "operation": d["operation"], "map": d["map"]} for a, b, d in tree.edges(data=True)]
+    best = tree.minimum()
+    return {
+        "variables": tree.graph["variables"],
+        "generators": tree.graph["generators"],
+        "measure": tree.graph["measure"],
+        "power": power,
+        "complete": tree.complete,
+        "stopped": tree.graph["stopped"],
+        "charts": tree.number_of_nodes(),
+        "depth": tree.depth,
+        "minimizing_leaf": None if best is None else best[2],
+        "nodes": nodes,
+        "edges": edges,
+    }
+
+
+def _dot_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def chart_formula(chart: Chart) -> str:
+    """The pulled-back ideal as text: monomial · ⟨strict transforms⟩."""
+    strict = [str(g.as_expr()) for g in chart.generators]
+    inner = strict[0] if len(strict) == 1 else "<" + ", ".join(strict) + ">"
+    if not any(chart.monomial):
+        return inner
+    monomial = format_monomial(chart.monomial, chart.names)
+    return monomial if strict == ["1"] else f"{monomial} * ({inner})"
+
+
+def tree_to_dot(tree: ResolutionTree, *, power: int | None = None) -> str:
+    """Graphviz DOT text: one box per chart (leaves labelled (λ, m)), edges labelled by their maps.
+
+    Examples
+    --------
+    >>> print(tree_to_dot(resolve(["x*y"], ["x", "y"])).splitlines()[1])
+      0 [label="0: (1, 2)\\nx*y", shape=box, style=filled, fillcolor="#81c784"];
+    """
+    power = power or tree.graph.get("power", 1)
+    best = tree.minimum()
+    lines = ["digraph resolution {"]
+    for n, data in tree.nodes(data=True):
+        label = f"{_node_label(tree, n, power)}\n{chart_formula(data['chart'])}"
+        colour = {"leaf": "#c8e6c9", "inner": "#ffffff", "open": "#ffcdd2"}[data["status"]]
+        if best is not None and n == best[2]:
+            colour = "#81c784"
+        lines.append(f"  {n} [label={_dot_string(label)}, shape=box, style=filled, fillcolor=\"{colour}\"];")
+    for a, b, data in tree.edges(data=True):
+        lines.append(f"  {a} -> {b} [label={_dot_string(data['map'])}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -39,7 +39,7 @@ at least 1/mult₀(f) (Kollár 1997, *Singularities of pairs*, Lemma 8.10).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 import sympy
@@ -48,10 +48,12 @@ from resolution import (
     BudgetExceeded,
     Germ,
     NewtonPolyhedron,
+    ResolutionTree,
     ZeroGerm,
     format_monomial,
     germ,
     parse_expression,
+    resolve,
     torus_critical_free,
     torus_zero_free,
 )
@@ -61,7 +63,7 @@ from .prior import prior_exponents
 
 __all__ = ["RLCT", "rlct"]
 
-METHODS = ("auto", "monomial", "newton")
+METHODS = ("auto", "monomial", "newton", "resolution")
 
 #: Face enumeration (Qhull on the minimal points and their unit shifts) is attempted up to this
 #: many variables, and from 5 variables on only while the point cloud stays this small: Qhull's
@@ -89,13 +91,15 @@ class RLCT:
     multiplicity : int or None
         m when certified, else None.
     method : str
-        ``"monomial"`` or ``"newton"``.
+        ``"monomial"``, ``"newton"`` or ``"resolution"``.
     certified : bool
         True only when a theorem's hypotheses were verified exactly.
     certificate : str
         In words: the computation and why it is certain, or why not.
     bounds : tuple of (Rational or None, Rational or None)
         Valid lower and upper bounds on λ; both equal ``value`` when certified.
+    tree : resolution.ResolutionTree or None
+        The resolution tree, for ``method="resolution"``.
     """
 
     value: sympy.Rational | None
@@ -104,6 +108,7 @@ class RLCT:
     certified: bool
     certificate: str
     bounds: tuple[sympy.Rational | None, sympy.Rational | None]
+    tree: ResolutionTree | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         if self.certified:
@@ -310,7 +315,131 @@ def _perfect_power(g: Germ) -> tuple[Germ, int] | None:
     return Germ(g.variables, terms, g.nonneg, g.point), e
 
 
-def _germ_rlct(g: Germ, h: Sequence[int], *, nonnegative: bool, method: str) -> RLCT:
+@dataclass(frozen=True)
+class _Budget:
+    max_depth: int
+    max_charts: int
+    seconds: float
+
+
+def _ideal_form(expr: sympy.Expr) -> tuple[list[sympy.Expr], int, str] | None:
+    """|f| ≍ (Σ q_i²)^{e/2} read off the *unexpanded* expression, if its form shows it.
+
+    c·b^e (e >= 2) gives ([b], e); a sum of terms c_i·∏ b^(2k) with every c_i > 0 gives the
+    square roots ∏ b^k with e = 2 (Σ c_i q_i² ≍ Σ q_i²).
+    """
+    coefficient, rest = expr.as_coeff_Mul()
+    if isinstance(rest, sympy.Pow) and rest.exp.is_Integer and rest.exp >= 2:
+        scale = "" if coefficient == 1 else f"{coefficient}·"
+        return [rest.base], int(rest.exp), f"f = {scale}({rest.base})^{rest.exp}"
+    if not isinstance(expr, sympy.Add):
+        return None
+    roots = []
+    for term in expr.args:
+        c, monomial = term.as_coeff_Mul()
+        powers = monomial.as_powers_dict()
+        if c <= 0 or not all(e.is_Integer and e % 2 == 0 for e in powers.values()):
+            return None
+        roots.append(sympy.Mul(*[b ** (e // 2) for b, e in powers.items()]))
+    return roots, 2, "f is a sum of positive multiples of squares"
+
+
+def _resolution(
+    expr: sympy.Expr | None,
+    g: Germ,
+    h: Sequence[int],
+    budget: _Budget,
+    *,
+    lower: sympy.Rational,
+    upper: sympy.Rational,
+    bound_reason: str,
+) -> RLCT:
+    """λ(f) by resolving the ideal that f's form gives (see :func:`_ideal_form`), then dividing by e."""
+    names = g.variables
+    form = _ideal_form(expr) if expr is not None else None
+    if form is not None:
+        symbols = {n: sympy.Symbol(n) for n in names}
+        shift = {symbols[n]: symbols[n] + p for n, p in zip(names, g.point) if p}
+        generators = [sympy.expand(q.xreplace(shift)) for q in form[0]]
+        e, how = form[1], form[2]
+    else:
+        power = _perfect_power(g)
+        if power is not None:
+            generators, e = [power[0].as_expr()], power[1]
+            how = f"f = unit·({generators[0]})^{e} (square-free decomposition over Q)"
+        else:
+            generators, e, how = [g.as_expr()], 1, ""
+    ideal = ", ".join(str(q) for q in generators)
+    reduction = (
+        f"{how}, so |f|^z ≍ (Σ q_i²)^(e·z/2) for the ideal ⟨{ideal}⟩ with e = {e}: λ(f) = λ(ideal)/{e}, same m.\n"
+        if e != 1 or len(generators) > 1
+        else ""
+    )
+    tree = resolve(
+        generators,
+        names,
+        measure=h,
+        max_depth=budget.max_depth,
+        max_charts=budget.max_charts,
+        seconds=budget.seconds,
+    )
+    tree.graph["power"] = e
+    best = tree.minimum()
+    size = f"{tree.number_of_nodes()} chart{'s' if tree.number_of_nodes() > 1 else ''}, depth {tree.depth}"
+    if tree.complete and best is not None:
+        value, multiplicity, leaf = best[0] / e, best[1], best[2]
+        steps = [tree.edges[a, b]["map"] for a, b in zip(tree.path(leaf), tree.path(leaf)[1:])]
+        route = " -> ".join(steps) if steps else "no map (already monomial)"
+        chart = tree.nodes[leaf]["chart"]
+        coordinates = ", ".join(f"{n} = {c}" for n, c in zip(names, chart.coordinates))
+        certificate = (
+            f"{reduction}Resolution tree: {size}. Every leaf was verified normal crossing (or a monomial "
+            "ideal, resolved by its toric modification) at its origin; every other point of every fibre "
+            "is an origin of a chart, a bad point followed exactly, a non-real point (skipped), or a "
+            "point no worse than its chart's origin.\n"
+            f"Minimizing leaf: node {leaf}, reached by {route}; there {coordinates}.\n"
+            f"  {tree.nodes[leaf]['reason']}.\n"
+            f"λ = min over leaves = {best[0]}" + (f", divided by {e}: {value}" if e != 1 else "")
+            + f"; m = {multiplicity} (Watanabe 2009, Thm 2.3 and §3; MATH.md §3 Blow-ups)."
+        )
+        return RLCT(value, multiplicity, "resolution", True, certificate, (value, value), tree)
+    reasons = sorted({d["reason"] for _, d in tree.nodes(data=True) if d["status"] == "open"})
+    if best is not None:
+        upper = min(upper, best[0] / e)
+    text = (
+        f"{reduction}Resolution not finished ({size}): {'; '.join(reasons)}.\n"
+        f"{bound_reason} Upper bound {upper}: the Newton bound, and the threshold of every resolved leaf."
+    )
+    return RLCT(None, None, "resolution", False, text, (lower, upper), tree)
+
+
+def _try_resolution(
+    expr: sympy.Expr | None, g: Germ, h: Sequence[int], budget: _Budget | None, newton: RLCT, lower_reason: str
+) -> RLCT:
+    budget = budget or _Budget(40, 2000, 60.0)
+    low, high = newton.bounds
+    if g.nonneg:
+        return RLCT(
+            None,
+            None,
+            "resolution",
+            False,
+            "Resolution with sign constraints (nonneg) is not implemented: a blow-up of a half-space "
+            f"keeps only part of each fibre. {lower_reason} Newton bound: λ <= {high}.",
+            (low, high),
+        )
+    return _resolution(expr, g, h, budget, lower=low, upper=high, bound_reason=lower_reason)
+
+
+def _germ_rlct(
+    g: Germ,
+    h: Sequence[int],
+    *,
+    nonnegative: bool,
+    method: str,
+    expr: sympy.Expr | None = None,
+    budget: _Budget | None = None,
+) -> RLCT:
     if method in ("auto", "monomial"):
         result = _normal_crossing(g, h)
         if result is not None:
@@ -321,6 +450,8 @@ def _germ_rlct(g: Germ, h: Sequence[int], *, nonnegative: bool, method: str) -> 
         "one, which is at least 1/ord (Saito 2007; Kollár 1997 Lemma 8.10)."
     )
     result = _newton(g, h, nonnegative=nonnegative, lower=lower, lower_reason=lower_reason)
+    if method == "resolution":
+        return _try_resolution(expr, g, h, budget, result, lower_reason)
     if method == "monomial":
         return RLCT(
             None,
@@ -331,8 +462,20 @@ def _germ_rlct(g: Germ, h: Sequence[int], *, nonnegative: bool, method: str) -> 
             f"normal-crossing formula does not apply. {lower_reason} Newton bound: λ <= {result.bounds[1]}.",
             (lower, result.bounds[1]),
         )
-    if result.certified:
+    if not result.certified:
+        result = _power_of_newton(g, h, result, method)
+    if result.certified or method != "auto" or budget is None:
         return result
+    resolved = _try_resolution(expr, g, h, budget, result, lower_reason)
+    if resolved.certified:
+        return resolved
+    low, high = max(result.bounds[0], resolved.bounds[0]), min(result.bounds[1], resolved.bounds[1])
+    text = f"{result.certificate}\nResolution of singularities: {resolved.certificate}"
+    return RLCT(None, None, "resolution", False, text, (low, high), resolved.tree)
+
+
+def _power_of_newton(g: Germ, h: Sequence[int], result: RLCT, method: str) -> RLCT:
+    """Newton on g when f = unit·g^e (see :func:`_perfect_power`); ``result`` when that does not apply."""
     power = _perfect_power(g)
     if power is None:
         return result
@@ -358,6 +501,9 @@ def rlct(
     at: Mapping[str, object] | str | None = None,
     nonneg: Iterable[str] | str = (),
     method: str = "auto",
+    max_depth: int = 40,
+    max_charts: int = 2000,
+    seconds: float = 60.0,
 ) -> RLCT:
     """The real log canonical threshold of |f| at a point, with its multiplicity.
 
@@ -376,8 +522,11 @@ def rlct(
         The point w0 (rational coordinates, e.g. ``"x=1,y=0"``); default 0.
     nonneg : names, optional
         Variables constrained to w_j >= 0 (the integral runs over that half-space).
-    method : {"auto", "monomial", "newton"}
-        ``auto`` tries normal crossing, then Newton.
+    method : {"auto", "monomial", "newton", "resolution"}
+        ``auto`` tries normal crossing, then Newton, then resolution of
+        singularities; ``resolution`` forces the resolver.
+    max_depth, max_charts, seconds : budgets of the resolution
+        Over budget, the result is uncertified with the best bounds found.
 
     Returns
     -------
@@ -400,6 +549,8 @@ def rlct(
     >>> rlct("x^6 + x^2*y^2 + y^8")
     RLCT(value=1/2, multiplicity=2, method='newton', certified=True)
     >>> rlct("(x + y)^2")
+    RLCT(value=1/2, multiplicity=1, method='resolution', certified=True)
+    >>> rlct("(x + y)^2", method="newton")
     RLCT(value=None, bounds=(1/2, 1), method='newton', certified=False)
     >>> rlct("w1**2*w2**6", prior="w1")
     RLCT(value=1/6, multiplicity=1, method='monomial', certified=True)
@@ -421,7 +572,7 @@ def rlct(
         g = f
         if variables is not None or at is not None or nonneg:
             raise TypeError("variables, at and nonneg are fixed by a Germ; build the germ with them")
-        nonnegative = False
+        nonnegative, expr = False, None
     else:
         expr = parse_expression(f)
         g = germ(expr, variables=variables, at=at, nonneg=nonneg)
@@ -433,4 +584,5 @@ def rlct(
         raise NotVanishing(g.constant_term, f"({where})")
     h = prior_exponents(prior, g.variables)
     h = tuple(0 if p != 0 else k for k, p in zip(h, g.point)) if g.point else h
-    return _germ_rlct(g, h, nonnegative=nonnegative, method=method)
+    budget = _Budget(max_depth, max_charts, seconds)
+    return _germ_rlct(g, h, nonnegative=nonnegative, method=method, expr=expr, budget=budget)

@@ -10,13 +10,14 @@ PUBLIC = {
         "NewtonPolyhedron", "NotPolynomial", "OutsideDomain", "ParseError", "TorusDecision", "UnknownFunction",
         "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_point",
         "parse_rational", "torus_critical_free", "torus_zero_free",
+        "Chart", "LocalThreshold", "ResolutionTree", "initial_chart", "resolve", "tree_to_dict", "tree_to_dot",
     },
     "singular": {
         "RLCT", "NotMonomialPrior", "NotVanishing", "SingularError", "UnknownMethod",
         "prior_exponents", "rlct",
     },
     "estimators": set(),
-    "validation": {"TOUR", "TourStop", "format_tour", "main", "run_tour"},
+    "validation": {"TOUR", "TourStop", "draw_tree", "format_tour", "main", "run_tour"},
 }
 
 

@@ -104,7 +104,7 @@ def test_result_object():
     d = json.loads(json.dumps(r.to_dict()))
     assert d["rlct"] == "1/4" and d["lower_bound"] == d["upper_bound"] == "1/4"
     assert set(d) == {"rlct", "multiplicity", "method", "certified", "lower_bound", "upper_bound", "certificate"}
-    u = rlct("(x + y)^2").to_dict()
+    u = rlct("(x + y)^2", method="newton").to_dict()
     assert u["rlct"] is None and u["multiplicity"] is None and u["upper_bound"] == "1"
 
 
@@ -116,9 +116,11 @@ def test_face_enumeration_beyond_budget_is_uncertified_not_wrong():
     # x1*x2 + x1^2 + ... + x9^2 is a positive definite quadratic form: a regular point, λ = 9/2
     # (Watanabe 2009).  Its odd term needs a face-by-face check, over budget in 9 variables.
     f = "x1*x2 + " + " + ".join(f"x{i}^2" for i in range(1, 10))
-    r = rlct(f)
+    r = rlct(f, method="newton")
     assert not r.certified and "limited to 7 variables" in r.certificate
     assert r.bounds[0] <= R(9, 2) <= r.bounds[1]
+    # the resolver sees the definite Hessian (Morse lemma)
+    assert (rlct(f).value, rlct(f).multiplicity) == (R(9, 2), 1)
 
 
 def test_an_inactive_sign_constraint_does_not_halve_the_domain():
@@ -149,5 +151,7 @@ def test_sign_changing_germs_certified_by_varchenko(f, value):
     ("(x^2 - y^2)^2", R(1, 2)),
 ])
 def test_varchenko_needs_t0_above_one(f, truth):
-    r = rlct(f)
+    r = rlct(f, method="newton")
     assert not r.certified and r.bounds[0] <= truth <= r.bounds[1]
+    resolved = rlct(f)
+    assert resolved.method == "resolution" and resolved.value == truth
