@@ -374,10 +374,12 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
     With ``keep``, only changes that fix the subspace {u_j = 0, j not in keep} pointwise: i not in
     ``keep`` and r vanishing on it.  A generator that becomes u_i reduces the others modulo u_i.
     """
+    # a coordinate already in a monomial generator stays (changing it would undo that generator)
+    taken = {i for g in chart.generators if len(g) == 1 for m in g.itermonoms() for i, e in enumerate(m) if e}
     free = [
         i
         for i in range(chart.dimension)
-        if chart.monomial[i] == 0 and chart.measure[i] == 0 and (keep is None or i not in keep)
+        if chart.monomial[i] == 0 and chart.measure[i] == 0 and i not in taken and (keep is None or i not in keep)
     ]
     if not free:
         return None
@@ -394,7 +396,7 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
             if not c:
                 continue
             rest = f - f.ring({e: c})
-            if any(m[i] for m in rest.itermonoms()):
+            if not rest or any(m[i] for m in rest.itermonoms()):
                 continue
             if keep is not None and any(all(m[j] == 0 for j in range(chart.dimension) if j not in keep) for m in rest.itermonoms()):
                 continue

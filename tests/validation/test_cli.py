@@ -83,3 +83,35 @@ def test_the_module_runs_as_a_program():
     bad = subprocess.run([sys.executable, "-m", "validation", "rlct", "0.5*x"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_rlct_by_resolution(capsys):
+    code, out, _ = run(capsys, "rlct", "(x+y)^2", "--json")
+    d = json.loads(out)
+    assert code == 0 and (d["rlct"], d["multiplicity"], d["method"], d["certified"]) == ("1/2", 1, "resolution", True)
+    code, out, _ = run(capsys, "rlct", "x^2 - y^3", "--method", "resolution", "--json")
+    assert json.loads(out)["rlct"] == "5/6"
+
+
+def test_resolve_writes_summary_json_dot_and_png(capsys, tmp_path):
+    png, dot = tmp_path / "tree.png", tmp_path / "tree.dot"
+    code, out, _ = run(capsys, "resolve", "(x^2-y^3)^2", "--png", str(png), "--dot", str(dot))
+    assert code == 0 and "Minimizing leaf" in out and "(λ, m) = (5/12, 1)" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert dot.read_text().startswith("digraph resolution {") and "5/12" in dot.read_text()
+    code, out, _ = run(capsys, "resolve", "(x^2-y^3)^2", "--json")
+    d = json.loads(out)
+    leaf = next(n for n in d["tree"]["nodes"] if n["id"] == d["tree"]["minimizing_leaf"])
+    assert d["rlct"] == leaf["rlct"] == "5/12" and d["tree"]["complete"]
+
+
+def test_resolve_over_budget_says_so(capsys):
+    code, out, _ = run(capsys, "resolve", "y^4 - 2*x^2*y^2 + x^4 - x^5", "--max-charts", "3")
+    assert code == 0 and "not certified" in out and "chart budget" in out
+
+
+def test_resolve_bad_input_and_unwritable_file(capsys, tmp_path):
+    code, _, err = run(capsys, "resolve", "x^^2")
+    assert code == 2 and err.count("\n") == 1
+    code, _, err = run(capsys, "resolve", "x^2-y^3", "--dot", str(tmp_path / "missing" / "t.dot"))
+    assert code == 2 and err.startswith("singular: error:") and err.count("\n") == 1
