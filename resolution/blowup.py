@@ -78,6 +78,9 @@ class Chart:
         h': the pulled-back measure is u^h' · (unit) du.
     generators : tuple of PolyElement
         Strict transforms; no coordinate divides all of them.
+    changed : frozenset of int
+        Coordinates set by a coordinate change since the last monomial map; they are not
+        changed again before the next one (so that two changes cannot undo each other).
     """
 
     ring: PolyRing
@@ -85,6 +88,7 @@ class Chart:
     monomial: Exponent
     measure: Exponent
     generators: tuple[PolyElement, ...]
+    changed: frozenset[int] = frozenset()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -162,6 +166,7 @@ class Chart:
             zero(self.monomial),
             zero(self.measure),
             tuple(generators),
+            self.changed,
         ).normalized()
 
     def change_coordinate(self, index: int, new: PolyElement) -> "Chart":
@@ -177,7 +182,9 @@ class Chart:
             generators = list({g.monic(): None for g in generators if g})
         symbol = sympy.Symbol(self.names[index])
         coordinates = tuple(sympy.expand(c.xreplace({symbol: new.as_expr()})) for c in self.coordinates)
-        return replace(self, coordinates=coordinates, generators=tuple(generators)).normalized()
+        return replace(
+            self, coordinates=coordinates, generators=tuple(generators), changed=self.changed | {index}
+        ).normalized()
 
     def extend_field(self, field) -> "Chart":
         """The same chart over a larger field."""

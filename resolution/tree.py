@@ -379,7 +379,10 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
     free = [
         i
         for i in range(chart.dimension)
-        if chart.monomial[i] == 0 and chart.measure[i] == 0 and i not in taken and (keep is None or i not in keep)
+        if chart.monomial[i] == 0
+        and chart.measure[i] == 0
+        and i not in taken | chart.changed
+        and (keep is None or i not in keep)
     ]
     if not free:
         return None

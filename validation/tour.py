@@ -34,6 +34,12 @@ TOUR: tuple[TourStop, ...] = (
     TourStop("x^2 - y^3", None, "5/6, m=1", "real lct of the cusp (Varchenko non-degenerate)"),
     TourStop("(x^2 - y^3)^2", None, "5/12, m=1", "the cusp squared: sos-degenerate, yet 5/6 / 2"),
     TourStop("(x + y)^2 + y^4", None, "3/4, m=1", "Lin 2011 Remark 4.19 (Newton degenerate)"),
+    TourStop("(x + y)^2", None, "1/2, m=1", "Lin 2011 Remark 4.19: u = x + y (resolution)"),
+    TourStop("(y - x^2)^2 + x^6", None, "2/3, m=1", "u = y - x^2: 1/2 + 1/6 (resolution)"),
+    TourStop("(a*b + c*d)^2", None, "1/2, m=1", "reduced-rank regression, Aoyagi & Watanabe 2005 (shared/cases RRR-07)"),
+    TourStop(
+        "(a1*b1 + a2*b2)^2 + (a1*b1^3 + a2*b2^3)^2", None, "2/3, m=1", "tanh network H=2 (shared/cases T3-H2)"
+    ),
 )
 
 
@@ -55,9 +61,10 @@ def format_tour(rows: list[tuple[TourStop, RLCT]]) -> str:
     Examples
     --------
     >>> print(format_tour(run_tour()[:1]).splitlines()[2])
-    x^2*y^4               1      1/4          1   monomial  yes        1/4, m=1    Lau et al. 2023 (arXiv:2308.12108), normal-crossing table
+    x^2*y^4               1      1/4          1   monomial    yes        1/4, m=1    Lau et al. 2023 (arXiv:2308.12108), normal-crossing table
     """
-    header = f"{'f':<22}{'prior':<7}{'λ':<13}{'m':<4}{'method':<10}{'certified':<11}{'literature':<12}source"
+    width = max([22, *(len(stop.expr) + 2 for stop, _ in rows)])
+    header = f"{'f':<{width}}{'prior':<7}{'λ':<13}{'m':<4}{'method':<12}{'certified':<11}{'literature':<12}source"
     lines = [header, "-" * len(header)]
     for stop, result in rows:
         if result.certified:
@@ -65,9 +72,9 @@ def format_tour(rows: list[tuple[TourStop, RLCT]]) -> str:
         else:
             value, mult = f"[{result.bounds[0]}, {result.bounds[1]}]", "-"
         lines.append(
-            f"{stop.expr:<22}{stop.prior or '1':<7}{value:<13}{mult:<4}{result.method:<10}"
+            f"{stop.expr:<{width}}{stop.prior or '1':<7}{value:<13}{mult:<4}{result.method:<12}"
             f"{'yes' if result.certified else 'no':<11}{stop.literature:<12}{stop.source}"
         )
     lines.append("")
-    lines.append("Uncertified rows give valid bounds [lower, upper]; resolution of singularities will decide them.")
+    lines.append("Uncertified rows would give valid bounds [lower, upper] instead of a value.")
     return "\n".join(lines)
