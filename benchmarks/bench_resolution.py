@@ -86,7 +86,7 @@ def main() -> None:
         if process.is_alive():
             process.terminate()
             process.join()
-            print(f"{r:>2} {depth:>2}  not finished within {args.limit:.0f} s (expanding the output coefficients)")
+            print(f"{r:>2} {depth:>2}  not finished within {args.limit:.0f} s")
             continue
         built, total, complete, best, charts, count, agree = queue.get()
         value, m = (f"{best[0] / 2}", best[1]) if complete else ("open", "-")
