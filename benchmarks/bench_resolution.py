@@ -98,7 +98,7 @@ def main() -> None:
         start = time.perf_counter()
         result = rlct(text, variables=names, method="resolution")
         seconds = time.perf_counter() - start
-        mark = "" if result.certified and result.value == sympy.Rational(truth) else "  <- differs"
+        mark = "" if result.certified and result.value == sympy.Rational(truth) else ("  <- DIFFERS" if result.certified else "  (uncertified)")
         charts = result.tree.number_of_nodes() if result.tree is not None else 0
         print(f"{name:<24} {str(result.value):>6} {str(result.multiplicity):>2} {truth:>10} {charts:>6} {seconds:8.3f}{mark}")
 
