@@ -34,9 +34,19 @@ def _germ_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prior", help="prior monomial times a positive constant, e.g. 'x^2*y' (default 1)")
     p.add_argument("--at", help="the point, e.g. x=1,y=0 (default the origin)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--max-depth", type=int, default=40, help="resolution budget: depth (default 40)")
-    p.add_argument("--max-charts", type=int, default=2000, help="resolution budget: charts (default 2000)")
+    p.add_argument("--max-depth", type=_count, default=40, help="resolution budget: depth (default 40)")
+    p.add_argument("--max-charts", type=_count, default=2000, help="resolution budget: charts (default 2000)")
     p.add_argument("--seconds", type=float, default=60.0, help="resolution budget: seconds (default 60)")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +68,7 @@ def _resolve_summary(result) -> str:
     tree = result.tree
     best = tree.minimum()
     lines = [
-        f"{tree.number_of_nodes()} charts, depth {tree.depth}, {len(tree.leaves)} leaves; "
+        f"charts: {tree.number_of_nodes()}, depth: {tree.depth}, leaves: {len(tree.leaves)}; "
         + ("every leaf normal crossing or monomial." if tree.complete else f"not finished: {tree.graph['stopped'] or 'open nodes'}."),
     ]
     if best is not None:
