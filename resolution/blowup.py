@@ -53,6 +53,11 @@ class LocalThreshold:
     explanation: str
 
 
+def cofactor(g: PolyElement) -> PolyElement:
+    """g divided by the largest monomial dividing it."""
+    return _divide_monomial(g, _min_exponent([g], g.ring.ngens))
+
+
 def _min_exponent(polys: Sequence[PolyElement], d: int) -> Exponent:
     monomials = [m for p in polys for m in p.itermonoms()]
     return tuple(min(m[j] for m in monomials) for j in range(d)) if monomials else (0,) * d
@@ -116,7 +121,7 @@ class Chart:
 
     # -- the three kinds of maps ---------------------------------------------------------------
 
-    def monomial_map(self, matrix: Sequence[Sequence[int]], names: Sequence[str] | None = None) -> "Chart":
+    def monomial_map(self, matrix: Sequence[Sequence[int]]) -> "Chart":
         """The chart w_i = ∏_j u_j^{M_ij} (M unimodular, non-negative), normalized.
 
         Examples
@@ -130,7 +135,7 @@ class Chart:
         matrix = [list(row) for row in matrix]
         if abs(sympy.Matrix(matrix).det()) != 1 or any(v < 0 for row in matrix for v in row):
             raise ValueError(f"not a unimodular non-negative integer matrix: {matrix}")
-        ring_ = self.ring if names is None else self.ring.clone(symbols=list(names))
+        ring_ = self.ring
 
         def image(e: Exponent) -> Exponent:
             return tuple(sum(e[i] * matrix[i][j] for i in range(d)) for j in range(d))

@@ -53,10 +53,10 @@ from typing import Sequence
 
 import networkx as nx
 import sympy
-from sympy.polys.rings import PolyElement
+from sympy.polys.rings import PolyElement, ring
 
 from ._fields import real_roots
-from .blowup import Chart, LocalThreshold, initial_chart
+from .blowup import Chart, LocalThreshold, cofactor, initial_chart
 from .germ import format_monomial
 from .newton import NewtonPolyhedron
 
@@ -147,16 +147,8 @@ class _Budget:
 
 def _univariate(poly: PolyElement, index: int):
     """``poly`` with every variable but u_index set to 0, as a univariate polynomial."""
-    from sympy.polys.rings import ring
-
-    uni, t = ring("t", poly.ring.domain)
+    uni, _ = ring("t", poly.ring.domain)
     return uni({(m[index],): c for m, c in poly.iterterms() if all(v == 0 for j, v in enumerate(m) if j != index)})
-
-
-def _cofactor(g: PolyElement) -> PolyElement:
-    monomials = list(g.itermonoms())
-    low = tuple(min(m[j] for m in monomials) for j in range(g.ring.ngens))
-    return g.ring({tuple(a - b for a, b in zip(m, low)): c for m, c in g.iterterms()})
 
 
 def _fibre_points(chart: Chart, index: int) -> tuple[list, list[str]] | None:
@@ -168,7 +160,7 @@ def _fibre_points(chart: Chart, index: int) -> tuple[list, list[str]] | None:
     restricted = [_univariate(g, index) for g in chart.generators]
     nonzero = [p for p in restricted if p]
     if not nonzero:  # every generator vanishes on the line: bad where a cofactor vanishes
-        nonzero = [_univariate(_cofactor(g), index) for g in chart.generators]
+        nonzero = [_univariate(cofactor(g), index) for g in chart.generators]
         if not all(nonzero):
             return None
         candidates = functools.reduce(lambda a, b: a * b, nonzero)
@@ -226,13 +218,13 @@ class _Resolver:
             return
         self.blow_up(node, chart)
 
-    def chart_and_points(self, node: int, child: Chart, index: int | None, operation: str, mapping: str) -> None:
-        """A chart of a modification of ``node``: its origin, and the bad points on its u_index-line."""
+    def chart_and_points(
+        self, node: int, child: Chart, index: int, found: tuple[list, list[str]], operation: str, mapping: str
+    ) -> None:
+        """A chart of a modification of ``node``: its origin, and the bad ``found`` points on its u_index-line."""
         depth = self.tree.nodes[node]["depth"] + 1
         self.run(self.add(child, depth, node, operation, mapping))
-        if index is None:
-            return
-        points, skipped = _fibre_points(child, index)
+        points, skipped = found
         self.tree.nodes[node]["skipped"].extend(skipped)
         name = child.names[index]
         for root in points:
@@ -256,8 +248,9 @@ class _Resolver:
             matrix = [[r[0], s[0]], [r[1], s[1]]]
             mapping = ", ".join(f"{n} = {c}" for n, c in zip(chart.names, _monomial_images(chart.names, matrix)))
             # the torus of the divisor of an edge's ray r is the line {u_0 = 0, u_1 != 0} of its cone
-            index = 1 if r in edges else None
-            self.chart_and_points(node, chart.monomial_map(matrix), index, "toric chart", f"rays {r}, {s}: {mapping}")
+            child = chart.monomial_map(matrix)
+            found = _fibre_points(child, 1) if r in edges else ([], [])
+            self.chart_and_points(node, child, 1, found, "toric chart", f"rays {r}, {s}: {mapping}")
 
     def blow_up(self, node: int, chart: Chart) -> None:
         """Blow up the first coordinate subspace (pairs first) whose charts have finitely many bad points."""
@@ -272,12 +265,12 @@ class _Resolver:
                 found = _fibre_points(child, free[0]) if len(free) == 1 else _isolated_fibre(child, free)
                 if found is None:
                     break
-                plan.append((child, mapping, free[0] if len(free) == 1 else None))
+                plan.append((child, mapping, free[0], found))
             else:
                 names = ", ".join(chart.names[c] for c in centre)
                 self.tree.nodes[node].update(status="inner", reason=f"blow-up along {{{names} = 0}}")
-                for child, mapping, index in plan:
-                    self.chart_and_points(node, child, index, "blow-up", mapping)
+                for child, mapping, index, found in plan:
+                    self.chart_and_points(node, child, index, found, "blow-up", mapping)
                 return
         self.tree.nodes[node]["reason"] = (
             "not resolved: no blow-up along a coordinate subspace was found whose fibre has provably "
@@ -319,7 +312,7 @@ def _isolated_fibre(chart: Chart, free: Sequence[int]) -> tuple[list, list[str]]
     vanish = all(
         all(any(v for j, v in enumerate(m) if j not in free) for m in g.itermonoms()) for g in generators
     )
-    if vanish and all(_definite_off_origin(_cofactor(g), free) for g in generators):
+    if vanish and all(_definite_off_origin(cofactor(g), free) for g in generators):
         return [], []
     return None
 

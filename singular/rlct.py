@@ -414,9 +414,8 @@ def _resolution(
 
 
 def _try_resolution(
-    expr: sympy.Expr | None, g: Germ, h: Sequence[int], budget: _Budget | None, newton: RLCT, lower_reason: str
+    expr: sympy.Expr | None, g: Germ, h: Sequence[int], budget: _Budget, newton: RLCT, lower_reason: str
 ) -> RLCT:
-    budget = budget or _Budget(40, 2000, 60.0)
     low, high = newton.bounds
     if g.nonneg:
         return RLCT(
