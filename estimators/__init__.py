@@ -1,7 +1,39 @@
 """Numeric estimation of the local learning coefficient (LLC) in torch.
 
-Empty for now: the samplers and estimators arrive with their own issue.  This
-package imports neither :mod:`singular` nor :mod:`resolution` (nor sympy).
+Samplers are pure transitions (:mod:`estimators.sgld`, :mod:`estimators.sghmc`,
+:mod:`estimators.mala`) driven by :func:`estimate_llc`, which runs the chains as one vectorized
+computation over any ``torch.nn.Module``.  This package imports neither :mod:`singular` nor
+:mod:`resolution` (nor sympy).
 """
 
-__all__: list[str] = []
+from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
+from .errors import BadData, BadSetting, EstimatorError
+from .llc import Diagnostics, Divergence, LLCConfig, LLCEstimate, NBetaSweep, WAIC, estimate_llc, nbeta_sweep
+from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
+from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
+
+__all__ = [
+    "BadData",
+    "BadSetting",
+    "Diagnostics",
+    "Divergence",
+    "EstimatorError",
+    "LLCConfig",
+    "LLCEstimate",
+    "MALA",
+    "NBetaSweep",
+    "RMSPropSGLD",
+    "SGHMC",
+    "SGLD",
+    "TrendTest",
+    "WAIC",
+    "cross_entropy_nll",
+    "default_nbeta",
+    "ess",
+    "estimate_llc",
+    "gaussian_nll",
+    "llc_from_losses",
+    "nbeta_sweep",
+    "rhat",
+    "trend_test",
+]

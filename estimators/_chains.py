@@ -1,0 +1,135 @@
+"""The machinery under ``estimate_llc``: per-chain random streams, minibatches, and the vectorized
+(or sequential) loss-and-gradient of a module at stacked parameters."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.func import functional_call, grad_and_value, vmap
+
+from ._kernel import Noise
+from ._tree import Params
+
+logger = logging.getLogger("estimators")
+
+_NOISE_FLOATS_PER_CHUNK = 2**18
+
+
+class ChainStreams:
+    """Independent random streams per chain, from ``SeedSequence(seed).spawn(num_chains)``.
+
+    Chain i's streams depend on ``seed`` and i only, so chain i draws the same noise and the same
+    minibatches whatever the number of chains.  Noise is drawn in chunks of a size fixed by the
+    parameter count (never by the number of chains).
+    """
+
+    def __init__(self, seed: int, num_chains: int, shapes: dict[str, torch.Size], *, n: int, batch_size: int | None,
+                 device: torch.device, dtype: torch.dtype):
+        self.shapes = shapes
+        self.sizes = [int(np.prod(shape)) for shape in shapes.values()]
+        self.total = sum(self.sizes)
+        self.n, self.batch_size, self.device, self.dtype = n, batch_size, device, dtype
+        self.noise_gens, self.batch_gens = [], []
+        for child in np.random.SeedSequence(seed).spawn(num_chains):
+            noise_seed, batch_seed = (int(s) for s in child.generate_state(2, dtype=np.uint64))
+            self.noise_gens.append(torch.Generator().manual_seed(noise_seed))
+            self.batch_gens.append(torch.Generator().manual_seed(batch_seed))
+        self.chunk = max(1, min(512, _NOISE_FLOATS_PER_CHUNK // max(1, self.total)))
+        self._normal: Tensor | None = None
+        self._uniform: Tensor | None = None
+        self._k = self.chunk
+        self._perm: Tensor | None = None
+        self._pos = 0
+
+    def noise(self) -> Noise:
+        if self._k == self.chunk:
+            normals, uniforms = [], []
+            for gen in self.noise_gens:
+                normals.append(torch.randn((self.chunk, self.total), generator=gen, dtype=self.dtype))
+                uniforms.append(torch.rand((self.chunk,), generator=gen, dtype=self.dtype))
+            self._normal = torch.stack(normals).to(self.device)
+            self._uniform = torch.stack(uniforms).to(self.device)
+            self._k = 0
+        flat, uniform = self._normal[:, self._k], self._uniform[:, self._k]
+        self._k += 1
+        normal, offset = {}, 0
+        for (name, shape), size in zip(self.shapes.items(), self.sizes):
+            normal[name] = flat[:, offset : offset + size].reshape((flat.shape[0],) + tuple(shape))
+            offset += size
+        return Noise(normal=normal, uniform=uniform)
+
+    def batch_indices(self) -> Tensor | None:
+        """``(chains, batch_size)`` sample indices, epochs without replacement; ``None`` for full batch."""
+        if self.batch_size is None:
+            return None
+        if self._perm is None or self._pos + self.batch_size > self.n:
+            self._perm = torch.stack([torch.randperm(self.n, generator=gen) for gen in self.batch_gens]).to(self.device)
+            self._pos = 0
+        idx = self._perm[:, self._pos : self._pos + self.batch_size]
+        self._pos += self.batch_size
+        return idx
+
+
+def make_loss_and_grad(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor], *, per_chain_batch: bool,
+                       vectorize: bool):
+    """``(params, (x, y)) -> (loss per chain, grads per chain)`` through ``functional_call``.
+
+    Vectorized: ``vmap(grad_and_value(...))`` over the chain axis (and over per-chain batches).
+    Sequential: one ``torch.autograd.grad`` per chain, for modules ``vmap`` cannot handle.
+    """
+
+    def loss_of(params: Params, x: Tensor, y: Tensor) -> Tensor:
+        return loss_fn(functional_call(model, (params, fixed), (x,)), y)
+
+    if vectorize:
+        data_dim = 0 if per_chain_batch else None
+        batched = vmap(grad_and_value(loss_of), in_dims=(0, data_dim, data_dim))
+
+        def vectorized(params: Params, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Params]:
+            grads, loss = batched(params, *batch)
+            return loss, grads
+
+        return vectorized
+
+    def sequential(params: Params, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Params]:
+        x, y = batch
+        chains = next(iter(params.values())).shape[0]
+        losses, grads = [], {name: [] for name in params}
+        for c in range(chains):
+            leaves = {name: value[c].detach().requires_grad_(True) for name, value in params.items()}
+            xc, yc = (x[c], y[c]) if per_chain_batch else (x, y)
+            with torch.enable_grad():
+                loss = loss_of(leaves, xc, yc)
+                parts = torch.autograd.grad(loss, list(leaves.values()), allow_unused=True)
+            losses.append(loss.detach())
+            for (name, leaf), part in zip(leaves.items(), parts):
+                grads[name].append(torch.zeros_like(leaf) if part is None else part)
+        return torch.stack(losses), {name: torch.stack(parts) for name, parts in grads.items()}
+
+    return sequential
+
+
+def full_data_loss(model: torch.nn.Module, loss_fn, params: dict[str, Tensor], x: Tensor, y: Tensor, *,
+                   chunk: int = 8192) -> float:
+    """L_n at ``params`` (one point, no chain axis) on the whole dataset, in chunks weighted by size."""
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, x.shape[0], chunk):
+            xs, ys = x[start : start + chunk], y[start : start + chunk]
+            total += float(loss_fn(functional_call(model, params, (xs,)), ys)) * xs.shape[0]
+    return total / x.shape[0]
+
+
+def per_sample_nll(model: torch.nn.Module, loss_fn, params: dict[str, Tensor], x: Tensor, y: Tensor, *,
+                   chunk: int = 8192) -> Tensor:
+    """−log p(y_i | x_i, w) for every sample i at one point ``params``."""
+    one = vmap(lambda o, t: loss_fn(o.unsqueeze(0), t.unsqueeze(0)))
+    parts = []
+    with torch.no_grad():
+        for start in range(0, x.shape[0], chunk):
+            xs, ys = x[start : start + chunk], y[start : start + chunk]
+            parts.append(one(functional_call(model, params, (xs,)), ys))
+    return torch.cat(parts)

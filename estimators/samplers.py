@@ -1,0 +1,169 @@
+"""Sampler settings: which transition to run, with its own hyperparameters.
+
+Each sampler is a frozen dataclass whose ``init`` and ``step`` delegate to a pure transition
+(:mod:`estimators.sgld`, :mod:`estimators.sghmc`, :mod:`estimators.mala`).  ``estimate_llc``
+accepts one of these or its name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import mala, sghmc, sgld
+from ._kernel import LossAndGrad, Noise
+from ._tree import Params
+from .errors import BadSetting
+
+__all__ = ["MALA", "SGHMC", "SGLD", "RMSPropSGLD", "Sampler", "sampler_from_name"]
+
+
+@dataclass(frozen=True, slots=True)
+class SGLD:
+    """Stochastic gradient Langevin dynamics (:func:`estimators.sgld.step`).
+
+    Examples
+    --------
+    >>> SGLD().name
+    'sgld'
+    """
+
+    name = "sgld"
+    full_batch = False
+    langevin_proposal = True
+
+    def init(self, params: Params, center: Params):
+        return sgld.init(params, center)
+
+    def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
+        return sgld.step(
+            state, batch, noise, loss_and_grad=loss_and_grad, step_size=step_size, nbeta=nbeta, localization=localization
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RMSPropSGLD:
+    """RMSProp-preconditioned SGLD (:func:`estimators.sgld.rmsprop_step`).
+
+    Examples
+    --------
+    >>> RMSPropSGLD(alpha=0.9)
+    RMSPropSGLD(alpha=0.9, eps=0.1)
+    >>> RMSPropSGLD(alpha=1.5)
+    Traceback (most recent call last):
+    ...
+    estimators.errors.BadSetting: alpha=1.5 must be in [0, 1)
+    """
+
+    alpha: float = 0.99
+    eps: float = 0.1
+    name = "rmsprop_sgld"
+    full_batch = False
+    langevin_proposal = True
+
+    def __post_init__(self):
+        if not 0 <= self.alpha < 1:
+            raise BadSetting("alpha", self.alpha, "must be in [0, 1)")
+        if not (math.isfinite(self.eps) and self.eps > 0):
+            raise BadSetting("eps", self.eps, "must be a positive number (it bounds the preconditioner by 1/eps)")
+
+    def init(self, params: Params, center: Params):
+        return sgld.rmsprop_init(params, center)
+
+    def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
+        return sgld.rmsprop_step(
+            state,
+            batch,
+            noise,
+            loss_and_grad=loss_and_grad,
+            step_size=step_size,
+            nbeta=nbeta,
+            localization=localization,
+            alpha=self.alpha,
+            eps=self.eps,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SGHMC:
+    """Stochastic gradient Hamiltonian Monte Carlo (:func:`estimators.sghmc.step`).
+
+    Examples
+    --------
+    >>> SGHMC(friction=0.0)
+    Traceback (most recent call last):
+    ...
+    estimators.errors.BadSetting: friction=0.0 must be in (0, 1]
+    """
+
+    friction: float = 0.1
+    name = "sghmc"
+    full_batch = False
+    langevin_proposal = False
+
+    def __post_init__(self):
+        if not 0 < self.friction <= 1:
+            raise BadSetting("friction", self.friction, "must be in (0, 1]")
+
+    def init(self, params: Params, center: Params):
+        return sghmc.init(params, center)
+
+    def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
+        return sghmc.step(
+            state,
+            batch,
+            noise,
+            loss_and_grad=loss_and_grad,
+            step_size=step_size,
+            nbeta=nbeta,
+            localization=localization,
+            friction=self.friction,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MALA:
+    """Full-batch Metropolis-adjusted Langevin (:func:`estimators.mala.step`); ignores ``batch_size``.
+
+    Examples
+    --------
+    >>> MALA().full_batch
+    True
+    """
+
+    name = "mala"
+    full_batch = True
+    langevin_proposal = False
+
+    def init(self, params: Params, center: Params):
+        return mala.init(params, center)
+
+    def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
+        return mala.step(
+            state, batch, noise, loss_and_grad=loss_and_grad, step_size=step_size, nbeta=nbeta, localization=localization
+        )
+
+
+Sampler = SGLD | RMSPropSGLD | SGHMC | MALA
+_BY_NAME = {cls.name: cls for cls in (SGLD, RMSPropSGLD, SGHMC, MALA)}
+
+
+def sampler_from_name(sampler: str | Sampler) -> Sampler:
+    """A sampler from its name (``'sgld'``, ``'rmsprop_sgld'``, ``'sghmc'``, ``'mala'``) or itself.
+
+    Examples
+    --------
+    >>> sampler_from_name("rmsprop_sgld")
+    RMSPropSGLD(alpha=0.99, eps=0.1)
+    >>> sampler_from_name("adam")
+    Traceback (most recent call last):
+    ...
+    estimators.errors.BadSetting: sampler='adam' is not a known sampler; pass one of 'mala', 'rmsprop_sgld', 'sghmc', 'sgld'
+    """
+    if isinstance(sampler, tuple(_BY_NAME.values())):
+        return sampler
+    if isinstance(sampler, str) and sampler in _BY_NAME:
+        return _BY_NAME[sampler]()
+    names = ", ".join(repr(name) for name in sorted(_BY_NAME))
+    raise BadSetting("sampler", sampler, f"is not a known sampler; pass one of {names}")
+
