@@ -3,7 +3,9 @@
 ``singular rlct EXPR`` computes an exact RLCT; ``singular resolve EXPR``
 resolves its singularities and shows the tree (summary, JSON, DOT, PNG);
 ``singular model rrr|dln|tanh|regression ...`` gives a model's learning coefficient (closed form,
-or the symbolic route, or both with ``--verify``); ``singular tour`` runs the tour of classic examples.  Bad input exits with status 2 and one line on
+or the symbolic route, or both with ``--verify``); ``singular estimate EXPR --params ...`` samples
+data from the regression model y = EXPR + noise and estimates its LLC beside the exact value;
+``singular tour`` runs the tour of classic examples.  Bad input exits with status 2 and one line on
 stderr; any computed result, certified or not, exits 0.
 """
 
@@ -13,14 +15,17 @@ import argparse
 import json
 import pathlib
 import sys
+import warnings
 from typing import Sequence
 
+from estimators import EstimatorError, estimate_llc
 from resolution import GermError
 from resolution.tree import tree_to_dict
 from singular import SingularError, rlct
 from singular.families import dln, dln_model, rrr, rrr_model, tanh, tanh_ideal, tanh_model
 from singular.models import RegressionModel
 
+from .torch_models import regression_data, regression_module
 from .tour import format_tour, run_tour
 
 __all__ = ["main"]
@@ -74,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     dl = kinds.add_parser("dln", help="deep linear network (Aoyagi 2024)")
     dl.add_argument("--widths", required=True, help="H_0 (input),...,H_L (output), e.g. 2,3,4,5")
     dl.add_argument("--true-rank", type=_count, default=0, help="r, the true rank (default 0)")
+    _estimate_arguments(commands)
     th = kinds.add_parser("tanh", help="one hidden layer of tanh units fitting 0 (Aoyagi & Watanabe 2005)")
     th.add_argument("--hidden", type=_count, required=True, help="H, the number of hidden units")
     rg = kinds.add_parser("regression", help="y = f(x, w) + N(0, sigma^2), by the symbolic route")
@@ -89,6 +95,63 @@ def _parser() -> argparse.ArgumentParser:
     for k in (rr, dl, th):
         k.add_argument("--verify", action="store_true", help="also run the symbolic route and compare")
     return parser
+
+
+def _estimate_arguments(commands) -> None:
+    e = commands.add_parser("estimate", help="estimate the LLC of y = EXPR + noise from sampled data, beside the exact value")
+    e.add_argument("expr", metavar="EXPR", help="the regression function f(x, w), e.g. 'a*b*x'")
+    e.add_argument("--params", required=True, help="parameter names, e.g. a,b")
+    e.add_argument("--inputs", default="", help="input names, e.g. x")
+    e.add_argument("--at", help="the true parameter w* = w0, e.g. a=0,b=0 (default the origin)")
+    e.add_argument("--input-dist", choices=("normal", "uniform"), default="normal")
+    e.add_argument("--sigma", default="1", help="noise standard deviation, exact (default 1)")
+    e.add_argument("--n", type=_count, default=10_000, help="number of samples (default 10000)")
+    e.add_argument("--sampler", choices=("sgld", "rmsprop_sgld", "sghmc", "mala"), default="sgld")
+    e.add_argument("--step-size", type=float, default=1e-3, help="ε (default 1e-3)")
+    e.add_argument("--nbeta", type=float, help="nβ (default n / log n)")
+    e.add_argument("--localization", type=float, default=1.0, help="γ (default 1)")
+    e.add_argument("--chains", type=_count, default=8, help="number of chains (default 8)")
+    e.add_argument("--draws", type=_count, default=2000, help="draws per chain (default 2000)")
+    e.add_argument("--burnin", type=int, default=500, help="burn-in steps per chain (default 500)")
+    e.add_argument("--batch-size", type=_count, default=256, help="minibatch size (default 256)")
+    e.add_argument("--seed", type=int, default=0, help="seed of the data and of the chains (default 0)")
+    e.add_argument("--seconds", type=float, default=60.0, help="budget of the exact value (default 60)")
+    e.add_argument("--plot", metavar="FILE", help="draw the loss traces and running LLC to a PNG")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    """``singular estimate EXPR ...``: sample data from the model at w0, estimate, compare."""
+    model = RegressionModel(args.expr, params=args.params, inputs=args.inputs, at=args.at,
+                            input_dist=args.input_dist, sigma=args.sigma)
+    x, y, loss_fn = regression_data(model, args.n, seed=args.seed)
+    with warnings.catch_warnings():  # the estimate's warnings are printed with it (diagnostics.warnings)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        estimate = estimate_llc(
+            regression_module(model), (x, y), loss_fn=loss_fn, sampler=args.sampler, step_size=args.step_size,
+            nbeta=args.nbeta, localization=args.localization, num_chains=args.chains, num_draws=args.draws,
+            num_burnin=args.burnin, batch_size=args.batch_size, seed=args.seed,
+            progress=not args.json and sys.stderr.isatty(),
+        )
+    if args.plot:
+        estimate.plot(args.plot)
+    exact = model.rlct(seconds=args.seconds)
+    value = float(exact.value) if exact.certified else None
+    error = None if value is None or value == 0 else (estimate.mean - value) / value
+    if args.json:
+        payload = {
+            "expression": args.expr, "model": model.name, "d": model.d, **estimate.to_dict(),
+            "exact": exact.to_dict(), "relative_error": error,
+        }
+        print(json.dumps(payload, ensure_ascii=False, allow_nan=False))
+        return 0
+    print(f"{model.name}, d = {model.d}, n = {args.n}")
+    print(estimate.summary())
+    exact_text = f"{exact.value}, multiplicity {exact.multiplicity}" if exact.certified else "not certified"
+    print(f"exact λ        {exact_text} ({exact.method})")
+    if error is not None:
+        print(f"relative error {error:+.1%} (at finite nβ the estimator's own target lies below λ when m > 1)")
+    return 0
 
 
 def _widths(text: str) -> list[int]:
@@ -185,10 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "tour":
         print(format_tour(run_tour()))
         return 0
-    if args.command == "model":
+    if args.command in ("model", "estimate"):
         try:
-            return _model(args)
-        except (GermError, SingularError) as exc:
+            return _model(args) if args.command == "model" else _estimate(args)
+        except (GermError, SingularError, EstimatorError, OSError) as exc:
             print(f"singular: error: {exc}", file=sys.stderr)
             return 2
     resolving = args.command == "resolve"
