@@ -1,6 +1,7 @@
 """The `singular` command line: outputs, JSON, exit codes, one-line errors."""
 
 import json
+import math
 import subprocess
 import sys
 
@@ -168,3 +169,24 @@ def test_model_bad_input_exits_2_with_one_line(capsys, argv):
     _, err = capsys.readouterr()
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("singular: error:")
+
+
+def test_estimate_prints_an_estimate_with_its_error_diagnostics_and_the_exact_value(capsys):
+    status = main(["estimate", "a*b*x", "--params", "a,b", "--inputs", "x", "--n", "2000", "--chains", "4",
+                   "--draws", "300", "--burnin", "100", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert payload["exact"]["rlct"] == "1/2" and payload["exact"]["multiplicity"] == 2  # Lin 2011, Prop. 3.7
+    assert math.isfinite(payload["llc"]) and payload["std_err"] > 0
+    assert {"rhat", "ess", "trend", "acceptance", "divergences", "warnings"} <= set(payload["diagnostics"])
+    assert payload["config"]["nbeta_source"] == "default n / log n, n = 2000"
+
+
+@pytest.mark.parametrize(
+    "params, extra", [("a,b", ["--step-size", "-1"]), ("a,q", []), ("a,b", ["--burnin", "-3"])]
+)
+def test_estimate_bad_input_exits_2_with_one_line(params, extra, capsys):
+    args = ["estimate", "a*b*x", "--params", params, "--inputs", "x", "--n", "200", "--draws", "10", *extra]
+    status = main(args)
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and err.startswith("singular: error:")
