@@ -25,12 +25,11 @@ class StepInfo(NamedTuple):
     """What one transition saw, per chain.
 
     ``loss`` is the loss at the parameters *before* the step (the draw the estimator reads);
-    ``potential`` and ``grad_potential`` are U and ∇U there; ``proposal`` is where the step went
+    ``grad_potential`` is ∇U there; ``proposal`` is where the step went
     before any accept/reject; ``preconditioner`` is the diagonal G of the proposal (``None`` for G = I).
     """
 
     loss: Tensor
-    potential: Tensor
     grad_potential: Params
     proposal: Params
     preconditioner: Params | None

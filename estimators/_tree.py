@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch
 from torch import Tensor
 
 Params = dict[str, Tensor]
@@ -39,6 +38,3 @@ def chain_mask(mask: Tensor, like: Tensor) -> Tensor:
     """A per-chain boolean mask shaped to broadcast against ``like`` (chains first)."""
     return mask.reshape(mask.shape + (1,) * (like.dim() - 1))
 
-
-def zeros_like(tree: Params) -> Params:
-    return {key: torch.zeros_like(value) for key, value in tree.items()}

@@ -523,7 +523,7 @@ def _proposal_acceptance(
     u_to = potential(loss, info.proposal, center, nbeta=nbeta, localization=localization)
     grad_to = potential_gradient(grads, info.proposal, center, nbeta=nbeta, localization=localization)
     log_a = log_acceptance(
-        info.potential,
+        potential(info.loss, before, center, nbeta=nbeta, localization=localization),
         u_to,
         info.grad_potential,
         grad_to,

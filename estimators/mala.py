@@ -132,5 +132,5 @@ def step(
 
     params = tree_map(pick, proposal, state.params)
     cache = (pick(new_loss, loss), pick(new_u, u), tree_map(pick, new_grad_u, grad_u))
-    info = StepInfo(loss=loss, potential=u, grad_potential=grad_u, proposal=proposal, preconditioner=None)
+    info = StepInfo(loss=loss, grad_potential=grad_u, proposal=proposal, preconditioner=None)
     return MALAState(params=params, center=state.center, cache=cache, accepted=accept), info

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from ._kernel import LossAndGrad, Noise, StepInfo
-from ._tree import Params, potential, potential_gradient, tree_map
+from ._tree import Params, potential_gradient, tree_map
 
 __all__ = ["SGHMCState", "init", "step"]
 
@@ -77,7 +77,6 @@ def step(
     params = tree_map(torch.add, state.params, momentum)
     info = StepInfo(
         loss=loss,
-        potential=potential(loss, state.params, state.center, nbeta=nbeta, localization=localization),
         grad_potential=grad_u,
         proposal=params,
         preconditioner=None,

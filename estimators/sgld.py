@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from ._kernel import LossAndGrad, Noise, StepInfo
-from ._tree import Params, potential, potential_gradient, tree_map
+from ._tree import Params, potential_gradient, tree_map
 
 __all__ = ["RMSPropState", "SGLDState", "rmsprop_init", "rmsprop_step", "init", "step"]
 
@@ -86,7 +86,6 @@ def step(
     proposal = tree_map(lambda w, g, xi: w - 0.5 * step_size * g + root * xi, state.params, grad_u, noise.normal)
     info = StepInfo(
         loss=loss,
-        potential=potential(loss, state.params, state.center, nbeta=nbeta, localization=localization),
         grad_potential=grad_u,
         proposal=proposal,
         preconditioner=None,
@@ -172,7 +171,6 @@ def rmsprop_step(
     )
     info = StepInfo(
         loss=loss,
-        potential=potential(loss, state.params, state.center, nbeta=nbeta, localization=localization),
         grad_potential=grad_u,
         proposal=proposal,
         preconditioner=precond,
