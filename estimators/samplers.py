@@ -8,7 +8,7 @@ accepts one of these or its name.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from . import mala, sghmc, sgld
 from ._kernel import LossAndGrad, Noise
@@ -18,8 +18,33 @@ from .errors import BadSetting
 __all__ = ["MALA", "SGHMC", "SGLD", "RMSPropSGLD", "Sampler", "sampler_from_name"]
 
 
+class _Transition:
+    """What every sampler shares: ``init`` and ``step`` call its module's pure functions, the
+    step with the sampler's own fields (its hyperparameters) as extra keywords."""
+
+    __slots__ = ()
+    _init = staticmethod(sgld.init)
+    _step = staticmethod(sgld.step)
+
+    def init(self, params: Params, center: Params):
+        return self._init(params, center)
+
+    def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
+        settings = {field.name: getattr(self, field.name) for field in fields(self)}
+        return self._step(
+            state,
+            batch,
+            noise,
+            loss_and_grad=loss_and_grad,
+            step_size=step_size,
+            nbeta=nbeta,
+            localization=localization,
+            **settings,
+        )
+
+
 @dataclass(frozen=True, slots=True)
-class SGLD:
+class SGLD(_Transition):
     """Stochastic gradient Langevin dynamics (:func:`estimators.sgld.step`).
 
     Examples
@@ -32,17 +57,9 @@ class SGLD:
     full_batch = False
     langevin_proposal = True
 
-    def init(self, params: Params, center: Params):
-        return sgld.init(params, center)
-
-    def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
-        return sgld.step(
-            state, batch, noise, loss_and_grad=loss_and_grad, step_size=step_size, nbeta=nbeta, localization=localization
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class RMSPropSGLD:
+class RMSPropSGLD(_Transition):
     """RMSProp-preconditioned SGLD (:func:`estimators.sgld.rmsprop_step`).
 
     Examples
@@ -60,6 +77,8 @@ class RMSPropSGLD:
     name = "rmsprop_sgld"
     full_batch = False
     langevin_proposal = True
+    _init = staticmethod(sgld.rmsprop_init)
+    _step = staticmethod(sgld.rmsprop_step)
 
     def __post_init__(self):
         if not 0 <= self.alpha < 1:
@@ -67,25 +86,9 @@ class RMSPropSGLD:
         if not (math.isfinite(self.eps) and self.eps > 0):
             raise BadSetting("eps", self.eps, "must be a positive number (it bounds the preconditioner by 1/eps)")
 
-    def init(self, params: Params, center: Params):
-        return sgld.rmsprop_init(params, center)
-
-    def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
-        return sgld.rmsprop_step(
-            state,
-            batch,
-            noise,
-            loss_and_grad=loss_and_grad,
-            step_size=step_size,
-            nbeta=nbeta,
-            localization=localization,
-            alpha=self.alpha,
-            eps=self.eps,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class SGHMC:
+class SGHMC(_Transition):
     """Stochastic gradient Hamiltonian Monte Carlo (:func:`estimators.sghmc.step`).
 
     Examples
@@ -100,29 +103,16 @@ class SGHMC:
     name = "sghmc"
     full_batch = False
     langevin_proposal = False
+    _init = staticmethod(sghmc.init)
+    _step = staticmethod(sghmc.step)
 
     def __post_init__(self):
         if not 0 < self.friction <= 1:
             raise BadSetting("friction", self.friction, "must be in (0, 1]")
 
-    def init(self, params: Params, center: Params):
-        return sghmc.init(params, center)
-
-    def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
-        return sghmc.step(
-            state,
-            batch,
-            noise,
-            loss_and_grad=loss_and_grad,
-            step_size=step_size,
-            nbeta=nbeta,
-            localization=localization,
-            friction=self.friction,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class MALA:
+class MALA(_Transition):
     """Full-batch Metropolis-adjusted Langevin (:func:`estimators.mala.step`); ignores ``batch_size``.
 
     Examples
@@ -134,14 +124,8 @@ class MALA:
     name = "mala"
     full_batch = True
     langevin_proposal = False
-
-    def init(self, params: Params, center: Params):
-        return mala.init(params, center)
-
-    def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
-        return mala.step(
-            state, batch, noise, loss_and_grad=loss_and_grad, step_size=step_size, nbeta=nbeta, localization=localization
-        )
+    _init = staticmethod(mala.init)
+    _step = staticmethod(mala.step)
 
 
 Sampler = SGLD | RMSPropSGLD | SGHMC | MALA
