@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
 
 from ._chains import ChainStreams, full_data_loss, logger, make_loss_and_grad, per_sample_nll
 from ._data import as_tensors
@@ -433,7 +434,7 @@ def estimate_llc(
     waic_steps = set(num_burnin + np.unique(np.linspace(0, num_draws - 1, min(_WAIC_DRAWS, num_draws)).astype(int)))
     waic_draws: list[Tensor] = []
 
-    bar = _progress(total, progress)
+    bar = tqdm(total=total, desc="LLC chains", unit="step", disable=not progress)
     for t in range(total):
         batch_t, before = next_batch(), state.params
         state, info = sampler.step(state, batch_t, streams.noise(), **kwargs)
@@ -468,7 +469,7 @@ def estimate_llc(
             num_burnin=num_burnin,
             batch_size=batch if per_chain_batch else None,
             n=n,
-            loss=repr(loss_fn) if loss_fn.__class__.__module__ == __package__ + ".losses" else _name(loss_fn),
+            loss=_name(loss_fn),
             sampled=tuple(center),
             num_sampled=sum(p.numel() for p in center.values()),
             vectorized=fallback is None,
@@ -477,23 +478,8 @@ def estimate_llc(
 
 
 def _name(fn) -> str:
+    """A function's qualified name; anything else (our loss helpers, partials) by its repr."""
     return getattr(fn, "__qualname__", None) or repr(fn)
-
-
-def _progress(total: int, enabled: bool):
-    if enabled:
-        from tqdm.auto import tqdm
-
-        return tqdm(total=total, desc="LLC chains", unit="step")
-    return _NoBar()
-
-
-class _NoBar:
-    def update(self, _):
-        return None
-
-    def close(self):
-        return None
 
 
 def _loss_and_grad(model, loss_fn, fixed, stacked, trial, per_chain_batch, vectorize):
