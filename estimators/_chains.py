@@ -112,24 +112,23 @@ def make_loss_and_grad(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor]
     return sequential
 
 
+def _outputs(model: torch.nn.Module, params: dict[str, Tensor], x: Tensor, y: Tensor, chunk: int):
+    """``(model output, targets)`` at one point ``params`` over the whole dataset, chunk by chunk."""
+    for start in range(0, x.shape[0], chunk):
+        yield functional_call(model, params, (x[start : start + chunk],)), y[start : start + chunk]
+
+
 def full_data_loss(model: torch.nn.Module, loss_fn, params: dict[str, Tensor], x: Tensor, y: Tensor, *,
                    chunk: int = 8192) -> float:
-    """L_n at ``params`` (one point, no chain axis) on the whole dataset, in chunks weighted by size."""
-    total = 0.0
+    """L_n at ``params`` (one point, no chain axis) on the whole dataset, chunks weighted by size."""
     with torch.no_grad():
-        for start in range(0, x.shape[0], chunk):
-            xs, ys = x[start : start + chunk], y[start : start + chunk]
-            total += float(loss_fn(functional_call(model, params, (xs,)), ys)) * xs.shape[0]
-    return total / x.shape[0]
+        chunks = _outputs(model, params, x, y, chunk)
+        return sum(float(loss_fn(out, target)) * target.shape[0] for out, target in chunks) / x.shape[0]
 
 
 def per_sample_nll(model: torch.nn.Module, loss_fn, params: dict[str, Tensor], x: Tensor, y: Tensor, *,
                    chunk: int = 8192) -> Tensor:
     """−log p(y_i | x_i, w) for every sample i at one point ``params``."""
     one = vmap(lambda o, t: loss_fn(o.unsqueeze(0), t.unsqueeze(0)))
-    parts = []
     with torch.no_grad():
-        for start in range(0, x.shape[0], chunk):
-            xs, ys = x[start : start + chunk], y[start : start + chunk]
-            parts.append(one(functional_call(model, params, (xs,)), ys))
-    return torch.cat(parts)
+        return torch.cat([one(out, target) for out, target in _outputs(model, params, x, y, chunk)])
