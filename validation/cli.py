@@ -5,6 +5,7 @@ resolves its singularities and shows the tree (summary, JSON, DOT, PNG);
 ``singular model rrr|dln|tanh|regression ...`` gives a model's learning coefficient (closed form,
 or the symbolic route, or both with ``--verify``); ``singular estimate EXPR --params ...`` samples
 data from the regression model y = EXPR + noise and estimates its LLC beside the exact value;
+``singular bench`` runs the ground-truth benchmark (estimators against the exact catalog);
 ``singular tour`` runs the tour of classic examples.  Bad input exits with status 2 and one line on
 stderr; any computed result, certified or not, exits 0.
 """
@@ -25,6 +26,8 @@ from singular import SingularError, rlct
 from singular.families import dln, dln_model, rrr, rrr_model, tanh, tanh_ideal, tanh_model
 from singular.models import RegressionModel
 
+from .benchmark import DEFAULT_ESTIMATORS, run_benchmark
+from .cases import QUICK, catalog
 from .torch_models import regression_data, regression_module
 from .tour import format_tour, run_tour
 
@@ -80,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     dl.add_argument("--widths", required=True, help="H_0 (input),...,H_L (output), e.g. 2,3,4,5")
     dl.add_argument("--true-rank", type=_count, default=0, help="r, the true rank (default 0)")
     _estimate_arguments(commands)
+    _bench_arguments(commands)
     th = kinds.add_parser("tanh", help="one hidden layer of tanh units fitting 0 (Aoyagi & Watanabe 2005)")
     th.add_argument("--hidden", type=_count, required=True, help="H, the number of hidden units")
     rg = kinds.add_parser("regression", help="y = f(x, w) + N(0, sigma^2), by the symbolic route")
@@ -95,6 +99,38 @@ def _parser() -> argparse.ArgumentParser:
     for k in (rr, dl, th):
         k.add_argument("--verify", action="store_true", help="also run the symbolic route and compare")
     return parser
+
+
+def _bench_arguments(commands) -> None:
+    b = commands.add_parser("bench", help="the ground-truth benchmark: estimators against exact cases")
+    b.add_argument("--suite", choices=("quick", "full"), default="quick",
+                   help="quick: 12 cases with d <= 3 (minutes); full: the whole catalog (slow, resumable)")
+    b.add_argument("--sampler", default="sgld,rmsprop_sgld",
+                   help=f"comma-separated, from {','.join(DEFAULT_ESTIMATORS)} (default sgld,rmsprop_sgld)")
+    b.add_argument("--seeds", type=_count, default=3, help="datasets (and chain seeds) per case (default 3)")
+    b.add_argument("--n", type=_count, default=10_000, help="dataset size (default 10000)")
+    b.add_argument("--out", default="bench-report", help="folder for report.md/.csv/.json, plots and rows.jsonl")
+    b.add_argument("--json", action="store_true", help="print the summaries and rows as one JSON object")
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """``singular bench``: run, print the table, write the report; rows already in --out are reused."""
+    names = [s.strip() for s in args.sampler.split(",") if s.strip()]
+    unknown = [s for s in names if s not in DEFAULT_ESTIMATORS]
+    if unknown or not names:
+        raise EstimatorError(f"--sampler {args.sampler!r}: choose from {', '.join(DEFAULT_ESTIMATORS)}")
+    if args.seeds < 1 or args.n < 10:
+        raise EstimatorError("--seeds must be >= 1 and --n >= 10")
+    cases = QUICK if args.suite == "quick" else [c.name for c in catalog()]
+    report = run_benchmark([DEFAULT_ESTIMATORS[s] for s in names], cases, seeds=range(args.seeds), n=args.n,
+                           out=args.out, progress=not args.json and sys.stderr.isatty())
+    written = report.write(args.out)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        print(report.to_markdown())
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0
 
 
 def _estimate_arguments(commands) -> None:
@@ -248,9 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "tour":
         print(format_tour(run_tour()))
         return 0
-    if args.command in ("model", "estimate"):
+    if args.command in ("model", "estimate", "bench"):
+        handler = {"model": _model, "estimate": _estimate, "bench": _bench}[args.command]
         try:
-            return _model(args) if args.command == "model" else _estimate(args)
+            return handler(args)
         except (GermError, SingularError, EstimatorError, OSError) as exc:
             print(f"singular: error: {exc}", file=sys.stderr)
             return 2
