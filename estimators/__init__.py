@@ -8,7 +8,17 @@ computation over any ``torch.nn.Module``.  This package imports neither :mod:`si
 
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
 from .errors import BadData, BadSetting, EstimatorError
-from .llc import Diagnostics, Divergence, LLCConfig, LLCEstimate, NBetaSweep, WAIC, estimate_llc, nbeta_sweep
+from .llc import (
+    Diagnostics,
+    Divergence,
+    LLCConfig,
+    LLCEstimate,
+    NBetaSweep,
+    WAIC,
+    estimate_llc,
+    extrapolate_llc,
+    nbeta_sweep,
+)
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
 
@@ -31,6 +41,7 @@ __all__ = [
     "default_nbeta",
     "ess",
     "estimate_llc",
+    "extrapolate_llc",
     "gaussian_nll",
     "llc_from_losses",
     "nbeta_sweep",

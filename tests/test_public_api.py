@@ -26,9 +26,14 @@ PUBLIC = {
     "estimators": {
         "BadData", "BadSetting", "Diagnostics", "Divergence", "EstimatorError", "LLCConfig", "LLCEstimate", "MALA",
         "NBetaSweep", "RMSPropSGLD", "SGHMC", "SGLD", "TrendTest", "WAIC", "cross_entropy_nll", "default_nbeta",
-        "ess", "estimate_llc", "gaussian_nll", "llc_from_losses", "nbeta_sweep", "rhat", "trend_test",
+        "ess", "estimate_llc", "extrapolate_llc", "gaussian_nll", "llc_from_losses", "nbeta_sweep", "rhat", "trend_test",
     },
-    "validation": {"TOUR", "TourStop", "draw_tree", "format_tour", "main", "run_tour"},
+    "validation": {
+        "DEFAULT_ESTIMATORS", "QUICK", "TOUR", "BenchmarkReport", "Calibration", "Case", "Estimator", "Extrapolation",
+        "Problem", "QuadratureFit", "TourStop", "assert_estimator_calibrated", "calibrate", "case", "catalog",
+        "draw_tree", "fit_rlct", "format_tour", "log_partition", "main", "run_benchmark", "run_tour", "summarize",
+        "target_llc",
+    },
 }
 
 

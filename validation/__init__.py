@@ -1,7 +1,43 @@
-"""The bridge: ground truth meets numerics (for now: the tour, tree drawings and the CLI)."""
+"""The bridge: ground truth meets numerics.
 
+The catalog of exact cases (:mod:`validation.cases`), the numeric quadrature route
+(:mod:`validation.quadrature`), the benchmark and its report (:mod:`validation.benchmark`),
+calibration (:mod:`validation.calibration`), hypothesis strategies (:mod:`validation.strategies`),
+a pytest helper (:mod:`validation.testing`), the tour, tree drawings and the CLI.
+"""
+
+from .benchmark import DEFAULT_ESTIMATORS, BenchmarkReport, Estimator, Extrapolation, run_benchmark, summarize
+from .calibration import Calibration, calibrate
+from .cases import QUICK, Case, Problem, case, catalog
 from .cli import main
+from .quadrature import QuadratureFit, fit_rlct, log_partition, target_llc
+from .testing import assert_estimator_calibrated
 from .tour import TOUR, TourStop, format_tour, run_tour
 from .treeplot import draw_tree
 
-__all__ = ["TOUR", "TourStop", "draw_tree", "format_tour", "main", "run_tour"]
+__all__ = [
+    "DEFAULT_ESTIMATORS",
+    "QUICK",
+    "TOUR",
+    "BenchmarkReport",
+    "Calibration",
+    "Case",
+    "Estimator",
+    "Extrapolation",
+    "Problem",
+    "QuadratureFit",
+    "TourStop",
+    "assert_estimator_calibrated",
+    "calibrate",
+    "case",
+    "catalog",
+    "draw_tree",
+    "fit_rlct",
+    "format_tour",
+    "log_partition",
+    "main",
+    "run_benchmark",
+    "run_tour",
+    "summarize",
+    "target_llc",
+]

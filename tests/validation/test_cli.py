@@ -190,3 +190,12 @@ def test_estimate_bad_input_exits_2_with_one_line(params, extra, capsys):
     status = main(args)
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1 and err.startswith("singular: error:")
+
+
+@pytest.mark.slow
+def test_bench_quick_writes_the_report(tmp_path, capsys):
+    assert main(["bench", "--sampler", "sgld", "--seeds", "1", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "median signed relative error" in out
+    for name in ("report.md", "report.csv", "report.json", "estimate_vs_exact.png", "rows.jsonl"):
+        assert (tmp_path / name).exists()

@@ -1,0 +1,137 @@
+"""The benchmark: the report's numbers from its raw rows, resume, the CI helper, calibration."""
+
+import json
+
+import numpy as np
+import pytest
+
+from estimators import extrapolate_llc
+from validation import main
+from validation.benchmark import BenchmarkReport, Estimator, run_benchmark
+from validation.calibration import calibrate
+from validation.cases import case
+from validation.testing import assert_estimator_calibrated
+
+NAMES = ["nc-w1w2^2", "regular-2", "resolution-cusp", "newton-x2+y4", "nc-w1w2"]
+EXACT = {case(n).model.name: float(case(n).lam) for n in NAMES}
+
+
+def oracle(module, data, w_star):
+    """The exact value, looked up by the model's name (the module's text names its f and parameters)."""
+    return next(v for name, v in EXACT.items() if case(name_of(name)).model.name == name and _same(module, name))
+
+
+def name_of(model_name):
+    return next(n for n in NAMES if case(n).model.name == model_name)
+
+
+def _same(module, model_name):
+    c = case(name_of(model_name))
+    return list(dict(module.named_parameters())) == list(c.model.params) and str(c.model.f[0]) in module.extra_repr()
+
+
+def biased(module, data, w_star):
+    return 0.7 * oracle(module, data, w_star)
+
+
+def noisy(module, data, w_star):
+    lam = oracle(module, data, w_star)
+    return type("R", (), {"mean": lam * 1.1, "std_err": 0.05 * lam})()
+
+
+def test_oracle_passes_and_the_biased_estimator_is_caught():
+    report = assert_estimator_calibrated(oracle, cases=NAMES, n=50)
+    assert report.summaries["oracle"]["median_abs_rel_error"] == 0
+    with pytest.raises(AssertionError, match="not calibrated: median \\|relative error\\| 0.300"):
+        assert_estimator_calibrated(biased, cases=NAMES, n=50)
+
+
+def _ranks(values):
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    values = np.asarray(values)
+    for i, v in enumerate(values):
+        ranks[i] = np.mean(np.nonzero(np.sort(values) == v)[0]) + 1
+    assert len(order) == len(ranks)
+    return ranks
+
+
+def test_summary_is_recomputed_from_the_raw_rows(tmp_path):
+    report = run_benchmark([noisy, biased], NAMES, seeds=(0, 1), n=50, out=tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 * len(NAMES) * 2
+    for name in ("noisy", "biased"):
+        mine = [r for r in rows if r["estimator"] == name]
+        lam = np.array([float(eval(r["lam"])) for r in mine])
+        est = np.array([r["estimate"] for r in mine])
+        rel = (est - lam) / lam
+        s = report.summaries[name]
+        assert s["median_rel_error"] == pytest.approx(np.median(rel))
+        assert s["iqr_rel_error"] == pytest.approx(tuple(np.percentile(rel, [25, 75])))
+        if name == "noisy":  # 10% high with s.e. 5%: λ is 2 s.e. away, outside 1.96 s.e.
+            assert s["coverage"] == 0.0
+        rho = np.corrcoef(_ranks(lam), _ranks(est))[0, 1]
+        assert s["spearman"] == pytest.approx(rho)
+        assert s["nan_rate"] == 0
+
+
+def test_resume_skips_finished_rows(tmp_path):
+    calls = []
+
+    def counting(module, data, w_star):
+        calls.append(1)
+        return 0.5
+
+    run_benchmark(counting, NAMES[:3], seeds=(0,), n=50, out=tmp_path)
+    assert len(calls) == 3
+    (tmp_path / "rows.jsonl").write_text("\n".join((tmp_path / "rows.jsonl").read_text().splitlines()[:2]) + "\n")
+    report = run_benchmark(counting, NAMES[:3], seeds=(0, 1), n=50, out=tmp_path)
+    assert len(calls) == 3 + 1 + 3  # the deleted row and the new seed only
+    assert len(report.rows) == 6
+
+
+def test_failures_are_rows_not_crashes():
+    def broken(module, data, w_star):
+        raise ValueError("no")
+
+    report = run_benchmark([broken, lambda m, d, w: float("nan")], ["nc-w"], n=50)
+    assert report.rows[0]["status"].startswith("error: ValueError") and report.rows[1]["status"] == "nan"
+    assert report.summaries["broken"]["nan_rate"] == 1.0
+
+
+def test_our_estimator_rows_split_the_error_and_the_report_writes(tmp_path):
+    est = Estimator("sgld", num_draws=100, num_burnin=20)
+    report = run_benchmark(est, ["nc-w1w2^2"], n=2000, out=tmp_path)
+    row = report.rows[0]
+    assert row["target_route"] == "quadrature" and 0 < row["target"] < 0.25
+    assert row["sampler_error"] + row["estimator_bias"] == pytest.approx(row["rel_error"])
+    written = report.write(tmp_path)
+    assert all(p.exists() and p.stat().st_size > 0 for p in written)
+    assert "sampler err." in (tmp_path / "report.md").read_text()
+    assert isinstance(report, BenchmarkReport)
+
+
+def test_extrapolated_estimator_extrapolates_the_target_too():
+    est = Estimator("sgld", num_draws=100, num_burnin=20, extrapolate=(0.5, 1.0, 2.0))
+    row = run_benchmark(est, ["nc-w1w2"], n=2000).rows[0]
+    assert row["target_route"] == "quadrature, extrapolated" and row["estimate"] is not None
+
+
+def test_extrapolation_removes_a_log_bias_exactly():
+    nb = [200.0, 800.0, 3200.0]
+    lam, se = extrapolate_llc(nb, [0.25 - 0.7 / np.log(t) for t in nb], [0.01, 0.01, 0.01])
+    assert lam == pytest.approx(0.25) and se > 0
+
+
+def test_calibration_picks_the_best_setting_and_reports_held_out_cases():
+    cal = calibrate("sgld", ["regular-1"], holdout=["regular-2"], grid={"step_size": [1e-5, 1e-3]}, n=500)
+    scores = dict((e.step_size, s) for e, s in cal.scores)
+    assert cal.best.step_size == min(scores, key=scores.get)
+    assert list(cal.holdout.summaries) == [cal.best.name]
+    with pytest.raises(ValueError, match="not Estimator settings"):
+        calibrate("sgld", ["regular-1"], grid={"temperature": [1.0]})
+
+
+def test_cli_bench_rejects_an_unknown_sampler(capsys):
+    assert main(["bench", "--sampler", "hmc"]) == 2
+    assert "choose from" in capsys.readouterr().err
