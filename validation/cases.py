@@ -47,6 +47,7 @@ _LIN = "Lin (2011), PhD thesis, UC Berkeley, Prop. 3.7 (monomial RLCT)"
 _WATANABE = "Watanabe (2009), Algebraic Geometry and Statistical Learning Theory"
 _AW = "Aoyagi & Watanabe (2005), Neural Networks 18, Main Theorem"
 _AOYAGI = "Aoyagi (2024), Thm 1 (as used by Furman & Lau 2024)"
+_SPT = "Sergeant-Perthuis, Tsigaridas & Tsukahara (2026)"
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,19 @@ def _sum_of_squares(name, family, generators, params, *, route="numeric", source
                  route, second, source, literature)
 
 
+def _polynet(r: int, depth: int) -> RegressionModel:
+    """y = W σ(W σ(⋯ W x)) with the repeated weight W = [[θ1 + θ2, θ1²], [θ1², θ2²]], σ(t) = t^r,
+    L = ``depth`` applications of W, x ~ N(0, I_2), at θ = 0 (Sergeant-Perthuis et al. 2026, Table 1)."""
+    t1, t2, x1, x2 = sympy.symbols("t1 t2 x1 x2")
+    a, b, c = t1 + t2, t1**2, t2**2
+    h = [a * x1 + b * x2, b * x1 + c * x2]
+    for _ in range(depth - 1):
+        p = [v**r for v in h]
+        h = [a * p[0] + b * p[1], b * p[0] + c * p[1]]
+    return RegressionModel([sympy.expand(q) for q in h], params="t1,t2", inputs="x1,x2",
+                           name=f"polynet(r={r}, L={depth})")
+
+
 def _family(name, family, model, closed_form, *, symbolic_second, source, literature=None):
     """A closed-form family: exact from the formula (second route symbolic), or the reverse."""
     if symbolic_second:
@@ -192,12 +206,15 @@ _SPECS_LIST = [
     _monomial("nc-w1^2w2^2", "normal crossing", [2, 2], literature="1/4", source=f"{_LAU} ({_GT} NC-05)"),
     _monomial("nc-w1^3w2^3", "normal crossing", [3, 3], literature="1/6", source=f"{_LAU} ({_GT} NC-06)"),
     _monomial("nc-w1^2w2^3", "normal crossing", [2, 3], literature="1/6", source=f"{_LAU} ({_GT} NC-07)"),
-    # repeated-weight polynomial networks: one weight enters the product several times
-    _monomial("polynet-1-4", "polynomial network", [1, 4]),
-    _monomial("polynet-1-1-2", "polynomial network", [1, 1, 2]),
-    _monomial("polynet-1-2-2", "polynomial network", [1, 2, 2]),
-    _monomial("polynet-2-4", "polynomial network", [2, 4]),
-    _monomial("polynet-1-5", "polynomial network", [1, 5]),
+    _monomial("nc-w1w2^4", "normal crossing", [1, 4]),
+    _monomial("nc-w1w2w3^2", "normal crossing", [1, 1, 2]),
+    _monomial("nc-w1w2^2w3^2", "normal crossing", [1, 2, 2]),
+    _monomial("nc-w1^2w2^4", "normal crossing", [2, 4]),
+    _monomial("nc-w1w2^5", "normal crossing", [1, 5]),
+    # the repeated-weight polynomial networks of Sergeant-Perthuis, Tsigaridas & Tsukahara (2026)
+    *[_Spec(f"polynet-r{r}-L{depth}", "polynomial network", functools.partial(_polynet, r, depth), _symbolic,
+            "numeric", None, f"{_SPT}, network (r={r}, L={depth}); exact by resolution")
+      for r, depth in [(1, 2), (2, 2), (1, 3), (3, 2), (2, 3)]],
     # regular models (λ = d/2)
     *[_family(f"regular-{d}", "regular", functools.partial(regular_model, d), functools.partial(regular, d),
               symbolic_second=False, source=f"{_WATANABE}, §1.4 (regular: d/2)") for d in (1, 2, 3, 5)],
@@ -257,10 +274,10 @@ _SPECS_LIST = [
 _SPECS = {spec.name: spec for spec in _SPECS_LIST}
 
 QUICK = (
-    "nc-w1w2^2", "nc-w1w2^3", "nc-w1^2w2^2", "polynet-1-4", "regular-2", "newton-x2+y4", "newton-x4+x2y2+y4",
+    "nc-w1w2^2", "polynet-r2-L2", "nc-w1^2w2^2", "nc-w1w2^4", "regular-2", "newton-x2+y4", "newton-x4+x2y2+y4",
     "resolution-(x+y)^2", "resolution-cusp", "tanh-1", "analytic-sin(w1w2^2)x", "dln-1-1-1-r0",
 )
-"""The quick suite: cases with d <= 3 (their estimator target is a quadrature) spanning λ from 1/8 to 1."""
+"""The quick suite: 12 cases with d <= 3 (their estimator target is a quadrature), λ from 1/8 to 1."""
 
 
 @functools.lru_cache(maxsize=None)

@@ -56,13 +56,16 @@ def _numeric(c):
     assert fit.m == c.m, fit
 
 
-@pytest.mark.parametrize("c", [c for c in CASES if c.d <= 2], ids=lambda c: c.name)
+SLOW_QUADRATURE = {c.name for c in CASES if c.d == 3} | {"polynet-r2-L3", "polynet-r3-L2", "polynet-r2-L2"}
+
+
+@pytest.mark.parametrize("c", [c for c in CASES if c.d <= 2 and c.name not in SLOW_QUADRATURE], ids=lambda c: c.name)
 def test_numeric_route_within_two_percent(c):
     _numeric(c)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("c", [c for c in CASES if c.d == 3], ids=lambda c: c.name)
+@pytest.mark.parametrize("c", [c for c in CASES if c.name in SLOW_QUADRATURE], ids=lambda c: c.name)
 def test_numeric_route_within_two_percent_in_three_dimensions(c):
     _numeric(c)
 
