@@ -186,7 +186,7 @@ def log_partition(model: RegressionModel, ts: Sequence[float], *, half_width: fl
     --------
     >>> model = RegressionModel("w*x", params="w", inputs="x")  # K = w²/2: Z(t) ≈ √(2π/t)
     >>> z = np.exp(log_partition(model, [1e4]))[0]
-    >>> abs(z - math.sqrt(2 * math.pi / 1e4)) < 1e-10
+    >>> bool(abs(z - math.sqrt(2 * math.pi / 1e4)) < 1e-10)
     True
     """
     k = k_function(model)
