@@ -31,6 +31,7 @@ PUBLIC = {
     "validation": {
         "DEFAULT_ESTIMATORS", "QUICK", "TOUR", "BenchmarkReport", "Calibration", "Case", "Estimator", "Extrapolation",
         "Problem", "QuadratureFit", "TourStop", "assert_estimator_calibrated", "calibrate", "case", "catalog",
+        "reference_target",
         "draw_tree", "fit_rlct", "format_tour", "log_partition", "main", "run_benchmark", "run_tour", "summarize",
         "target_llc",
     },

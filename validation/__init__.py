@@ -6,7 +6,15 @@ calibration (:mod:`validation.calibration`), hypothesis strategies (:mod:`valida
 a pytest helper (:mod:`validation.testing`), the tour, tree drawings and the CLI.
 """
 
-from .benchmark import DEFAULT_ESTIMATORS, BenchmarkReport, Estimator, Extrapolation, run_benchmark, summarize
+from .benchmark import (
+    DEFAULT_ESTIMATORS,
+    BenchmarkReport,
+    Estimator,
+    Extrapolation,
+    reference_target,
+    run_benchmark,
+    summarize,
+)
 from .calibration import Calibration, calibrate
 from .cases import QUICK, Case, Problem, case, catalog
 from .cli import main
@@ -36,6 +44,7 @@ __all__ = [
     "format_tour",
     "log_partition",
     "main",
+    "reference_target",
     "run_benchmark",
     "run_tour",
     "summarize",

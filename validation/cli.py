@@ -109,6 +109,8 @@ def _bench_arguments(commands) -> None:
                    help=f"comma-separated, from {','.join(DEFAULT_ESTIMATORS)} (default sgld,rmsprop_sgld)")
     b.add_argument("--seeds", type=_count, default=3, help="datasets (and chain seeds) per case (default 3)")
     b.add_argument("--n", type=_count, default=10_000, help="dataset size (default 10000)")
+    b.add_argument("--reference-draws", type=_count, default=2000,
+                   help="draws per chain of the MALA reference target for cases with d > 3 (default 2000; 0: none)")
     b.add_argument("--out", default="bench-report", help="folder for report.md/.csv/.json, plots and rows.jsonl")
     b.add_argument("--json", action="store_true", help="print the summaries and rows as one JSON object")
 
@@ -123,7 +125,8 @@ def _bench(args: argparse.Namespace) -> int:
         raise EstimatorError("--seeds must be >= 1 and --n >= 10")
     cases = QUICK if args.suite == "quick" else [c.name for c in catalog()]
     report = run_benchmark([DEFAULT_ESTIMATORS[s] for s in names], cases, seeds=range(args.seeds), n=args.n,
-                           out=args.out, progress=not args.json and sys.stderr.isatty())
+                           out=args.out, progress=not args.json and sys.stderr.isatty(),
+                           reference_draws=args.reference_draws)
     written = report.write(args.out)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))

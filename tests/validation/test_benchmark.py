@@ -7,7 +7,7 @@ import pytest
 
 from estimators import extrapolate_llc
 from validation import main
-from validation.benchmark import BenchmarkReport, Estimator, run_benchmark
+from validation.benchmark import BenchmarkReport, Estimator, _target, reference_target, run_benchmark
 from validation.calibration import calibrate
 from validation.cases import case
 from validation.testing import assert_estimator_calibrated
@@ -135,3 +135,16 @@ def test_calibration_picks_the_best_setting_and_reports_held_out_cases():
 def test_cli_bench_rejects_an_unknown_sampler(capsys):
     assert main(["bench", "--sampler", "hmc"]) == 2
     assert "choose from" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["regular-2", "nc-w1w2^2", "nc-w1w2"])
+def test_mala_reference_agrees_with_quadrature(name):
+    value, se = reference_target(name, 1000.0, 1.0, draws=4000)
+    assert abs(value - _target(name, 1000.0, 1.0)) <= 4 * se + 0.03 * value
+
+
+def test_cases_beyond_quadrature_get_a_mala_target_when_asked():
+    row = run_benchmark(Estimator(num_draws=100, num_burnin=20), ["rrr-112-r0"], n=1000, reference_draws=200).rows[0]
+    assert row["target_route"].startswith("MALA reference") and row["target"] > 0
+    assert row["sampler_error"] + row["estimator_bias"] == pytest.approx(row["rel_error"])
