@@ -22,7 +22,12 @@ Methods, in order (each exact):
    Σ n_i x_i ∂_i f_γ = c·f_γ (c > 0) makes every critical point a zero; so a
    Gröbner basis {1} for (∂_1 f_γ, …, ∂_d f_γ, 1 − z·x_1⋯x_d) over Q proves
    there is none, even over C;
-6. a sign change between two sample points of one orthant proves a zero
+6. a polynomial whose terms split into blocks in disjoint variables, each
+   block positive on the torus by test 1, 2 or 4 (a monomial with an even
+   exponent vector, a sum of even monomials with positive coefficients, or a
+   positive definite quadratic form), is positive there (and likewise with
+   every block negative), e.g. x² + 2xy + 2y² + z⁴;
+7. a sign change between two sample points of one orthant proves a zero
    (intermediate value theorem on the connected orthant), as does an exact
    zero at a sample point.
 
@@ -112,6 +117,48 @@ def _quadratic_form(terms: Sequence[Term], d: int, *, nonsingular: bool = False)
         return TorusDecision(True, "a non-singular quadratic form") if sub.det() != 0 else None
     if sub.is_positive_definite or (-sub).is_positive_definite:
         return TorusDecision(True, "a definite quadratic form (exact Cholesky): no real zero but 0")
+    return None
+
+
+def _definite_sign(terms: Sequence[Term], d: int) -> int:
+    """+1 or −1 when the polynomial is, by an exact test, of that strict sign on the torus; else 0."""
+    signs = {c > 0 for _, c in terms}
+    if len(signs) == 1 and all(k % 2 == 0 for e, _ in terms for k in e):
+        return 1 if signs == {True} else -1
+    if _quadratic_form(terms, d) is not None:
+        return _quadratic_sign(terms)
+    return 0
+
+
+def _quadratic_sign(terms: Sequence[Term]) -> int:
+    """The sign of a definite quadratic form: that of any diagonal coefficient (one exists)."""
+    return next(1 if c > 0 else -1 for e, c in terms if max(e) == 2)
+
+
+def _blocks(terms: Sequence[Term], d: int) -> TorusDecision | None:
+    """Test 6: blocks in disjoint variables, all of one strict sign."""
+    parent = list(range(d))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for e, _ in terms:
+        used = [j for j, k in enumerate(e) if k]
+        for j in used[1:]:
+            parent[find(j)] = find(used[0])
+    groups: dict[int, list[Term]] = {}
+    for term in terms:
+        used = [j for j, k in enumerate(term[0]) if k]
+        groups.setdefault(find(used[0]) if used else -1, []).append(term)
+    if len(groups) < 2 or -1 in groups:
+        return None
+    signs = {_definite_sign(block, d) for block in groups.values()}
+    if signs in ({1}, {-1}):
+        return TorusDecision(True, f"a sum of {len(groups)} blocks in disjoint variables, each of one strict sign "
+                                   "(even monomials with one-signed coefficients, or a definite quadratic form)")
     return None
 
 
@@ -233,6 +280,8 @@ def torus_zero_free(
     'exponents on a line: f_γ = monomial·Q(t) with t = x^(-1)*y, Q = t**2 + 2*t + 1, which has the real root t = -1: f_γ vanishes on the torus'
     >>> torus_zero_free([((2, 0), 1), ((1, 1), -2), ((0, 2), 1)], "xy", nonneg=[True, True]).zero_free
     False
+    >>> torus_zero_free([((2, 0, 0), 1), ((1, 1, 0), 2), ((0, 2, 0), 2), ((0, 0, 4), 1)], "xyz").reason[:34]
+    'a sum of 2 blocks in disjoint vari'
     """
     terms, names = _substitute_squares(terms, names, nonneg)
     d = len(names)
@@ -249,6 +298,7 @@ def torus_zero_free(
         return _on_a_line(terms, names)
     for method in (
         lambda: _quadratic_form(terms, d),
+        lambda: _blocks(terms, d),
         lambda: _groebner(terms, d)
         if nonnegative and d <= _GROEBNER_MAX_VARIABLES and len(terms) <= _GROEBNER_MAX_TERMS
         else None,

@@ -64,3 +64,16 @@ def critical(text, nonneg=None):
 ])
 def test_critical_points_on_the_torus(text, expected):
     assert critical(text) is expected
+
+
+def test_blocks_in_disjoint_variables_of_one_sign_are_zero_free():
+    # x² + 2xy + 2y² = (x + y)² + y² is positive definite; z⁴ > 0 on the torus: the sum is positive
+    positive = [((2, 0, 0), 1), ((1, 1, 0), 2), ((0, 2, 0), 2), ((0, 0, 4), 1)]
+    assert torus_zero_free(positive, "xyz").zero_free is True
+    negated = [(e, -c) for e, c in positive]
+    assert torus_zero_free(negated, "xyz").zero_free is True
+    # mixed signs: x² + 2xy + 2y² − z⁴ vanishes at (1, −1, 1)
+    mixed = positive[:3] + [((0, 0, 4), -1)]
+    assert torus_zero_free(mixed, "xyz").zero_free is False
+    # an indefinite block proves nothing: x² − y² + z⁴ changes sign between (1, 2, 1) and (2, 1, 1)
+    assert torus_zero_free([((2, 0, 0), 1), ((0, 2, 0), -1), ((0, 0, 4), 1)], "xyz").zero_free is False
