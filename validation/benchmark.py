@@ -203,8 +203,11 @@ def _row(est_name: str, c: Case, seed: int, n: int, result, seconds: float, caug
             row["target_route"] = "quadrature, extrapolated"
     elif hasattr(result, "mean"):
         row.update(estimate=_finite(result.mean), std_err=_finite(getattr(result, "std_err", None)))
-    else:
+    elif isinstance(result, (int, float, np.floating, np.integer)) and not isinstance(result, bool):
         row["estimate"] = _finite(result)
+    else:
+        row["status"] = f"error: the estimator returned a {type(result).__name__}, not a number or an estimate"
+        return row
     if row["estimate"] is None:
         row["status"] = "nan"
     if row["nbeta"] is not None and row["localization"]:
@@ -292,7 +295,7 @@ def run_benchmark(
             warnings.simplefilter("always")
             try:
                 result = _call(est, problem)
-            except (ValueError, RuntimeError, ArithmeticError) as exc:
+            except Exception as exc:  # any estimator's failure is a row, not the end of the run
                 result = exc
         row = _row(name, c, seed, n, result, time.perf_counter() - start, [str(w.message) for w in caught],
                    reference_draws)

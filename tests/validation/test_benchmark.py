@@ -94,8 +94,12 @@ def test_failures_are_rows_not_crashes():
     def broken(module, data, w_star):
         raise ValueError("no")
 
-    report = run_benchmark([broken, lambda m, d, w: float("nan")], ["nc-w"], n=50)
+    def wrong_type(module, data, w_star):
+        return "0.5"
+
+    report = run_benchmark([broken, lambda m, d, w: float("nan"), wrong_type], ["nc-w"], n=50)
     assert report.rows[0]["status"].startswith("error: ValueError") and report.rows[1]["status"] == "nan"
+    assert report.rows[2]["status"] == "error: the estimator returned a str, not a number or an estimate"
     assert report.summaries["broken"]["nan_rate"] == 1.0
 
 
