@@ -112,6 +112,29 @@ def make_loss_and_grad(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor]
     return sequential
 
 
+def make_loss(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor], *, per_chain_batch: bool, vectorize: bool):
+    """``(params, (x, y)) -> loss per chain`` without gradients (same layouts as :func:`make_loss_and_grad`)."""
+
+    def loss_of(params: Params, x: Tensor, y: Tensor) -> Tensor:
+        return loss_fn(functional_call(model, (params, fixed), (x,)), y)
+
+    data_dim = 0 if per_chain_batch else None
+    batched = vmap(loss_of, in_dims=(0, data_dim, data_dim))
+
+    def losses(params: Params, batch: tuple[Tensor, Tensor]) -> Tensor:
+        x, y = batch
+        with torch.no_grad():
+            if vectorize:
+                return batched(params, x, y)
+            chains = next(iter(params.values())).shape[0]
+            return torch.stack([
+                loss_of({k: v[c] for k, v in params.items()}, *((x[c], y[c]) if per_chain_batch else (x, y)))
+                for c in range(chains)
+            ])
+
+    return losses
+
+
 def _outputs(model: torch.nn.Module, params: dict[str, Tensor], x: Tensor, y: Tensor, chunk: int):
     """``(model output, targets)`` at one point ``params`` over the whole dataset, chunk by chunk."""
     for start in range(0, x.shape[0], chunk):

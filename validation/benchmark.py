@@ -63,12 +63,14 @@ class Estimator:
     num_draws: int = 1000
     num_burnin: int = 200
     batch_size: int = 256
+    control_variate: bool = True
     extrapolate: tuple[float, ...] | None = None
 
     @property
     def name(self) -> str:
         nbeta = "n/log n" if self.nbeta is None else f"{self.nbeta:g}"
-        tail = "" if self.extrapolate is None else f", extrapolated over nβ × {list(self.extrapolate)}"
+        tail = "" if self.control_variate else ", plain minibatch losses"
+        tail += "" if self.extrapolate is None else f", extrapolated over nβ × {list(self.extrapolate)}"
         return (f"{self.sampler}(step_size={self.step_size:g}, localization={self.localization:g}, nbeta={nbeta}, "
                 f"chains={self.num_chains}, draws={self.num_draws}, batch={self.batch_size}{tail})")
 
@@ -76,7 +78,8 @@ class Estimator:
         return estimate_llc(
             problem.module, problem.data, loss_fn=problem.loss_fn, step_size=step_size, sampler=self.sampler,
             nbeta=nbeta, localization=self.localization, num_chains=self.num_chains, num_draws=self.num_draws,
-            num_burnin=self.num_burnin, batch_size=self.batch_size, seed=problem.seed,
+            num_burnin=self.num_burnin, batch_size=self.batch_size, control_variate=self.control_variate,
+            seed=problem.seed,
         )
 
     def __call__(self, problem: Problem) -> LLCEstimate | Extrapolation:
@@ -107,9 +110,11 @@ DEFAULT_ESTIMATORS = {
     "sghmc": Estimator("sghmc", step_size=3e-4),
     "mala": Estimator("mala", step_size=3e-4, num_draws=500, num_burnin=100),
     "sgld_extrapolated": Estimator("sgld", step_size=3e-4, extrapolate=(0.5, 1.0, 2.0)),
+    "sgld_plain": Estimator("sgld", step_size=3e-4, control_variate=False),
 }
 """The benchmark's settings per sampler (``singular bench --sampler``): 4 chains, 1000 draws after 200
-burn-in, batch 256, γ = 1, nβ = n/log n; step sizes from a coarse search on the quick suite."""
+burn-in, batch 256, γ = 1, nβ = n/log n, the same-batch control variate (``sgld_plain``: without it);
+step sizes from a coarse search on the quick suite."""
 
 
 def _estimator_name(estimator: Callable) -> str:
