@@ -453,7 +453,7 @@ def estimate_llc(
         batch_t, before = next_batch(), state.params
         state, info = sampler.step(state, batch_t, streams.noise(), **kwargs)
         trace[:, t] = info.loss.detach()
-        if loss_at_center is not None:
+        if loss_at_center is not None and t >= num_burnin:  # burn-in losses are not used
             trace[:, t] += init_loss - loss_at_center(centers, batch_t)
         if sampler.langevin_proposal and t % _ACCEPTANCE_CHECK_EVERY == 0:
             acceptance.append(_proposal_acceptance(before, info, state.center, batch_t, **kwargs))

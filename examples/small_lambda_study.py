@@ -23,13 +23,15 @@ def variants() -> list[tuple[str, Estimator, int]]:
     """(label, estimator, n): the base setting and one change at a time."""
     r = dataclasses.replace
     return [
-        ("base: SGLD ε=3e-4, batch 256, 1000 draws, nβ=n/log n, γ=1, n=1e4", BASE, N),
+        ("base: SGLD ε=3e-4, batch 256, 700 draws, nβ=n/log n, γ=1, n=1e4", BASE, N),
+        ("plain minibatch losses (no control variate)", r(BASE, control_variate=False), N),
         ("step size 1e-4", r(BASE, step_size=1e-4), N),
         ("step size 1e-3", r(BASE, step_size=1e-3), N),
         ("4000 draws", r(BASE, num_draws=4000), N),
         ("batch 2000", r(BASE, batch_size=2000), N),
         ("nβ × 4 (ε / 4)", r(BASE, nbeta=4 * NBETA, step_size=BASE.step_size / 4), N),
         ("n = 1e5", BASE, 100_000),
+        ("n = 1e5, plain minibatch losses", r(BASE, control_variate=False), 100_000),
         ("RMSProp-SGLD ε=1e-3", r(BASE, sampler="rmsprop_sgld", step_size=1e-3), N),
         ("SGHMC", r(BASE, sampler="sghmc"), N),
         ("MALA (full batch)", r(BASE, sampler="mala"), N),
