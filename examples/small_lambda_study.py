@@ -14,7 +14,7 @@ import dataclasses
 from validation.benchmark import Estimator, run_benchmark
 
 CASES = ["nc-w1w2^3", "nc-w1^3w2^3", "nc-w1w2^4", "nc-w1w2^5", "polynet-r3-L2"]
-BASE = Estimator("sgld", step_size=3e-4)
+BASE = Estimator("sgld", step_size=3e-4, num_draws=700, num_burnin=150)
 N = 10_000
 NBETA = N / __import__("math").log(N)
 

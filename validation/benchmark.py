@@ -52,7 +52,7 @@ class Estimator:
     Examples
     --------
     >>> Estimator("rmsprop_sgld", step_size=1e-3).name
-    'rmsprop_sgld(step_size=0.001, localization=1, nbeta=n/log n, chains=4, draws=700, batch=256)'
+    'rmsprop_sgld(step_size=0.001, localization=1, nbeta=n/log n, chains=4, draws=600, batch=256)'
     """
 
     sampler: str = "sgld"
@@ -60,8 +60,8 @@ class Estimator:
     localization: float = 1.0
     nbeta: float | None = None
     num_chains: int = 4
-    num_draws: int = 700
-    num_burnin: int = 150
+    num_draws: int = 600
+    num_burnin: int = 100
     batch_size: int = 256
     control_variate: bool = True
     extrapolate: tuple[float, ...] | None = None
@@ -112,7 +112,7 @@ DEFAULT_ESTIMATORS = {
     "sgld_extrapolated": Estimator("sgld", step_size=3e-4, extrapolate=(0.5, 1.0, 2.0)),
     "sgld_plain": Estimator("sgld", step_size=3e-4, control_variate=False),
 }
-"""The benchmark's settings per sampler (``singular bench --sampler``): 4 chains, 700 draws after 150
+"""The benchmark's settings per sampler (``singular bench --sampler``): 4 chains, 600 draws after 100
 burn-in, batch 256, γ = 1, nβ = n/log n, the same-batch control variate (``sgld_plain``: without it);
 step sizes from a coarse search on the quick suite."""
 
