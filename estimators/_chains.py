@@ -73,6 +73,15 @@ class ChainStreams:
         return idx
 
 
+def _loss_of(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor]):
+    """``(params, x, y) -> L_B``: the module with ``params`` (one point) and ``fixed``, then the loss."""
+
+    def loss_of(params: Params, x: Tensor, y: Tensor) -> Tensor:
+        return loss_fn(functional_call(model, (params, fixed), (x,)), y)
+
+    return loss_of
+
+
 def make_loss_and_grad(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor], *, per_chain_batch: bool,
                        vectorize: bool):
     """``(params, (x, y)) -> (loss per chain, grads per chain)`` through ``functional_call``.
@@ -80,10 +89,7 @@ def make_loss_and_grad(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor]
     Vectorized: ``vmap(grad_and_value(...))`` over the chain axis (and over per-chain batches).
     Sequential: one ``torch.autograd.grad`` per chain, for modules ``vmap`` cannot handle.
     """
-
-    def loss_of(params: Params, x: Tensor, y: Tensor) -> Tensor:
-        return loss_fn(functional_call(model, (params, fixed), (x,)), y)
-
+    loss_of = _loss_of(model, loss_fn, fixed)
     if vectorize:
         data_dim = 0 if per_chain_batch else None
         batched = vmap(grad_and_value(loss_of), in_dims=(0, data_dim, data_dim))
@@ -114,10 +120,7 @@ def make_loss_and_grad(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor]
 
 def make_loss(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor], *, per_chain_batch: bool, vectorize: bool):
     """``(params, (x, y)) -> loss per chain`` without gradients (same layouts as :func:`make_loss_and_grad`)."""
-
-    def loss_of(params: Params, x: Tensor, y: Tensor) -> Tensor:
-        return loss_fn(functional_call(model, (params, fixed), (x,)), y)
-
+    loss_of = _loss_of(model, loss_fn, fixed)
     data_dim = 0 if per_chain_batch else None
     batched = vmap(loss_of, in_dims=(0, data_dim, data_dim))
 

@@ -120,11 +120,15 @@ def _quadratic_form(terms: Sequence[Term], d: int, *, nonsingular: bool = False)
     return None
 
 
+def _even_one_signed(terms: Sequence[Term]) -> bool:
+    """Test 2: every exponent even and every coefficient of one sign."""
+    return len({c > 0 for _, c in terms}) == 1 and all(k % 2 == 0 for e, _ in terms for k in e)
+
+
 def _definite_sign(terms: Sequence[Term], d: int) -> int:
     """+1 or −1 when the polynomial is, by an exact test, of that strict sign on the torus; else 0."""
-    signs = {c > 0 for _, c in terms}
-    if len(signs) == 1 and all(k % 2 == 0 for e, _ in terms for k in e):
-        return 1 if signs == {True} else -1
+    if _even_one_signed(terms):
+        return 1 if terms[0][1] > 0 else -1
     if _quadratic_form(terms, d) is not None:
         return _quadratic_sign(terms)
     return 0
@@ -289,8 +293,7 @@ def torus_zero_free(
         return TorusDecision(False, "the polynomial is zero")
     if len(terms) == 1:
         return TorusDecision(True, "a single monomial")
-    signs = {c > 0 for _, c in terms}
-    if len(signs) == 1 and all(k % 2 == 0 for e, _ in terms for k in e):
+    if _even_one_signed(terms):
         return TorusDecision(True, "every term is an even monomial with a coefficient of the same sign")
     base = terms[0][0]
     k = rank([[a - b for a, b in zip(e, base)] for e, _ in terms[1:]])

@@ -6,10 +6,7 @@ import pathlib
 
 import numpy as np
 
-
-def _lam(text: str) -> float:
-    num, _, den = text.partition("/")
-    return float(num) / float(den or 1)
+from .benchmark import _float
 
 
 def plot_report(report, folder: pathlib.Path) -> list[pathlib.Path]:
@@ -27,7 +24,7 @@ def plot_report(report, folder: pathlib.Path) -> list[pathlib.Path]:
     top = 0.0
     for i, name in enumerate(names):
         rows = [r for r in report.rows if r["estimator"] == name and r["estimate"] is not None]
-        lam = np.array([_lam(r["lam"]) for r in rows])
+        lam = np.array([_float(r["lam"]) for r in rows])
         est = np.array([r["estimate"] for r in rows])
         err = np.array([r["std_err"] or 0.0 for r in rows])
         ax.errorbar(lam * (1 + 0.02 * i), est, yerr=1.96 * err, fmt="o", ms=4, alpha=0.7, label=name.split("(")[0])
@@ -42,7 +39,7 @@ def plot_report(report, folder: pathlib.Path) -> list[pathlib.Path]:
     fig, ax = plt.subplots(figsize=(6, 4))
     for i, name in enumerate(names):
         rows = [r for r in report.rows if r["estimator"] == name and r["estimate"] is not None]
-        ax.scatter([_lam(r["lam"]) * (1 + 0.02 * i) for r in rows], [100 * r["rel_error"] for r in rows],
+        ax.scatter([_float(r["lam"]) * (1 + 0.02 * i) for r in rows], [100 * r["rel_error"] for r in rows],
                    s=14, alpha=0.7, label=name.split("(")[0])
     ax.axhline(0, color="k", lw=1)
     ax.set(xscale="log", xlabel="exact λ", ylabel="signed relative error (%)", title="Relative error against λ")

@@ -40,7 +40,7 @@ from singular.models import RegressionModel
 
 from .torch_models import regression_data, regression_module
 
-__all__ = ["Case", "Problem", "QUICK", "case", "catalog"]
+__all__ = ["Case", "Problem", "QUICK", "case", "catalog", "suite"]
 
 _LAU = "Lau, Furman, Wang, Murfet, Wei (2023), arXiv:2308.12108, 2-D normal-crossing table"
 _LIN = "Lin (2011), PhD thesis, UC Berkeley, Prop. 3.7 (monomial RLCT)"
@@ -164,14 +164,14 @@ def _monomial(name, family, powers, *, literature=None, source=_LIN):
                  "formula", lambda: normal_crossing([2 * k for k in powers]), source, literature)
 
 
-def _sum_of_squares(name, family, generators, params, *, route="numeric", source, literature=None, second=None):
+def _sum_of_squares(name, family, generators, params, *, source, literature=None):
     """f = Σ g_i(w)·u_i with u ~ N(0, I): K = Σ g_i²/2."""
     gens = [sympy.sympify(g) for g in generators]
     u = [sympy.Symbol(f"u{i + 1}") for i in range(len(gens))]
     f = sum(g * s for g, s in zip(gens, u))
     inputs = [str(s) for s in u]
     return _Spec(name, family, lambda: RegressionModel(f, params=params, inputs=inputs, name=name), _symbolic,
-                 route, second, source, literature)
+                 "numeric", None, source, literature)
 
 
 def _polynet(r: int, depth: int) -> RegressionModel:
@@ -314,3 +314,18 @@ def catalog(names=None) -> tuple[Case, ...]:
     ['nc-w', 'regular-2']
     """
     return tuple(case(name) for name in (list(_SPECS) if names is None else names))
+
+
+def suite(name: str) -> tuple[str, ...]:
+    """The case names of a benchmark suite: ``"quick"`` (:data:`QUICK`) or ``"full"`` (the catalog).
+
+    Examples
+    --------
+    >>> len(suite("quick")), len(suite("full")) == len(catalog())
+    (12, True)
+    """
+    if name == "quick":
+        return QUICK
+    if name == "full":
+        return tuple(_SPECS)
+    raise ValueError(f"suite={name!r}: choose 'quick' or 'full'")

@@ -27,7 +27,7 @@ from singular.families import dln, dln_model, rrr, rrr_model, tanh, tanh_ideal, 
 from singular.models import RegressionModel
 
 from .benchmark import DEFAULT_ESTIMATORS, run_benchmark
-from .cases import QUICK, catalog
+from .cases import suite
 from .torch_models import regression_data, regression_module
 from .tour import format_tour, run_tour
 
@@ -123,8 +123,7 @@ def _bench(args: argparse.Namespace) -> int:
         raise EstimatorError(f"--sampler {args.sampler!r}: choose from {', '.join(DEFAULT_ESTIMATORS)}")
     if args.seeds < 1 or args.n < 10:
         raise EstimatorError("--seeds must be >= 1 and --n >= 10")
-    cases = QUICK if args.suite == "quick" else [c.name for c in catalog()]
-    report = run_benchmark([DEFAULT_ESTIMATORS[s] for s in names], cases, seeds=range(args.seeds), n=args.n,
+    report = run_benchmark([DEFAULT_ESTIMATORS[s] for s in names], suite(args.suite), seeds=range(args.seeds), n=args.n,
                            out=args.out, progress=not args.json and sys.stderr.isatty(),
                            reference_draws=args.reference_draws)
     written = report.write(args.out)

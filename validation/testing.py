@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Callable, Iterable, Sequence
 
 from .benchmark import BenchmarkReport, run_benchmark
-from .cases import QUICK, Case, catalog
+from .cases import Case
+from .cases import suite as suite_cases
 
 __all__ = ["assert_estimator_calibrated"]
 
@@ -68,9 +69,8 @@ def assert_estimator_calibrated(
     AssertionError: estimator <lambda> is not calibrated: median |relative error| 0.300 > 0.15
     ...
     """
-    if suite not in ("quick", "full"):
-        raise ValueError(f"suite={suite!r}: choose 'quick' or 'full'")
-    chosen = cases if cases is not None else (QUICK if suite == "quick" else [c.name for c in catalog()])
+    named = suite_cases(suite)
+    chosen = cases if cases is not None else named
     report = run_benchmark(estimator, chosen, seeds=seeds, n=n, out=out)
     (name, summary), = report.summaries.items()
     problems = []
