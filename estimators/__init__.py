@@ -2,7 +2,8 @@
 
 Samplers are pure transitions (:mod:`estimators.sgld`, :mod:`estimators.sghmc`,
 :mod:`estimators.mala`) driven by :func:`estimate_llc`, which runs the chains as one vectorized
-computation over any ``torch.nn.Module``.  This package imports neither :mod:`singular` nor
+computation over any ``torch.nn.Module``; :func:`llc_trajectory` repeats it over the checkpoints of a
+training run and :func:`find_transitions` looks for change points in the result.  This package imports neither :mod:`singular` nor
 :mod:`resolution` (nor sympy).
 """
 
@@ -20,7 +21,10 @@ from .llc import (
     nbeta_sweep,
 )
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
+from .records import RowLog
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
+from .trajectory import Trajectory, llc_trajectory
+from .transitions import Transition, find_transitions
 
 __all__ = [
     "BadData",
@@ -33,8 +37,11 @@ __all__ = [
     "MALA",
     "NBetaSweep",
     "RMSPropSGLD",
+    "RowLog",
     "SGHMC",
     "SGLD",
+    "Trajectory",
+    "Transition",
     "TrendTest",
     "WAIC",
     "cross_entropy_nll",
@@ -42,8 +49,10 @@ __all__ = [
     "ess",
     "estimate_llc",
     "extrapolate_llc",
+    "find_transitions",
     "gaussian_nll",
     "llc_from_losses",
+    "llc_trajectory",
     "nbeta_sweep",
     "rhat",
     "trend_test",

@@ -20,6 +20,7 @@ from .models import (
     StandardNormal,
     UniformBox,
 )
+from .phases import Phase, PhaseComparison, compare_phases, free_energy
 from .prior import prior_exponents
 from .rlct import RLCT, rlct
 
@@ -33,6 +34,8 @@ __all__ = [
     "NotATrueParameter",
     "NotMonomialPrior",
     "NotVanishing",
+    "Phase",
+    "PhaseComparison",
     "RegressionModel",
     "SingularError",
     "SingularMomentMatrix",
@@ -40,7 +43,9 @@ __all__ = [
     "Truncation",
     "UniformBox",
     "UnknownMethod",
+    "compare_phases",
     "families",
+    "free_energy",
     "prior_exponents",
     "rlct",
     "truncate",

@@ -17,7 +17,7 @@ PUBLIC = {
         "prior_exponents", "rlct",
         "BadModel", "CoefficientIdeal", "DiscreteModel", "FiniteSupport", "InputDistribution", "NotATrueParameter",
         "RegressionModel", "SingularMomentMatrix", "StandardNormal", "Truncation", "UniformBox", "families",
-        "truncate",
+        "truncate", "Phase", "PhaseComparison", "compare_phases", "free_energy",
     },
     "singular.families": {
         "dln", "dln_model", "normal_crossing", "normal_crossing_model", "regular", "regular_model", "rrr",
@@ -27,6 +27,7 @@ PUBLIC = {
         "BadData", "BadSetting", "Diagnostics", "Divergence", "EstimatorError", "LLCConfig", "LLCEstimate", "MALA",
         "NBetaSweep", "RMSPropSGLD", "SGHMC", "SGLD", "TrendTest", "WAIC", "cross_entropy_nll", "default_nbeta",
         "ess", "estimate_llc", "extrapolate_llc", "gaussian_nll", "llc_from_losses", "nbeta_sweep", "rhat", "trend_test",
+        "RowLog", "Trajectory", "Transition", "find_transitions", "llc_trajectory",
     },
     "validation": {
         "DEFAULT_ESTIMATORS", "QUICK", "TOUR", "BenchmarkReport", "Calibration", "Case", "Estimator", "Extrapolation",

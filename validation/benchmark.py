@@ -31,6 +31,7 @@ import torch
 from scipy import stats
 
 from estimators import LLCEstimate, default_nbeta, estimate_llc, extrapolate_llc
+from estimators.records import RowLog
 
 from .cases import QUICK, Case, Problem, case
 from .quadrature import target_llc
@@ -271,25 +272,15 @@ def run_benchmark(
 
     estimators_ = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
     chosen = [c if isinstance(c, Case) else case(c) for c in (QUICK if cases is None else cases)]
-    path = None
-    done: dict[tuple, dict] = {}
-    if out is not None:
-        folder = pathlib.Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "rows.jsonl"
-        if path.exists():
-            for line in path.read_text().splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    done[_key(row)] = row
+    log = RowLog(None if out is None else pathlib.Path(out) / "rows.jsonl", key=_key)
     jobs = [(e, c, s) for e in estimators_ for c in chosen for s in seeds]
     rows = []
     bar = tqdm(jobs, desc="bench", disable=not progress, leave=False)
     for est, c, seed in bar:
         name = _estimator_name(est)
         key = (name, c.name, seed, n)
-        if key in done:
-            rows.append(done[key])
+        if log.get(key) is not None:
+            rows.append(log.get(key))
             continue
         bar.set_postfix_str(c.name)
         problem = c.build(n, seed=seed)
@@ -303,9 +294,7 @@ def run_benchmark(
         row = _row(name, c, seed, n, result, time.perf_counter() - start, [str(w.message) for w in caught],
                    reference_draws)
         rows.append(row)
-        if path is not None:
-            with path.open("a") as handle:
-                handle.write(json.dumps(row) + "\n")
+        log.append(row)
     return BenchmarkReport([_with_errors(r) for r in rows])
 
 
@@ -352,10 +341,13 @@ def summarize(rows: Sequence[dict]) -> dict:
         "median_rel_error": median,
         "iqr_rel_error": (q1, q3),
         "median_abs_rel_error": float(np.median(np.abs(rel))) if rel.size else None,
+        "within_10": float(np.mean(np.abs(rel) <= 0.1)) if rel.size else None,
+        "within_20": float(np.mean(np.abs(rel) <= 0.2)) if rel.size else None,
         "coverage": float(np.mean(covered)) if covered else None,
         "spearman": rho,
         "nan_rate": 1 - len(ok) / len(rows) if rows else None,
         "seconds": float(sum(r["seconds"] for r in rows)),
+        "seconds_per_run": float(np.mean([r["seconds"] for r in rows])) if rows else None,
         "median_sampler_error": quartiles(r["sampler_error"] for r in ok)[0],
         "median_estimator_bias": quartiles(r["estimator_bias"] for r in ok)[0],
     }

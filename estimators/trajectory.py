@@ -1,0 +1,268 @@
+"""The LLC over a training run: one estimate per checkpoint, resumable, with the same settings.
+
+References
+----------
+Hoogland, Wang, Farrugia-Roberts, Carroll, Wei & Murfet (2024), "Loss landscape degeneracy drives
+stagewise development in transformers" (arXiv:2402.02364): LLC curves over checkpoints;
+Wang et al. (2024), arXiv:2410.02984: weight-refined LLCs per attention head.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import pathlib
+import re
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .errors import BadData, BadSetting
+from .llc import estimate_llc
+from .records import RowLog
+from .transitions import Transition, find_transitions
+
+__all__ = ["Trajectory", "llc_trajectory"]
+
+_SETTINGS_KEY = "settings"
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """LLC estimates (and the loss L_n(w*), and weight-refined LLCs) at each checkpoint.
+
+    ``rows`` hold one dict per checkpoint, in step order: ``step``, ``llc``, ``std_err``, ``loss``,
+    ``seconds``, ``warnings`` (the estimates' diagnostics, which are not raised as Python warnings
+    along a trajectory) and, per component, ``llc/<name>`` and ``std_err/<name>``
+    (None where every chain diverged).
+    """
+
+    rows: tuple[dict, ...]
+    settings: dict
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.array([r["step"] for r in self.rows], dtype=float)
+
+    def series(self, name: str = "llc") -> np.ndarray:
+        """The column ``name`` (``'llc'``, ``'loss'``, ``'llc/<component>'``…) as floats (NaN for None)."""
+        if self.rows and name not in self.rows[0]:
+            raise KeyError(f"no column {name!r}; have {sorted(self.rows[0])}")
+        return np.array([np.nan if r[name] is None else r[name] for r in self.rows], dtype=float)
+
+    @property
+    def components(self) -> list[str]:
+        return [key.split("/", 1)[1] for key in (self.rows[0] if self.rows else {}) if key.startswith("llc/")]
+
+    def transitions(self, name: str = "llc", **kwargs) -> list[Transition]:
+        """:func:`~estimators.transitions.find_transitions` on one column (NaN rows dropped).
+
+        For LLC columns the standard errors weight the fit unless ``std_err=`` is given.
+        """
+        values = self.series(name)
+        keep = np.isfinite(values)
+        if name.startswith("llc") and "std_err" not in kwargs:
+            se = self.series(name.replace("llc", "std_err", 1))
+            keep &= np.isfinite(se) & (se > 0)
+            kwargs["std_err"] = se[keep]
+        return find_transitions(self.steps[keep], values[keep], **kwargs)
+
+    def plot(self, path, *, columns: Sequence[str] | None = None,
+             transitions: Mapping[str, Sequence[Transition]] | None = None):
+        """Draw each column against the step, on linear (left) and log (right) step axes; return ``path``.
+
+        ``columns`` default to the LLC, the loss and every component; LLC columns get ±2 s.e. bands.
+        ``transitions`` maps a column to change points to mark with dashed vertical lines (default:
+        :meth:`transitions` of each column, found on the log-step axis when all steps are > 0).
+        """
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        columns = list(columns or ["llc", "loss", *(f"llc/{c}" for c in self.components)])
+        steps = self.steps
+        positive = bool(len(steps) and steps.min() > 0)
+        if transitions is None:
+            transitions = {}
+            for column in columns:
+                try:
+                    transitions[column] = self.transitions(column, log_steps=positive)
+                except (BadData, BadSetting):
+                    transitions[column] = []
+        fig, axes = plt.subplots(len(columns), 2, figsize=(11, 2.6 * len(columns)), squeeze=False, sharex="col")
+        for row_axes, column in zip(axes, columns):
+            values = self.series(column)
+            for ax, log in zip(row_axes, (False, True)):
+                if log and not positive:
+                    ax.text(0.5, 0.5, "steps must be > 0 for a log axis", ha="center", transform=ax.transAxes)
+                    continue
+                ax.plot(steps, values, marker="o", ms=3, lw=1)
+                if column.startswith("llc"):
+                    se = self.series(column.replace("llc", "std_err", 1))
+                    ax.fill_between(steps, values - 2 * se, values + 2 * se, alpha=0.25)
+                for t in transitions.get(column, []):
+                    ax.axvline(t.step, color="C3", ls="--", lw=0.9)
+                if log:
+                    ax.set_xscale("log")
+                ax.set_ylabel(column)
+        for ax, label in zip(axes[-1], ("step", "step (log)")):
+            ax.set_xlabel(label)
+        sampler = self.settings.get("sampler", "")
+        fig.suptitle(f"LLC over training ({sampler}; dashed: change points)")
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path
+
+
+def _step_of(path: pathlib.Path) -> int:
+    numbers = re.findall(r"\d+", path.stem)
+    if not numbers:
+        raise BadData(f"checkpoint file {path.name} has no step number in its name")
+    return int(numbers[-1])
+
+
+def _checkpoints(checkpoints, steps) -> tuple[list[float], Callable[[float], dict]]:
+    """(steps, load(step)) for every accepted form of ``checkpoints``."""
+    if isinstance(checkpoints, (str, pathlib.Path)):
+        folder = pathlib.Path(checkpoints)
+        if not folder.is_dir():
+            raise BadData(f"checkpoint folder {folder} does not exist")
+        files = {_step_of(p): p for p in folder.iterdir() if p.suffix in (".pt", ".pth")}
+        if not files:
+            raise BadData(f"no .pt or .pth files in {folder}")
+        chosen = sorted(files) if steps is None else list(steps)
+        missing = [s for s in chosen if s not in files]
+        if missing:
+            raise BadData(f"no checkpoint file for steps {missing} in {folder}")
+        return chosen, lambda s: torch.load(files[s], map_location="cpu", weights_only=True)
+    if callable(checkpoints):
+        if steps is None:
+            raise BadSetting("steps", None, "must be given when checkpoints is a callable step -> state dict")
+        return list(steps), checkpoints
+    if isinstance(checkpoints, Mapping):
+        chosen = sorted(checkpoints) if steps is None else list(steps)
+        return chosen, lambda s: checkpoints[s]
+    states = list(checkpoints)
+    chosen = list(range(len(states))) if steps is None else list(steps)
+    if len(chosen) != len(states):
+        raise BadData(f"{len(states)} state dicts but {len(chosen)} steps")
+    by_step = dict(zip(chosen, states))
+    return chosen, lambda s: by_step[s]
+
+
+def llc_trajectory(
+    checkpoints,
+    data,
+    *,
+    model: torch.nn.Module,
+    step_size: float,
+    steps: Sequence[float] | None = None,
+    components: Mapping[str, Sequence[str]] | None = None,
+    out: str | pathlib.Path | None = None,
+    progress: bool = False,
+    **settings,
+) -> Trajectory:
+    """Estimate the LLC at every checkpoint of a training run, with one set of sampler settings.
+
+    Parameters
+    ----------
+    checkpoints : list of state dicts, dict step -> state dict, folder, or callable
+        A list (steps 0, 1, … unless ``steps`` is given); a mapping from step to state dict; a folder
+        of ``.pt``/``.pth`` files saved with ``torch.save(state_dict)`` whose names end in the step
+        (``step_000120.pt``); or a callable ``step -> state dict`` (then ``steps`` is required).
+    data : (X, Y), Dataset or DataLoader
+        The samples defining L_n, as for :func:`~estimators.estimate_llc`.
+    model : torch.nn.Module
+        The architecture; each checkpoint is loaded into a copy of it (the module itself is not changed).
+    step_size : float
+        ε, the same at every checkpoint.
+    steps : sequence, optional
+        The training steps to use (and their order); default all, ascending.
+    components : dict name -> list of parameter names or patterns, optional
+        Also a weight-refined LLC per named component (``estimate_llc(weights=...)``), e.g.
+        ``{"layer 0 head 1": ["blocks.0.attn.heads.1.*"]}``.
+    out : path, optional
+        A folder: each checkpoint's row is appended to ``out/trajectory.jsonl`` as soon as it is
+        done, and a re-run skips the steps already there, so a killed run resumes where it stopped.
+        The file starts with the settings; resuming with other settings is refused.
+    progress : bool
+        A tqdm bar over the checkpoints.
+    **settings
+        Everything else :func:`~estimators.estimate_llc` takes (sampler, nbeta, localization,
+        num_chains, num_draws, num_burnin, batch_size, loss_fn, seed…), fixed for the whole run.
+
+    Returns
+    -------
+    Trajectory
+
+    Raises
+    ------
+    BadSetting
+        Settings that differ from those stored in ``out``; ``steps`` missing for a callable.
+    BadData
+        A checkpoint that is missing or does not fit ``model``.
+
+    Examples
+    --------
+    >>> gen = torch.Generator().manual_seed(0)
+    >>> x = torch.randn(500, 2, generator=gen)
+    >>> y = x @ torch.tensor([1.0, -1.0]) + torch.randn(500, generator=gen)
+    >>> net = torch.nn.Linear(2, 1, bias=False)
+    >>> states = [{"weight": torch.tensor([[0.5 * k, -0.5 * k]])} for k in range(3)]
+    >>> traj = llc_trajectory(states, (x, y), model=net, step_size=1e-3, num_draws=100, num_burnin=50)
+    >>> traj.steps.tolist(), traj.series("llc").shape
+    ([0.0, 1.0, 2.0], (3,))
+    """
+    if "weights" in settings:
+        raise BadSetting("weights", settings["weights"], "use components= for weight-refined LLCs along a trajectory")
+    named = {"loss_fn": getattr(settings.get("loss_fn"), "__name__", None)} if "loss_fn" in settings else {}
+    stored = {"step_size": step_size, **settings, **named, "components": dict(components or {})}
+    stored = json.loads(json.dumps(stored, default=repr))  # as it will read back from the file
+    log = RowLog(None if out is None else pathlib.Path(out) / "trajectory.jsonl", key=lambda r: r.get("step", _SETTINGS_KEY))
+    previous = log.get(_SETTINGS_KEY)
+    if previous is None:
+        log.append({_SETTINGS_KEY: stored})
+    elif previous[_SETTINGS_KEY] != stored:
+        raise BadSetting("settings", stored, f"differ from those of the run in {out}: {previous[_SETTINGS_KEY]}")
+    chosen, load = _checkpoints(checkpoints, steps)
+    from tqdm.auto import tqdm
+
+    rows = []
+    for step in tqdm(chosen, desc="trajectory", disable=not progress, leave=False):
+        done = log.get(step)
+        if done is None:
+            done = _row(step, load(step), data, model, step_size, components or {}, settings)
+            log.append(done)
+        rows.append(done)
+    return Trajectory(tuple(rows), stored)
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _row(step, state, data, model, step_size, components, settings) -> dict:
+    net = copy.deepcopy(model)
+    try:
+        net.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError) as exc:
+        raise BadData(f"checkpoint at step {step} does not fit the model: {exc}") from exc
+    start = time.perf_counter()
+    with warnings.catch_warnings():  # each estimate's warnings are kept in its row instead
+        warnings.simplefilter("ignore", RuntimeWarning)
+        est = estimate_llc(net, data, step_size=step_size, **settings)
+        row = {"step": step, "llc": _finite(est.mean), "std_err": _finite(est.std_err),
+               "loss": _finite(est.init_loss), "warnings": list(est.diagnostics.warnings)}
+        for name, patterns in components.items():
+            part = estimate_llc(net, data, step_size=step_size, weights=list(patterns), **settings)
+            row[f"llc/{name}"], row[f"std_err/{name}"] = _finite(part.mean), _finite(part.std_err)
+            row["warnings"] += [f"{name}: {text}" for text in part.diagnostics.warnings]
+    row["seconds"] = time.perf_counter() - start
+    return row

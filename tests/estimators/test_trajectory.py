@@ -1,0 +1,142 @@
+"""llc_trajectory: every checkpoint form, the settings lock, and resuming after a kill."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from estimators import BadData, BadSetting, RowLog, estimate_llc, llc_trajectory
+
+SETTINGS = dict(step_size=1e-3, num_chains=2, num_draws=60, num_burnin=20, batch_size=100, seed=3)
+
+
+def _problem():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(400, 2, generator=gen)
+    y = x @ torch.tensor([1.0, -1.0]) + torch.randn(400, generator=gen)
+    return torch.nn.Linear(2, 1, bias=False), (x, y)
+
+
+def _states(k=4):
+    return [{"weight": torch.tensor([[0.25 * i, -0.25 * i]])} for i in range(k)]
+
+
+def test_each_row_is_the_estimate_at_that_checkpoint():
+    net, data = _problem()
+    before = net.weight.detach().clone()
+    states = _states(3)
+    traj = llc_trajectory(states, data, model=net, steps=[10, 20, 30], **SETTINGS)
+    assert torch.equal(net.weight, before)  # checkpoints go into copies
+    assert traj.steps.tolist() == [10, 20, 30]
+    for state, row in zip(states, traj.rows):
+        copy = torch.nn.Linear(2, 1, bias=False)
+        copy.load_state_dict(state)
+        with pytest.warns(RuntimeWarning):
+            est = estimate_llc(copy, data, **SETTINGS)
+        assert row["llc"] == pytest.approx(est.mean) and row["loss"] == pytest.approx(est.init_loss)
+
+
+def test_forms_of_checkpoints_agree(tmp_path):
+    net, data = _problem()
+    states = _states(3)
+    for i, state in enumerate(states):
+        torch.save(state, tmp_path / f"step_{i * 100:06d}.pt")
+    from_list = llc_trajectory(states, data, model=net, steps=[0, 100, 200], **SETTINGS)
+    from_dir = llc_trajectory(tmp_path, data, model=net, **SETTINGS)
+    from_map = llc_trajectory(dict(zip([0, 100, 200], states)), data, model=net, **SETTINGS)
+    from_fn = llc_trajectory(lambda s: states[s // 100], data, model=net, steps=[0, 100, 200], **SETTINGS)
+    for other in (from_dir, from_map, from_fn):
+        assert other.steps.tolist() == [0, 100, 200]
+        np.testing.assert_allclose(other.series("llc"), from_list.series("llc"))
+
+
+def test_components_give_weight_refined_llcs():
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 1))
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(300, 2, generator=gen)
+    y = torch.randn(300, 1, generator=gen)
+    traj = llc_trajectory([net.state_dict()], (x, y), model=net, components={"first": ["0.*"], "second": ["1.*"]},
+                          **SETTINGS)
+    assert traj.components == ["first", "second"]
+    # parameters of the first layer only: 9 of the 13, so a regular-ish count well below the whole
+    assert np.isfinite(traj.series("llc/first")).all() and np.isfinite(traj.series("std_err/second")).all()
+
+
+def test_bad_input_is_named():
+    net, data = _problem()
+    with pytest.raises(BadSetting, match="steps"):
+        llc_trajectory(lambda s: {}, data, model=net, **SETTINGS)
+    with pytest.raises(BadData, match="does not fit"):
+        llc_trajectory([{"bias": torch.zeros(1)}], data, model=net, **SETTINGS)
+    with pytest.raises(BadData, match="2 state dicts but 3 steps"):
+        llc_trajectory(_states(2), data, model=net, steps=[1, 2, 3], **SETTINGS)
+    with pytest.raises(BadSetting, match="components"):
+        llc_trajectory(_states(2), data, model=net, weights=["weight"], **SETTINGS)
+
+
+def test_resume_refuses_other_settings(tmp_path):
+    net, data = _problem()
+    llc_trajectory(_states(2), data, model=net, out=tmp_path, **SETTINGS)
+    with pytest.raises(BadSetting, match="differ"):
+        llc_trajectory(_states(2), data, model=net, out=tmp_path, **(SETTINGS | {"step_size": 2e-3}))
+
+
+_CHILD = textwrap.dedent("""
+    import sys, torch
+    sys.path.insert(0, {root!r})
+    from tests.estimators.test_trajectory import SETTINGS, _problem, _states
+    from estimators import llc_trajectory
+    net, data = _problem()
+    llc_trajectory(_states(40), data, model=net, out={out!r}, **SETTINGS)
+""")
+
+
+def test_a_killed_run_resumes_without_recomputing(tmp_path):
+    """SIGKILL a run after two checkpoints are written; the re-run loads only the others."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    log = tmp_path / "trajectory.jsonl"
+    child = subprocess.Popen([sys.executable, "-c", _CHILD.format(root=root, out=str(tmp_path))])
+    deadline = time.time() + 120
+    while time.time() < deadline and child.poll() is None:
+        if log.exists() and sum('"step"' in line for line in log.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    finished = [json.loads(line)["step"] for line in log.read_text().splitlines()[1:] if line.endswith("}")]
+    assert 2 <= len(finished) < 40
+    net, data = _problem()
+    states = _states(40)
+    loaded = []
+
+    def load(step):
+        loaded.append(step)
+        return states[step]
+
+    resumed = llc_trajectory(load, data, model=net, steps=range(40), out=tmp_path, **SETTINGS)
+    assert not set(loaded) & set(finished) and sorted(loaded + finished) == list(range(40))
+    fresh = llc_trajectory(states, data, model=net, **SETTINGS)
+    np.testing.assert_allclose(resumed.series("llc"), fresh.series("llc"))
+
+
+def test_rowlog_drops_a_line_cut_off_by_a_kill(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"step": 1, "llc": 2.0}\n{"step": 2, "ll')
+    log = RowLog(path, key=lambda r: r["step"])
+    assert log.get(1) == {"step": 1, "llc": 2.0} and log.get(2) is None
+    log.append({"step": 2, "llc": 3.0})
+    assert RowLog(path, key=lambda r: r["step"]).get(2) == {"step": 2, "llc": 3.0}
+
+
+def test_plot_marks_transitions(tmp_path):
+    net, data = _problem()
+    traj = llc_trajectory(_states(8), data, model=net, steps=range(1, 9), **SETTINGS)
+    path = traj.plot(tmp_path / "t.png")
+    assert path.stat().st_size > 10_000
