@@ -23,7 +23,7 @@ from .llc import (
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
 from .records import RowLog
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
-from .trajectory import Trajectory, llc_trajectory
+from .trajectory import Trajectory, llc_trajectory, plot_observables
 from .transitions import Transition, find_transitions
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "llc_from_losses",
     "llc_trajectory",
     "nbeta_sweep",
+    "plot_observables",
     "rhat",
     "trend_test",
 ]

@@ -27,7 +27,7 @@ from .llc import estimate_llc
 from .records import RowLog
 from .transitions import Transition, find_transitions
 
-__all__ = ["Trajectory", "llc_trajectory"]
+__all__ = ["Trajectory", "llc_trajectory", "plot_observables"]
 
 _SETTINGS_KEY = "settings"
 
@@ -78,47 +78,73 @@ class Trajectory:
 
         ``columns`` default to the LLC, the loss and every component; LLC columns get ±2 s.e. bands.
         ``transitions`` maps a column to change points to mark with dashed vertical lines (default:
-        :meth:`transitions` of each column, found on the log-step axis when all steps are > 0).
+        those :func:`plot_observables` finds).
         """
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         columns = list(columns or ["llc", "loss", *(f"llc/{c}" for c in self.components)])
-        steps = self.steps
-        positive = bool(len(steps) and steps.min() > 0)
-        if transitions is None:
-            transitions = {}
-            for column in columns:
-                try:
-                    transitions[column] = self.transitions(column, log_steps=positive)
-                except (BadData, BadSetting):
-                    transitions[column] = []
-        fig, axes = plt.subplots(len(columns), 2, figsize=(11, 2.6 * len(columns)), squeeze=False, sharex="col")
-        for row_axes, column in zip(axes, columns):
-            values = self.series(column)
-            for ax, log in zip(row_axes, (False, True)):
-                if log and not positive:
-                    ax.text(0.5, 0.5, "steps must be > 0 for a log axis", ha="center", transform=ax.transAxes)
-                    continue
-                ax.plot(steps, values, marker="o", ms=3, lw=1)
-                if column.startswith("llc"):
-                    se = self.series(column.replace("llc", "std_err", 1))
-                    ax.fill_between(steps, values - 2 * se, values + 2 * se, alpha=0.25)
-                for t in transitions.get(column, []):
-                    ax.axvline(t.step, color="C3", ls="--", lw=0.9)
-                if log:
-                    ax.set_xscale("log")
-                ax.set_ylabel(column)
-        for ax, label in zip(axes[-1], ("step", "step (log)")):
-            ax.set_xlabel(label)
-        sampler = self.settings.get("sampler", "")
-        fig.suptitle(f"LLC over training ({sampler}; dashed: change points)")
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
+        std_errs = {c: self.series(c.replace("llc", "std_err", 1)) for c in columns if c.startswith("llc")}
+        plot_observables(self.steps, {c: self.series(c) for c in columns}, path, std_errs=std_errs,
+                         transitions=transitions, title=f"LLC over training ({self.settings.get('sampler', 'sgld')})")
         return path
+
+
+def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
+                     std_errs: Mapping[str, Sequence[float]] | None = None,
+                     transitions: Mapping[str, Sequence[Transition]] | None = None, title: str = "") -> dict:
+    """One row per observable against the step (linear axis left, log axis right), change points dashed.
+
+    Where ``transitions`` does not give a column's change points, :func:`find_transitions` finds
+    them (on the log-step axis when every step is > 0, weighted by the column's ``std_errs``; NaN
+    points dropped).  Returns the change points drawn, per column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> steps = np.arange(1.0, 41.0)
+    >>> found = plot_observables(steps, {"acc": np.where(steps < 20, 0.1, 0.9)}, pathlib.Path(tempfile.mkdtemp()) / "p.png")
+    >>> [t.step for t in found["acc"]]
+    [20.0]
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = np.asarray(steps, dtype=float)
+    std_errs, given = dict(std_errs or {}), dict(transitions or {})
+    positive = bool(len(steps) and steps.min() > 0)
+    found = {}
+    fig, axes = plt.subplots(len(columns), 2, figsize=(11, 2.4 * len(columns)), squeeze=False, sharex="col")
+    for row_axes, (name, values) in zip(axes, columns.items()):
+        values = np.asarray(values, dtype=float)
+        se = None if std_errs.get(name) is None else np.asarray(std_errs[name], dtype=float)
+        if name in given:
+            found[name] = list(given[name])
+        else:
+            keep = np.isfinite(values) if se is None else np.isfinite(values) & np.isfinite(se) & (se > 0)
+            try:
+                found[name] = find_transitions(steps[keep], values[keep], log_steps=positive,
+                                               std_err=None if se is None else se[keep])
+            except (BadData, BadSetting):
+                found[name] = []
+        for ax, log in zip(row_axes, (False, True)):
+            if log and not positive:
+                ax.text(0.5, 0.5, "steps must be > 0 for a log axis", ha="center", transform=ax.transAxes)
+                continue
+            ax.plot(steps, values, marker="o", ms=2.5, lw=1)
+            if se is not None:
+                ax.fill_between(steps, values - 2 * se, values + 2 * se, alpha=0.25)
+            for t in found[name]:
+                ax.axvline(t.step, color="C3", ls="--", lw=0.9)
+            if log:
+                ax.set_xscale("log")
+            ax.set_ylabel(name)
+    axes[-1][0].set_xlabel("step")
+    axes[-1][1].set_xlabel("step (log)")
+    fig.suptitle(f"{title} (dashed: change points)" if title else "dashed: change points")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return found
 
 
 def _step_of(path: pathlib.Path) -> int:

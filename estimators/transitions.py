@@ -156,29 +156,30 @@ def find_transitions(
             raise BadData("std_err must be positive and finite, one per value")
         w = 1 / se**2
     n = len(x)
-    cost = _segment_costs(x, y, w, min_size)
+    floor = 1e-12 * (float(np.sum(w * (y - np.average(y, weights=w)) ** 2)) + 1e-300)  # exact fits: no 0/0
+    cost = np.maximum(_segment_costs(x, y, w, min_size), floor)
     best_bic, splits = math.inf, []
     for k in range(min(max_changes, n // min_size - 1) + 1):
         rss, cand = _best_splits(cost, k, min_size)
         if not np.isfinite(rss):
             break
-        bic = n * math.log(max(rss, 1e-300) / n) + (3 * k + 2) * math.log(n)
+        bic = n * math.log(rss / n) + (3 * k + 2) * math.log(n)
         if bic < best_bic - 1e-9:
             best_bic, splits = bic, cand
     bounds = [0, *splits, n]
     found = []
     for i, s in enumerate(splits):
         lo, hi = bounds[i], bounds[i + 2]
-        found.append(_test(x[lo:hi], y[lo:hi], w[lo:hi], s - lo, float(steps[s]), s, min_size))
+        found.append(_test(x[lo:hi], y[lo:hi], w[lo:hi], s - lo, float(steps[s]), s, min_size, floor))
     return [t for t in found if t.p_value <= alpha]
 
 
-def _test(x, y, w, at, step, index, min_size) -> Transition:
+def _test(x, y, w, at, step, index, min_size, floor) -> Transition:
     (left, rss_left), (right, rss_right) = _fit(x[:at], y[:at], w[:at]), _fit(x[at:], y[at:], w[at:])
-    rss_two, rss_one = rss_left + rss_right, _fit(x, y, w)[1]
+    rss_two, rss_one = max(rss_left + rss_right, floor), max(_fit(x, y, w)[1], floor)
     dof = len(x) - 4
-    if dof <= 0 or rss_two <= 0:
-        p = 0.0 if rss_one > rss_two else 1.0
+    if dof <= 0:
+        p = 1.0
     else:
         f = ((rss_one - rss_two) / 2) / (rss_two / dof)
         p = float(stats.f.sf(f, 2, dof))

@@ -27,7 +27,7 @@ PUBLIC = {
         "BadData", "BadSetting", "Diagnostics", "Divergence", "EstimatorError", "LLCConfig", "LLCEstimate", "MALA",
         "NBetaSweep", "RMSPropSGLD", "SGHMC", "SGLD", "TrendTest", "WAIC", "cross_entropy_nll", "default_nbeta",
         "ess", "estimate_llc", "extrapolate_llc", "gaussian_nll", "llc_from_losses", "nbeta_sweep", "rhat", "trend_test",
-        "RowLog", "Trajectory", "Transition", "find_transitions", "llc_trajectory",
+        "RowLog", "Trajectory", "Transition", "find_transitions", "llc_trajectory", "plot_observables",
     },
     "validation": {
         "DEFAULT_ESTIMATORS", "QUICK", "TOUR", "BenchmarkReport", "Calibration", "Case", "Estimator", "Extrapolation",
