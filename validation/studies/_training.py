@@ -57,7 +57,7 @@ def train(
         optimizer.zero_grad()
         loss.backward()
         if getattr(optimizer, "needs_closure", False):
-            optimizer.step(lambda: batch_loss(model, step))
+            optimizer.step(lambda step=step: batch_loss(model, step))
         else:
             optimizer.step()
         if step in wanted:
