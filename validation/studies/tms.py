@@ -30,22 +30,23 @@ import torch
 from sympy import Rational
 
 from estimators import estimate_llc, llc_trajectory
+from singular import Phase, compare_phases
 
 from ._training import checkpoint_steps, train
 
-__all__ = ["TMS", "tms_data", "classify_kgon", "hessian_spectrum", "theoretical_llc", "run"]
+__all__ = ["TMS", "tms_data", "classify_kgon", "hessian_spectrum", "negative_bias_twin", "theoretical_llc", "run"]
 
 FEATURES, HIDDEN = 6, 2
 _SAMPLER = dict(step_size=5e-4, num_chains=4, num_draws=500, num_burnin=200, batch_size=500, localization=0.1)
 
 
 class TMS(torch.nn.Module):
-    """x̂ = ReLU(WᵀW·x + b) with W (hidden × features) from N(0, ½²) for the given seed, b = 0."""
+    """x̂ = ReLU(WᵀW·x + b) with W (hidden × features) from N(0, scale²) for the given seed, b = 0."""
 
-    def __init__(self, features: int = FEATURES, hidden: int = HIDDEN, seed: int = 0):
+    def __init__(self, features: int = FEATURES, hidden: int = HIDDEN, seed: int = 0, scale: float = 0.1):
         super().__init__()
         gen = torch.Generator().manual_seed(seed)
-        self.W = torch.nn.Parameter(0.5 * torch.randn(hidden, features, generator=gen))
+        self.W = torch.nn.Parameter(scale * torch.randn(hidden, features, generator=gen))
         self.b = torch.nn.Parameter(torch.zeros(features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -149,10 +150,10 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
     """
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    n, steps, seeds = (300, 200, 2) if quick else (2000, 6000, 12)
+    n, steps, seeds = (300, 200, 2) if quick else (2000, 10_000, 12)
     sampler = _SAMPLER | ({"num_draws": 40, "num_burnin": 10, "num_chains": 2} if quick else {})
     x = tms_data(n, seed=seed)
-    runs = []
+    runs, model_of = [], {}
     for run_seed in range(seed, seed + seeds):
         model = TMS(seed=run_seed)
         gen = torch.Generator().manual_seed(run_seed)
@@ -162,7 +163,7 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
             return 0.5 * ((m(x[rows]) - x[rows]) ** 2).sum(dim=1).mean()
 
         save_at = checkpoint_steps(steps, 8 if quick else 30)
-        metrics = train(model, batch_loss, torch.optim.Adam(model.parameters(), lr=0.01), steps, save_at,
+        metrics = train(model, batch_loss, torch.optim.SGD(model.parameters(), lr=0.1), steps, save_at,
                         out / f"seed_{run_seed}", metrics=lambda m: {"loss": float(_loss_at(m, x, _flat(m))),
                                                                      **classify_kgon(m.W.detach(), m.b.detach())})
         _refine(model, x, 50 if quick else 500)
@@ -170,6 +171,8 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
             warnings.simplefilter("ignore", RuntimeWarning)
             est = estimate_llc(model, (x, x), seed=run_seed, **sampler)
         theory = theoretical_llc(model, x, nbeta=est.nbeta, localization=sampler["localization"])
+        model_of.setdefault((theory["k"], theory["regular"], theory["dead_negative"], theory["dead_positive"],
+                             theory["lam"]), model)
         runs.append({"seed": run_seed, "loss": float(_loss_at(model, x, _flat(model))), **theory,
                      "llc": est.mean, "llc_std_err": est.std_err, "history": metrics})
     traj_seed = max(runs, key=lambda r: len({h["k"] for h in r["history"]}))["seed"]
@@ -184,7 +187,9 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
               "llc": float(np.mean([r["llc"] for r in group])),
               "llc_spread": float(np.std([r["llc"] for r in group]))}
              for (k, reg, neg, pos, lam), group in sorted(kinds.items(), key=lambda item: -item[1][0]["loss"])]
-    summary = {"n": n, "steps": steps, "sampler": sampler, "kgons": kgons, "runs": runs, "trajectory_seed": traj_seed,
+    twins = [_twin(model_of[(g["k"], g["regular"], g["dead_negative"], g["dead_positive"], g["lam"])], g, x, sampler, seed)
+             for g in kgons if g["dead_positive"] and g["lam"] is not None]
+    summary = {"n": n, "steps": steps, "sampler": sampler, "kgons": kgons, "negative_bias_twins": twins, "runs": runs, "trajectory_seed": traj_seed,
                "trajectory": list(trajectory.rows),
                "transitions": {c: [t.__repr__() for t in trajectory.transitions(c, log_steps=True)]
                                for c in ("llc", "loss")} if len(trajectory.rows) >= 6 else {}}
@@ -192,6 +197,42 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
     _plot_kgons(runs, out / "kgons.png")
     _plot_trajectory(trajectory, runs[traj_seed - seed]["history"], out / "trajectory.png")
     return summary
+
+
+def negative_bias_twin(model: TMS, x: torch.Tensor, bias: float = -0.1) -> TMS:
+    """The same k-gon with every dead feature switched off: its column zeroed, its bias set to ``bias`` < 0.
+
+    A dead feature with b > 0 outputs (about) its mean; with b < 0 it outputs 0, which costs loss
+    but frees its three parameters (the Hessian loses rank 3, so λ drops by 3/2).  The twin is
+    refined by L-BFGS to a critical point (the switched-off bias has zero gradient and stays put).
+    """
+    twin = TMS()
+    twin.load_state_dict(model.state_dict())
+    norms = twin.W.detach().norm(dim=0)
+    dead = norms <= 0.5 * norms.max()
+    with torch.no_grad():
+        twin.W[:, dead] = 0.0
+        twin.b[dead] = bias
+    _refine(twin, x, 500)
+    return twin
+
+
+def _twin(model, kind, x, sampler, seed) -> dict:
+    """Estimate the negative-bias twin of a k-gon and where the posterior switches between the two."""
+    twin = negative_bias_twin(model, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        est = estimate_llc(twin, (x, x), seed=seed, **sampler)
+    theory = theoretical_llc(twin, x, nbeta=est.nbeta, localization=sampler["localization"])
+    loss = float(_loss_at(twin, x, _flat(twin)))
+    name = f"{kind['k']}-gon"
+    row = {**theory, "loss": loss, "llc": est.mean, "llc_std_err": est.std_err, "of": f"{name}, dead b > 0"}
+    if theory["lam"] is not None:
+        comparison = compare_phases(Phase(f"{name}, dead b > 0", float(_loss_at(model, x, _flat(model))), Rational(kind["lam"])),
+                                    Phase(f"{name}, dead b < 0", loss, Rational(theory["lam"])))
+        row["critical_n"] = comparison.critical_n
+        row["preferred"] = list(comparison.preferred)
+    return row
 
 
 def _plot_kgons(runs, path):
@@ -230,12 +271,13 @@ def _plot_trajectory(trajectory, history, path):
     steps = trajectory.steps
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     top.plot(steps, trajectory.series("loss"), marker="o", ms=3)
-    for h in history:
-        top.annotate(str(h["k"]), (h["step"], h["loss"]), fontsize=7, textcoords="offset points", xytext=(0, 4))
+    for h, loss in zip(history, trajectory.series("loss")):
+        top.annotate(str(h["k"]), (h["step"], loss), fontsize=7, textcoords="offset points", xytext=(0, 4))
     top.set_ylabel("L_n (labels: k live columns)")
     llc, se = trajectory.series("llc"), trajectory.series("std_err")
     bottom.errorbar(steps, llc, yerr=2 * se, marker="o", ms=3)
-    bottom.set_ylabel("LLC estimate")
+    bottom.axhline(0, color="k", lw=0.6)
+    bottom.set_ylabel("LLC estimate (< 0: not yet a minimum)")
     bottom.set_xlabel("SGD step")
     bottom.set_xscale("log")
     fig.tight_layout()
