@@ -41,7 +41,7 @@ def main(study: str, argv: Sequence[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     summary = module.run(args.out, seed=args.seed, quick=args.quick)
     headline = {k: v for k, v in summary.items() if not isinstance(v, (list, dict)) or k in (
-        "first_change", "final_llc", "final_test_acc", "final_llc_by_head", "kgons")}
+        "first_change", "final_llc", "final_test_acc", "final_llc_by_head", "kgons", "test_acc_crosses")}
     print(json.dumps(headline, indent=1, default=str))
     print(f"figures and summary.json in {args.out}/")
     return summary

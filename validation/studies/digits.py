@@ -6,6 +6,8 @@ that ordering with the optimizer built to seek flat minima, sharpness-aware mini
 Foret et al. 2021, "Sharpness-aware minimization for efficiently improving generalization",
 arXiv:2010.01412), against plain SGD at the same learning rate, batch and steps, from the same
 initialisations.  SAM's step: ε̂ = ρ·g/‖g‖, then the SGD step with the gradient taken at w + ε̂.
+We use ρ = 0.3: at the common ρ = 0.05 SAM's run barely differs from SGD's here (final training
+loss 0.036 against 0.040, the same test accuracy), and at ρ = 1 it does not train.
 
 Data: ``sklearn.datasets.load_digits`` (1797 8×8 images, no download), pixels / 16, a seeded
 split of 1200 training and 597 test images; model 64 → 64 → 10 with ReLU; cross-entropy.
@@ -96,7 +98,7 @@ def _mlp() -> torch.nn.Module:
 def run(out, seed: int = 0, quick: bool = False) -> dict:
     """Train SGD and SAM from the same initialisations; LLC trajectories; figures and summary."""
     out = pathlib.Path(out)
-    seeds, steps, lr, batch = (1, 40, 0.1, 32) if quick else (3, 3000, 0.1, 32)
+    seeds, steps, lr, batch, rho = (1, 40, 0.1, 32, 0.3) if quick else (3, 3000, 0.1, 32, 0.3)
     sampler = _SAMPLER | ({"num_draws": 20, "num_burnin": 5, "num_chains": 2} if quick else {})
     x, y, x_test, y_test = digits_data(seed)
     loss = torch.nn.functional.cross_entropy
@@ -110,8 +112,8 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
                 rows = torch.randint(0, len(y), (batch,), generator=torch.Generator().manual_seed(run_seed * 10**7 + step))
                 return loss(m(x[rows]), y[rows])
 
-            make = torch.optim.SGD if name == "sgd" else SAM
-            optimizer = make(model.parameters(), lr=lr)
+            optimizer = (torch.optim.SGD(model.parameters(), lr=lr) if name == "sgd"
+                         else SAM(model.parameters(), lr=lr, rho=rho))
 
             def metrics(m):
                 return {"train_loss": float(loss(m(x), y)), "test_acc": float((m(x_test).argmax(1) == y_test).float().mean())}
@@ -125,7 +127,7 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
     final = {name: [results[(name, s)][1].rows[-1]["llc"] for s in range(seed, seed + seeds)] for name in ("sgd", "sam")}
     diffs = np.array(final["sgd"]) - np.array(final["sam"])
     summary = {
-        "steps": steps, "lr": lr, "batch": batch, "sampler": sampler, "seeds": list(range(seed, seed + seeds)),
+        "steps": steps, "lr": lr, "batch": batch, "rho": rho, "sampler": sampler, "seeds": list(range(seed, seed + seeds)),
         "final_llc": final,
         "final_test_acc": {name: [results[(name, s)][0][-1]["test_acc"] for s in range(seed, seed + seeds)]
                            for name in ("sgd", "sam")},

@@ -61,12 +61,13 @@ def modular_addition(p: int, train_fraction: float, seed: int):
 def run(out, seed: int = 0, quick: bool = False) -> dict:
     """Train, checkpoint, estimate the LLC trajectory; find change points; write figures and summary.
 
-    Returns the summary: per checkpoint the train/test accuracy and loss and the LLC, and the
-    first change point of each of LLC, train loss and test accuracy, with the answer to "did the
-    LLC move first?".
+    Returns the summary: per checkpoint the train/test accuracy and loss and the LLC; the step
+    where training accuracy first reaches 1 (memorisation) and where test accuracy crosses 50% and
+    90%; the first change point after memorisation of each of LLC, train loss, test accuracy and
+    weight norm, with the answer to "did the LLC move first?".
     """
     out = pathlib.Path(out)
-    p, width, fraction, steps = (11, 32, 0.5, 150) if quick else (23, 128, 0.4, 3000)
+    p, width, fraction, steps = (11, 32, 0.5, 150) if quick else (23, 128, 0.4, 8000)
     sampler = _SAMPLER | ({"num_draws": 30, "num_burnin": 10, "num_chains": 2} if quick else {})
     X, Y, labels, tr, te = modular_addition(p, fraction, seed)
     loss_fn = gaussian_nll()
@@ -91,9 +92,14 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
                "test_acc": [h["test_acc"] for h in history], "weight_norm": [h["weight_norm"] for h in history]}
     found = plot_observables(trajectory.steps, columns, out / "grokking.png", std_errs={"llc": trajectory.series("std_err")},
                              title=f"modular addition, p = {p}, {len(tr)} training pairs")
-    first = {name: (ts[0].step if ts else None) for name, ts in found.items()}
+    memorised = next((h["step"] for h in history if h["train_acc"] == 1.0), None)
+    after = {name: [t.step for t in ts if memorised is not None and t.step > memorised] for name, ts in found.items()}
+    first = {name: (steps_[0] if steps_ else None) for name, steps_ in after.items()}
     summary = {"p": p, "width": width, "train_pairs": len(tr), "steps": steps, "sampler": sampler, "rows": rows,
                "transitions": {name: [t.__repr__() for t in ts] for name, ts in found.items()},
+               "memorised_at": memorised,
+               "test_acc_crosses": {f"{level:.0%}": next((h["step"] for h in history if h["test_acc"] >= level), None)
+                                    for level in (0.5, 0.9)},
                "first_change": first,
                "llc_moves_first": (None if first["llc"] is None or first["test_acc"] is None
                                    else first["llc"] < first["test_acc"])}

@@ -194,7 +194,7 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
                "transitions": {c: [t.__repr__() for t in trajectory.transitions(c, log_steps=True)]
                                for c in ("llc", "loss")} if len(trajectory.rows) >= 6 else {}}
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
-    _plot_kgons(runs, out / "kgons.png")
+    _plot_kgons(runs, twins, out / "kgons.png")
     _plot_trajectory(trajectory, runs[traj_seed - seed]["history"], out / "trajectory.png")
     return summary
 
@@ -235,28 +235,33 @@ def _twin(model, kind, x, sampler, seed) -> dict:
     return row
 
 
-def _plot_kgons(runs, path):
+def _plot_kgons(runs, twins, path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for r in runs:
-        colour = f"C{r['k']}"
-        left.errorbar(r["loss"], r["llc"], yerr=2 * r["llc_std_err"], fmt="o", color=colour)
-        if r["lam"] is not None:
-            right.errorbar(float(Rational(r["lam"])), r["llc"], yerr=2 * r["llc_std_err"], fmt="o", color=colour,
-                           label=f"{r['k']}-gon")
-    left.set_xlabel("L_n at the end of training")
-    left.set_ylabel("LLC estimate")
-    left.set_title("k-gons reached (colour: k)")
-    lims = right.get_xlim()
-    right.plot(lims, lims, "k--", lw=0.8)
-    right.set_xlabel("λ = rank(H)/2 (Morse–Bott, checked)")
-    right.set_ylabel("LLC estimate")
-    handles, labels = right.get_legend_handles_labels()
-    right.legend(dict(zip(labels, handles)).values(), dict(zip(labels, handles)).keys(), fontsize="small")
+    for rows, marker, tag in ((runs, "o", "dead b > 0 (trained)"), (twins, "s", "dead b < 0 (twin)")):
+        for r in rows:
+            label = f"{r['k']}-gon, {tag}"
+            left.errorbar(r["loss"], r["llc"], yerr=2 * r["llc_std_err"], fmt=marker, color=f"C{r['k']}", label=label)
+            if r["lam"] is not None:
+                right.errorbar(float(Rational(r["lam"])), r["llc"], yerr=2 * r["llc_std_err"], fmt=marker,
+                               color=f"C{r['k']}", label=label)
+    left.set_xlabel("L_n (squared error part)")
+    left.set_ylabel("LLC estimate (±2 s.e.)")
+    left.set_title("critical points reached and their twins")
+    values = [float(Rational(r["lam"])) for r in runs + twins if r["lam"] is not None]
+    if values:
+        span = [min(values) - 1, max(values) + 1]
+        right.plot(span, span, "k--", lw=0.8)
+    right.set_xlabel("λ = rank(H)/2 (Morse–Bott premise checked)")
+    right.set_ylabel("LLC estimate (±2 s.e.)")
+    for ax in (left, right):
+        handles, labels = ax.get_legend_handles_labels()
+        unique = dict(zip(labels, handles))
+        ax.legend(unique.values(), unique.keys(), fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
