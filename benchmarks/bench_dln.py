@@ -1,6 +1,6 @@
 """Deep linear networks at scale: LLC estimates (SGLD, RMSProp-SGLD) against Aoyagi's exact λ.
 
-    python benchmarks/bench_dln.py [--out bench-dln] [--quick]
+    python benchmarks/bench_dln.py [--out bench-dln] [--quick] [--no-1e6] [--samplers sgld=3e-6,rmsprop_sgld=7e-4]
 
 Prints the per-bucket table of :func:`validation.dln_scale.dln_table` next to the published numbers
 of Furman & Lau (2024); rows are kept in ``OUT/rows.jsonl``, so a killed run resumes.  ``--quick``
@@ -10,7 +10,7 @@ runs the 10³ and 10⁴ buckets only (about 2 minutes here); the full run adds 1
 import argparse
 import pathlib
 
-from validation.dln_scale import dln_table, run_dln_scale
+from validation.dln_scale import DLN_SAMPLERS, dln_table, run_dln_scale
 
 PUBLISHED = (
     "Furman & Lau (2024), plain SGLD: median about 17% low; 10–20% low up to 10⁵ parameters; "
@@ -21,10 +21,15 @@ PUBLISHED = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bench-dln")
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="the 10³ and 10⁴ buckets only")
+    parser.add_argument("--no-1e6", action="store_true", help="leave out the 10⁶ bucket (about 1 hour here)")
+    parser.add_argument("--samplers", default=",".join(f"{k}={v:g}" for k, v in DLN_SAMPLERS.items()),
+                        help="name=step_size pairs, comma-separated (default: %(default)s)")
     args = parser.parse_args()
-    buckets, counts = ((10**3, 10**4), (12, 12)) if args.quick else ((10**3, 10**4, 10**5, 10**6), (12, 12, 8, 4))
-    rows = run_dln_scale(buckets, counts, out=args.out, progress=True)
+    samplers = {name: float(step) for name, step in (pair.split("=") for pair in args.samplers.split(","))}
+    buckets, counts = (10**3, 10**4, 10**5, 10**6), (12, 12, 8, 4)
+    keep = 2 if args.quick else 3 if args.no_1e6 else 4
+    rows = run_dln_scale(buckets[:keep], counts[:keep], samplers=samplers, out=args.out, progress=True)
     table = dln_table(rows)
     pathlib.Path(args.out, "table.md").write_text(table + "\n\n" + PUBLISHED + "\n")
     print(table)

@@ -141,7 +141,7 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
     axes[-1][0].set_xlabel("step")
     axes[-1][1].set_xlabel("step (log)")
     fig.suptitle(f"{title} (dashed: change points)" if title else "dashed: change points")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return found

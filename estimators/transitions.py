@@ -52,12 +52,23 @@ def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, columns: np.ndarray | None
 
 
 def _segment_costs(x, y, w, min_size):
+    """cost[i, j] = the weighted RSS of one line through points i..j−1 (inf below ``min_size`` points).
+
+    All segments at once from prefix sums of w, wx, wy, wx², wxy, wy² (x and y centred first, to
+    keep the cancellations small).
+    """
     n = len(x)
-    cost = np.full((n + 1, n + 1), np.inf)
-    for i in range(n):
-        for j in range(i + min_size, n + 1):
-            cost[i, j] = _fit(x[i:j], y[i:j], w[i:j])[1]
-    return cost
+    x = x - np.average(x, weights=w)
+    y = y - np.average(y, weights=w)
+    sums = [np.concatenate([[0.0], np.cumsum(v)]) for v in (w, w * x, w * y, w * x * x, w * x * y, w * y * y)]
+    sw, sx, sy, sxx, sxy, syy = (s[None, :] - s[:, None] for s in sums)  # [i, j]: points i..j−1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cxx = sxx - sx**2 / sw
+        cxy = sxy - sx * sy / sw
+        cyy = syy - sy**2 / sw
+        rss = np.where(cxx > 1e-12 * np.maximum(sxx, 1e-300), cyy - cxy**2 / cxx, cyy)
+    size = np.arange(n + 1)[None, :] - np.arange(n + 1)[:, None]
+    return np.where(size >= min_size, np.maximum(rss, 0.0), np.inf)
 
 
 def _best_splits(cost: np.ndarray, k: int, min_size: int) -> tuple[float, list[int]]:

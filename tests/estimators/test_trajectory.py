@@ -14,7 +14,7 @@ import torch
 
 from estimators import BadData, BadSetting, RowLog, estimate_llc, llc_trajectory
 
-SETTINGS = dict(step_size=1e-3, num_chains=2, num_draws=60, num_burnin=20, batch_size=100, seed=3)
+SETTINGS = dict(step_size=1e-3, num_chains=2, num_draws=30, num_burnin=10, batch_size=100, seed=3)
 
 
 def _problem():

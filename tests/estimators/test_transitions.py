@@ -69,3 +69,20 @@ def test_log_steps_find_a_break_in_log_time():
 def test_bad_input_is_named(steps, values, kwargs, error):
     with pytest.raises(error):
         find_transitions(steps, values, **kwargs)
+
+
+def test_segment_costs_from_prefix_sums_equal_direct_fits():
+    """Every segment's weighted RSS, from the prefix sums, against numpy's lstsq on that segment."""
+    from estimators.transitions import _segment_costs
+
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(0, 1000, 30))
+    y = rng.normal(0, 1, 30) + 0.01 * x
+    w = rng.uniform(0.2, 3, 30)
+    cost = _segment_costs(x, y, w, 3)
+    for i in range(30):
+        for j in range(i + 3, 31):
+            a = np.column_stack([np.ones(j - i), x[i:j]]) * np.sqrt(w[i:j])[:, None]
+            coef, *_ = np.linalg.lstsq(a, y[i:j] * np.sqrt(w[i:j]), rcond=None)
+            assert cost[i, j] == pytest.approx(np.sum((a @ coef - y[i:j] * np.sqrt(w[i:j])) ** 2), abs=1e-9)
+    assert np.isinf(cost[0, 2])
