@@ -258,6 +258,7 @@ def llc_trajectory(
     elif previous[_SETTINGS_KEY] != stored:
         raise BadSetting("settings", stored, f"differ from those of the run in {out}: {previous[_SETTINGS_KEY]}")
     chosen, load = _checkpoints(checkpoints, steps)
+    chosen = [s.item() if isinstance(s, np.generic) else s for s in chosen]  # numpy steps: JSON-ready
     from tqdm.auto import tqdm
 
     rows = []

@@ -51,7 +51,8 @@ def test_forms_of_checkpoints_agree(tmp_path):
     from_list = llc_trajectory(states, data, model=net, steps=[0, 100, 200], **SETTINGS)
     from_dir = llc_trajectory(tmp_path, data, model=net, **SETTINGS)
     from_map = llc_trajectory(dict(zip([0, 100, 200], states)), data, model=net, **SETTINGS)
-    from_fn = llc_trajectory(lambda s: states[s // 100], data, model=net, steps=[0, 100, 200], **SETTINGS)
+    from_fn = llc_trajectory(lambda s: states[s // 100], data, model=net, steps=np.arange(0, 201, 100),
+                             out=tmp_path / "log", **SETTINGS)  # numpy steps are stored as plain numbers
     for other in (from_dir, from_map, from_fn):
         assert other.steps.tolist() == [0, 100, 200]
         np.testing.assert_allclose(other.series("llc"), from_list.series("llc"))
