@@ -64,13 +64,10 @@ class Trajectory:
 
         For LLC columns the standard errors weight the fit unless ``std_err=`` is given.
         """
-        values = self.series(name)
-        keep = np.isfinite(values)
-        if name.startswith("llc") and "std_err" not in kwargs:
+        se = kwargs.pop("std_err", None)
+        if se is None and name.startswith("llc"):
             se = self.series(name.replace("llc", "std_err", 1))
-            keep &= np.isfinite(se) & (se > 0)
-            kwargs["std_err"] = se[keep]
-        return find_transitions(self.steps[keep], values[keep], **kwargs)
+        return _defined_transitions(self.steps, self.series(name), se, **kwargs)
 
     def plot(self, path, *, columns: Sequence[str] | None = None,
              transitions: Mapping[str, Sequence[Transition]] | None = None):
@@ -120,10 +117,8 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
         if name in given:
             found[name] = list(given[name])
         else:
-            keep = np.isfinite(values) if se is None else np.isfinite(values) & np.isfinite(se) & (se > 0)
             try:
-                found[name] = find_transitions(steps[keep], values[keep], log_steps=positive,
-                                               std_err=None if se is None else se[keep])
+                found[name] = _defined_transitions(steps, values, se, log_steps=positive)
             except (BadData, BadSetting):
                 found[name] = []
         for ax, log in zip(row_axes, (False, True)):
@@ -145,6 +140,17 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return found
+
+
+def _defined_transitions(steps, values, std_err, **kwargs) -> list[Transition]:
+    """find_transitions on the points whose value (and s.e., when given) is finite, s.e. > 0."""
+    values = np.asarray(values, dtype=float)
+    keep = np.isfinite(values)
+    if std_err is not None:
+        std_err = np.asarray(std_err, dtype=float)
+        keep &= np.isfinite(std_err) & (std_err > 0)
+        std_err = std_err[keep]
+    return find_transitions(np.asarray(steps, dtype=float)[keep], values[keep], std_err=std_err, **kwargs)
 
 
 def _step_of(path: pathlib.Path) -> int:
