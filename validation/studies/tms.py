@@ -92,20 +92,21 @@ def classify_kgon(W: torch.Tensor, b: torch.Tensor, *, tol: float = 0.15) -> dic
     return {"k": k, "regular": regular, "dead_negative": int((dead_b < 0).sum()), "dead_positive": int((dead_b >= 0).sum())}
 
 
-def _flat(model: torch.nn.Module) -> torch.Tensor:
-    return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
-
-
-def _loss_at(model: torch.nn.Module, x: torch.Tensor, flat: torch.Tensor) -> torch.Tensor:
-    W = flat[: HIDDEN * FEATURES].reshape(HIDDEN, FEATURES)
-    b = flat[HIDDEN * FEATURES:]
-    return 0.5 * ((torch.relu((x @ W.T) @ W + b) - x) ** 2).sum(dim=1).mean()
+def _loss(model: TMS, x: torch.Tensor, params: dict | None = None) -> torch.Tensor:
+    """½‖x̂ − x‖² averaged over the inputs: L_n up to its constant (at ``params`` {"W", "b"} if given)."""
+    output = model(x) if params is None else torch.func.functional_call(model, params, (x,))
+    return 0.5 * ((output - x) ** 2).sum(dim=1).mean()
 
 
 def hessian_spectrum(model: TMS, x: torch.Tensor) -> np.ndarray:
     """Eigenvalues (ascending, float64) of the Hessian of L_n at the model's parameters."""
-    flat = _flat(model).double()
-    hess = torch.autograd.functional.hessian(lambda f: _loss_at(model, x.double(), f), flat)
+    W, b = model.W.detach().double(), model.b.detach().double()
+    split = W.numel()
+
+    def loss(flat):
+        return _loss(model, x.double(), {"W": flat[:split].reshape(W.shape), "b": flat[split:]})
+
+    hess = torch.autograd.functional.hessian(loss, torch.cat([W.reshape(-1), b]))
     return torch.linalg.eigvalsh(hess).numpy()
 
 
@@ -135,11 +136,19 @@ def _refine(model: TMS, x: torch.Tensor, steps: int) -> None:
 
     def closure():
         opt.zero_grad()
-        loss = _loss_at(model, x, torch.cat([model.W.reshape(-1), model.b]))
+        loss = _loss(model, x)
         loss.backward()
         return loss
 
     opt.step(closure)
+
+
+_KIND = ("k", "regular", "dead_negative", "dead_positive", "lam")
+
+
+def _kind(row: dict) -> tuple:
+    """What makes two critical points the same kind: k, regularity, dead features by sign, λ."""
+    return tuple(row[field] for field in _KIND)
 
 
 def run(out, seed: int = 0, quick: bool = False) -> dict:
@@ -160,35 +169,34 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
 
         def batch_loss(m, step, gen=gen):
             rows = torch.randint(0, n, (100,), generator=gen)
-            return 0.5 * ((m(x[rows]) - x[rows]) ** 2).sum(dim=1).mean()
+            return _loss(m, x[rows])
 
         save_at = checkpoint_steps(steps, 8 if quick else 30)
         metrics = train(model, batch_loss, torch.optim.SGD(model.parameters(), lr=0.1), steps, save_at,
-                        out / f"seed_{run_seed}", metrics=lambda m: {"loss": float(_loss_at(m, x, _flat(m))),
+                        out / f"seed_{run_seed}", metrics=lambda m: {"loss": _loss(m, x).item(),
                                                                      **classify_kgon(m.W.detach(), m.b.detach())})
         _refine(model, x, 50 if quick else 500)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             est = estimate_llc(model, (x, x), seed=run_seed, **sampler)
         theory = theoretical_llc(model, x, nbeta=est.nbeta, localization=sampler["localization"])
-        model_of.setdefault((theory["k"], theory["regular"], theory["dead_negative"], theory["dead_positive"],
-                             theory["lam"]), model)
-        runs.append({"seed": run_seed, "loss": float(_loss_at(model, x, _flat(model))), **theory,
+        model_of.setdefault(_kind(theory), model)
+        runs.append({"seed": run_seed, "loss": _loss(model, x).item(), **theory,
                      "llc": est.mean, "llc_std_err": est.std_err, "history": metrics})
     traj_seed = max(runs, key=lambda r: len({h["k"] for h in r["history"]}))["seed"]
     trajectory = llc_trajectory(out / f"seed_{traj_seed}", (x, x), model=TMS(), out=out / f"trajectory_{traj_seed}",
                                 seed=traj_seed, **sampler)
     kinds = {}
     for r in runs:
-        kinds.setdefault((r["k"], r["regular"], r["dead_negative"], r["dead_positive"], r["lam"]), []).append(r)
-    kgons = [{"k": k, "regular": reg, "dead_negative": neg, "dead_positive": pos, "lam": lam, "runs": len(group),
+        kinds.setdefault(_kind(r), []).append(r)
+    groups = sorted(kinds.items(), key=lambda item: -item[1][0]["loss"])
+    kgons = [{**dict(zip(_KIND, kind)), "runs": len(group),
               "loss": float(np.mean([r["loss"] for r in group])),
               "quadratic_target": float(np.mean([r["quadratic_target"] for r in group])),
               "llc": float(np.mean([r["llc"] for r in group])),
               "llc_spread": float(np.std([r["llc"] for r in group]))}
-             for (k, reg, neg, pos, lam), group in sorted(kinds.items(), key=lambda item: -item[1][0]["loss"])]
-    twins = [_twin(model_of[(g["k"], g["regular"], g["dead_negative"], g["dead_positive"], g["lam"])], g, x, sampler, seed)
-             for g in kgons if g["dead_positive"] and g["lam"] is not None]
+             for kind, group in groups]
+    twins = [_twin(model_of[_kind(g)], g, x, sampler, seed) for g in kgons if g["dead_positive"] and g["lam"] is not None]
     summary = {"n": n, "steps": steps, "sampler": sampler, "kgons": kgons, "negative_bias_twins": twins, "runs": runs, "trajectory_seed": traj_seed,
                "trajectory": list(trajectory.rows),
                "transitions": {c: [t.__repr__() for t in trajectory.transitions(c, log_steps=True)]
@@ -224,11 +232,11 @@ def _twin(model, kind, x, sampler, seed) -> dict:
         warnings.simplefilter("ignore", RuntimeWarning)
         est = estimate_llc(twin, (x, x), seed=seed, **sampler)
     theory = theoretical_llc(twin, x, nbeta=est.nbeta, localization=sampler["localization"])
-    loss = float(_loss_at(twin, x, _flat(twin)))
+    loss = _loss(twin, x).item()
     name = f"{kind['k']}-gon"
     row = {**theory, "loss": loss, "llc": est.mean, "llc_std_err": est.std_err, "of": f"{name}, dead b > 0"}
     if theory["lam"] is not None:
-        comparison = compare_phases(Phase(f"{name}, dead b > 0", float(_loss_at(model, x, _flat(model))), Rational(kind["lam"])),
+        comparison = compare_phases(Phase(f"{name}, dead b > 0", _loss(model, x).item(), Rational(kind["lam"])),
                                     Phase(f"{name}, dead b < 0", loss, Rational(theory["lam"])))
         row["critical_n"] = comparison.critical_n
         row["preferred"] = list(comparison.preferred)
