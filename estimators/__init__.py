@@ -2,19 +2,22 @@
 
 Samplers are pure transitions (:mod:`estimators.sgld`, :mod:`estimators.sghmc`,
 :mod:`estimators.mala`) driven by :func:`estimate_llc`, which runs the chains as one vectorized
-computation over any ``torch.nn.Module``; :func:`llc_trajectory` repeats it over the checkpoints of a
+computation over any ``torch.nn.Module``, chooses its own step size, batch size and chain length
+(:mod:`estimators.tuning`) and judges its own answer (:mod:`estimators.trust`); :func:`llc_trajectory` repeats it over the checkpoints of a
 training run and :func:`find_transitions` looks for change points in the result.  This package imports neither :mod:`singular` nor
 :mod:`resolution` (nor sympy).
 """
 
+from .curvature import HessianSpectrum, MinimumCheck, distance_to_minimum, gradient_noise, hessian_spectrum
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
-from .errors import BadData, BadSetting, EstimatorError
+from .errors import BadData, BadSetting, EstimatorError, LLCWarning
 from .llc import (
     Diagnostics,
     Divergence,
     LLCConfig,
     LLCEstimate,
     NBetaSweep,
+    Richardson,
     WAIC,
     estimate_llc,
     extrapolate_llc,
@@ -25,36 +28,49 @@ from .records import RowLog
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
 from .trajectory import Trajectory, llc_trajectory, plot_observables
 from .transitions import Transition, find_transitions
+from .trust import Check, Trust
+from .tuning import bias_index, predicted_bias
 
 __all__ = [
     "BadData",
     "BadSetting",
+    "Check",
     "Diagnostics",
     "Divergence",
     "EstimatorError",
+    "HessianSpectrum",
     "LLCConfig",
     "LLCEstimate",
+    "LLCWarning",
     "MALA",
+    "MinimumCheck",
     "NBetaSweep",
     "RMSPropSGLD",
+    "Richardson",
     "RowLog",
     "SGHMC",
     "SGLD",
     "Trajectory",
     "Transition",
     "TrendTest",
+    "Trust",
     "WAIC",
+    "bias_index",
     "cross_entropy_nll",
     "default_nbeta",
+    "distance_to_minimum",
     "ess",
     "estimate_llc",
     "extrapolate_llc",
     "find_transitions",
     "gaussian_nll",
+    "gradient_noise",
+    "hessian_spectrum",
     "llc_from_losses",
     "llc_trajectory",
     "nbeta_sweep",
     "plot_observables",
+    "predicted_bias",
     "rhat",
     "trend_test",
 ]

@@ -26,12 +26,12 @@ class ChainStreams:
     parameter count (never by the number of chains).
     """
 
-    def __init__(self, seed: int, num_chains: int, shapes: dict[str, torch.Size], *, n: int, batch_size: int | None,
+    def __init__(self, seed: int, num_chains: int, shapes: dict[str, torch.Size], *, n: int,
                  device: torch.device, dtype: torch.dtype):
         self.shapes = shapes
         self.sizes = [int(np.prod(shape)) for shape in shapes.values()]
         self.total = sum(self.sizes)
-        self.n, self.batch_size, self.device, self.dtype = n, batch_size, device, dtype
+        self.n, self.device, self.dtype = n, device, dtype
         self.noise_gens, self.batch_gens = [], []
         for child in np.random.SeedSequence(seed).spawn(num_chains):
             noise_seed, batch_seed = (int(s) for s in child.generate_state(2, dtype=np.uint64))
@@ -61,15 +61,16 @@ class ChainStreams:
             offset += size
         return Noise(normal=normal, uniform=uniform)
 
-    def batch_indices(self) -> Tensor | None:
-        """``(chains, batch_size)`` sample indices, epochs without replacement; ``None`` for full batch."""
-        if self.batch_size is None:
+    def batch_indices(self, batch_size: int) -> Tensor | None:
+        """``(chains, batch_size)`` sample indices, epochs without replacement; ``None`` for the full batch
+        (``batch_size >= n``)."""
+        if batch_size >= self.n:
             return None
-        if self._perm is None or self._pos + self.batch_size > self.n:
+        if self._perm is None or self._pos + batch_size > self.n:
             self._perm = torch.stack([torch.randperm(self.n, generator=gen) for gen in self.batch_gens]).to(self.device)
             self._pos = 0
-        idx = self._perm[:, self._pos : self._pos + self.batch_size]
-        self._pos += self.batch_size
+        idx = self._perm[:, self._pos : self._pos + batch_size]
+        self._pos += batch_size
         return idx
 
 

@@ -26,10 +26,13 @@ class StepInfo(NamedTuple):
 
     ``loss`` is the loss at the parameters *before* the step (the draw the estimator reads);
     ``grad_potential`` is ∇U there; ``proposal`` is where the step went
-    before any accept/reject; ``preconditioner`` is the diagonal G of the proposal (``None`` for G = I).
+    before any accept/reject; ``preconditioner`` is the diagonal G of the proposal (``None`` for G = I);
+    ``accept_prob`` is the Metropolis acceptance probability min(1, a) of the proposal, for samplers
+    that make a Metropolis test (``None`` for the others): each sampler reports its own diagnostics.
     """
 
     loss: Tensor
     grad_potential: Params
     proposal: Params
     preconditioner: Params | None
+    accept_prob: Tensor | None = None

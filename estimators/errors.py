@@ -1,8 +1,9 @@
-"""Named exceptions of the estimators layer (all :class:`ValueError` subclasses)."""
+"""Named exceptions of the estimators layer (all :class:`ValueError` subclasses), and the warning
+category of estimates that should not be trusted as they are."""
 
 from __future__ import annotations
 
-__all__ = ["BadData", "BadSetting", "EstimatorError"]
+__all__ = ["BadData", "BadSetting", "EstimatorError", "LLCWarning"]
 
 
 class EstimatorError(ValueError):
@@ -23,3 +24,12 @@ class BadSetting(EstimatorError):
         self.name = name
         self.value = value
         super().__init__(f"{name}={value!r} {fix}")
+
+
+class LLCWarning(UserWarning):
+    """An LLC estimate came back "doubtful" or "unreliable"; the message gives the reasons.
+
+    Its own category, so that a caller can filter exactly these, e.g.
+    ``warnings.simplefilter("ignore", LLCWarning)`` when the verdict is read from the result
+    (``est.diagnostics.trust``) instead.
+    """

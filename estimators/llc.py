@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -14,14 +15,27 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from ._chains import ChainStreams, full_data_loss, logger, make_loss, make_loss_and_grad, per_sample_nll
+from . import trust as _trust
+from ._chains import full_data_loss, per_sample_nll
 from ._data import as_tensors
-from ._tree import Params, potential, potential_gradient
+from ._run import Block, ChainRunner
+from ._tree import Params
+from .curvature import (
+    MinimumCheck,
+    _Hessian,
+    distance_to_minimum,
+    flatten,
+    full_gradient,
+    gradient_noise,
+    hessian_spectrum,
+    unflatten,
+)
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
-from .errors import BadData, BadSetting
+from .errors import BadData, BadSetting, LLCWarning
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
-from .mala import log_acceptance
 from .samplers import Sampler, sampler_from_name
+from .trust import Check, Trust
+from .tuning import TARGET_BIAS_INDEX, bias_index, draw, predicted_bias, standard_error, tune
 
 __all__ = [
     "Diagnostics",
@@ -29,15 +43,21 @@ __all__ = [
     "LLCConfig",
     "LLCEstimate",
     "NBetaSweep",
+    "Richardson",
     "WAIC",
     "estimate_llc",
     "nbeta_sweep",
 ]
 
-_ACCEPTANCE_CHECK_EVERY = 25
 _WAIC_DRAWS = 100
-_MIN_ACCEPTANCE = 0.5
-_MAX_RHAT = 1.05
+_HESSIAN_FLOATS = 5 * 10**7  # samples × parameters for the curvature at w*: all samples when within this
+_HESSIAN_MIN_SAMPLES = 2048
+_NOISE_SAMPLES = 1024
+_LANCZOS_STEPS = 20
+_REGULAR_MAX_D = 200
+_REGULAR_MARGIN = 10.0
+_CHECK_STEPS = (25, 300)
+_MAX_DRAW_RETRIES = 2
 
 
 class Divergence(NamedTuple):
@@ -50,7 +70,11 @@ class Divergence(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class LLCConfig:
-    """Every setting an estimate was made with, including the ones filled in by default."""
+    """Every setting an estimate was made with, including the ones chosen automatically.
+
+    Each ``*_source`` says which rule chose the setting and the numbers it used ("given" when the
+    caller set it).
+    """
 
     sampler: str
     step_size: float
@@ -67,6 +91,14 @@ class LLCConfig:
     num_sampled: int
     vectorized: bool
     control_variate: bool = False
+    step_size_source: str = "given"
+    batch_size_source: str = "given"
+    num_draws_source: str = "given"
+    num_burnin_source: str = "given"
+    target_rse: float = math.nan
+    max_steps: int = 0
+    checks: bool = True
+    gradient_control_variate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +117,38 @@ class WAIC:
 
 
 @dataclass(frozen=True, slots=True)
+class Richardson:
+    """The discretisation check: the chains at ε beside coupled copies at ε/2 (same Brownian
+    increments), over ``steps`` steps after the copies settled.
+
+    ``change`` is λ̂(ε) − λ̂(ε/2) on that window (mean over chains) with its ``std_err``; to first
+    order in ε the bias at ε is twice the change, so ``extrapolated`` = λ̂ − 2·change is the
+    Richardson extrapolation to ε → 0 and ``relative_bias`` = 2·change/λ̂.
+    """
+
+    change: float
+    std_err: float
+    extrapolated: float
+    relative_bias: float
+    steps: int
+
+    @property
+    def z(self) -> float:
+        return self.change / self.std_err if self.std_err > 0 else math.nan
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostics:
-    """How far an estimate can be trusted.  ``warnings`` says in words what to act on."""
+    """How far an estimate can be trusted: ``trust`` holds the verdict, its reasons and every check;
+    ``warnings`` repeats the reasons (what to act on).
+
+    ``rhat`` and ``ess`` are over the loss trace; ``projection_rhat`` (the largest) and
+    ``projection_ess`` (the smallest) are over the parameters' projections on fixed random
+    directions, ‖w − w*‖² and the loss.  ``bias_index`` is x of :mod:`estimators.tuning` over the
+    draws and ``predicted_bias`` = x/(1 − x); ``noise_share`` is the minibatch noise's share of it.
+    ``minimum`` says how far w* is from a minimum; ``gaussian_target`` is the closed form at a
+    regular point (``None`` elsewhere).
+    """
 
     rhat: float
     ess: float
@@ -98,14 +160,39 @@ class Diagnostics:
     not_local_minimum: bool
     fallback_reason: str | None
     warnings: tuple[str, ...]
+    trust: Trust = field(default_factory=lambda: _trust.verdict(()))
+    projection_rhat: float = math.nan
+    projection_ess: float = math.nan
+    bias_index: float = math.nan
+    predicted_bias: float = math.nan
+    noise_share: float = math.nan
+    richardson: Richardson | None = None
+    minimum: MinimumCheck | None = None
+    gaussian_target: float | None = None
+
+
+def _clean(value):
+    """JSON-ready: non-finite floats become ``None``, numpy scalars and tuples plain values."""
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True, eq=False)
 class LLCEstimate:
-    """An LLC estimate with everything it was computed from.
+    """An LLC estimate with everything it was computed from, and its verdict.
 
     ``mean`` and ``std_err`` are over the non-diverged chains' ``per_chain`` estimates (the
     standard error is their spread over √chains; with one chain, from its effective sample size).
+    ``interval`` is (low, high): the standard error widened by the measured bias of the step
+    (the discretisation check, else the bias index) — see :func:`estimate_llc`.
     ``losses`` is the (chains, draws) trace after burn-in (with ``control_variate``, the adjusted
     L_B(w_t) − L_B(w*) + L_n(w*)); ``init_loss`` is L_n(w*) on the full data.
     """
@@ -120,25 +207,37 @@ class LLCEstimate:
     seed: int
     diagnostics: Diagnostics
     waic: WAIC | None = field(default=None)
+    interval: tuple[float, float] = (math.nan, math.nan)
+
+    @property
+    def verdict(self) -> str:
+        """"ok", "doubtful" or "unreliable" (``diagnostics.trust``)."""
+        return self.diagnostics.trust.verdict
 
     def __repr__(self) -> str:
         return (
             f"LLCEstimate(mean={self.mean:.4g}, std_err={self.std_err:.2g}, chains={self.config.num_chains}, "
-            f"sampler={self.config.sampler!r}, nbeta={self.nbeta:.6g})"
+            f"sampler={self.config.sampler!r}, nbeta={self.nbeta:.6g}, verdict={self.verdict!r})"
         )
 
     def summary(self) -> str:
-        """A table of the estimate, its settings, each chain and the diagnostics."""
+        """A table of the estimate, its verdict, its settings and where they came from, each chain and every check."""
         c, d = self.config, self.diagnostics
         kept = self.config.num_chains - len(d.excluded_chains)
+        low, high = self.interval
         lines = [
-            f"LLC estimate   {self.mean:.4f} ± {self.std_err:.4f} (s.e., {kept} of {c.num_chains} chains)",
+            f"LLC estimate   {self.mean:.4f} ± {self.std_err:.4f} (s.e., {kept} of {c.num_chains} chains); "
+            f"interval [{low:.4f}, {high:.4f}] with the step's bias",
+            f"verdict        {d.trust.verdict.upper()}",
+            *[f"  - {reason}" for reason in d.trust.reasons],
             f"nβ             {self.nbeta:.6g} ({c.nbeta_source})",
             f"L_n(w*)        {self.init_loss:.6g} (loss {c.loss}, n = {c.n})",
-            f"sampler        {c.sampler}, ε = {c.step_size:g}, γ = {c.localization:g}, "
-            f"{c.num_draws} draws after {c.num_burnin} burn-in, batch {c.batch_size or 'full'}, "
-            f"{'vectorized' if c.vectorized else 'sequential'}",
-            f"sampled        {c.num_sampled} parameters in {len(c.sampled)} tensors",
+            f"sampler        {c.sampler}, γ = {c.localization:g}, {'vectorized' if c.vectorized else 'sequential'}, "
+            f"{c.num_sampled} parameters in {len(c.sampled)} tensors",
+            f"step size      {c.step_size:.4g} ({c.step_size_source})",
+            f"batch size     {c.batch_size or 'full'} ({c.batch_size_source})",
+            f"burn-in        {c.num_burnin} ({c.num_burnin_source})",
+            f"draws          {c.num_draws} ({c.num_draws_source})",
             "",
             f"{'chain':>5}  {'λ̂':>10}  {'mean loss':>12}  status",
         ]
@@ -147,46 +246,43 @@ class LLCEstimate:
             status = f"diverged at step {diverged[i].step}" if i in diverged else "ok"
             mean_loss = float(np.mean(self.losses[i])) if i not in diverged else math.nan
             lines.append(f"{i:>5}  {value:>10.4f}  {mean_loss:>12.6g}  {status}")
-        acceptance = "n/a" if d.acceptance is None else f"{d.acceptance:.3f} ({d.acceptance_source})"
-        lines += [
-            "",
-            f"R-hat {d.rhat:.3f} · ESS {d.ess:.0f} · trend z = {d.trend.z:.2f} (p = {d.trend.p_value:.3g}) · "
-            f"acceptance {acceptance}",
-        ]
+        lines += ["", "checks"]
+        lines += [f"  {check.name:<18} {check.status:<10} {check.message}" for check in d.trust.checks]
         if self.waic is not None:
             w = self.waic
             lines.append(f"WAIC {w.waic:.6g} · ν {w.singular_fluctuation:.4g} · V {w.functional_variance:.4g}")
-        lines += [f"warning: {text}" for text in d.warnings] or ["no warnings"]
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         """A JSON-ready dictionary (non-finite numbers become ``None``)."""
-
-        def clean(value):
-            if isinstance(value, float):
-                return value if math.isfinite(value) else None
-            if isinstance(value, (list, tuple)):
-                return [clean(v) for v in value]
-            if isinstance(value, dict):
-                return {k: clean(v) for k, v in value.items()}
-            return value
-
         d = self.diagnostics
-        return clean(
+        return _clean(
             {
                 "llc": self.mean,
                 "std_err": self.std_err,
+                "interval": list(self.interval),
+                "verdict": d.trust.verdict,
                 "per_chain": [float(v) for v in self.per_chain],
                 "init_loss": self.init_loss,
                 "nbeta": self.nbeta,
                 "seed": self.seed,
                 "config": {name: getattr(self.config, name) for name in LLCConfig.__slots__},
                 "diagnostics": {
+                    "trust": d.trust.to_dict(),
                     "rhat": d.rhat,
                     "ess": d.ess,
+                    "projection_rhat": d.projection_rhat,
+                    "projection_ess": d.projection_ess,
                     "trend": d.trend._asdict(),
                     "acceptance": d.acceptance,
                     "acceptance_source": d.acceptance_source,
+                    "bias_index": d.bias_index,
+                    "predicted_bias": d.predicted_bias,
+                    "noise_share": d.noise_share,
+                    "richardson": None if d.richardson is None else
+                    {name: getattr(d.richardson, name) for name in Richardson.__slots__},
+                    "minimum": None if d.minimum is None else d.minimum._asdict(),
+                    "gaussian_target": d.gaussian_target,
                     "divergences": [div._asdict() for div in d.divergences],
                     "excluded_chains": list(d.excluded_chains),
                     "not_local_minimum": d.not_local_minimum,
@@ -199,12 +295,10 @@ class LLCEstimate:
 
     def plot(self, path):
         """Draw the loss traces and the running λ̂ of every chain to a PNG at ``path``; return ``path``."""
-        import matplotlib
+        from matplotlib.figure import Figure
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+        fig = Figure(figsize=(8, 6))
+        top, bottom = fig.subplots(2, 1, sharex=True)
         draws = np.arange(self.losses.shape[1])
         for i, trace in enumerate(self.losses):
             top.plot(draws, trace, lw=0.6, label=f"chain {i}")
@@ -214,12 +308,13 @@ class LLCEstimate:
         top.set_ylabel("loss")
         top.legend(fontsize="small", ncol=2)
         bottom.axhline(self.mean, color="k", ls="--", lw=0.8)
+        bottom.axhspan(*self.interval, color="k", alpha=0.1, lw=0) if all(map(math.isfinite, self.interval)) else None
         bottom.set_ylabel("running λ̂")
         bottom.set_xlabel("draw (after burn-in)")
-        fig.suptitle(f"LLC {self.mean:.3f} ± {self.std_err:.3f} ({self.config.sampler}, nβ = {self.nbeta:.4g})")
+        fig.suptitle(f"LLC {self.mean:.3f} ± {self.std_err:.3f} ({self.config.sampler}, nβ = {self.nbeta:.4g}) — "
+                     f"{self.verdict}")
         fig.tight_layout()
         fig.savefig(path, dpi=100)
-        plt.close(fig)
         return path
 
 
@@ -236,6 +331,15 @@ def _count(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise BadSetting(name, value, f"must be an integer >= {minimum}")
     return value
+
+
+def _auto_or(name: str, value, check: Callable):
+    """``None`` for ``"auto"``, else the value as ``check`` validates it."""
+    if isinstance(value, str):
+        if value != "auto":
+            raise BadSetting(name, value, "must be a number or 'auto'")
+        return None
+    return check(name, value)
 
 
 def _select(model: torch.nn.Module, weights: Sequence[str] | None) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
@@ -267,16 +371,20 @@ def estimate_llc(
     model: torch.nn.Module,
     data,
     *,
-    step_size: float,
+    step_size: float | str = "auto",
     loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
     sampler: str | Sampler = "sgld",
     nbeta: float | None = None,
     localization: float = 1.0,
     num_chains: int = 4,
-    num_draws: int = 1000,
-    num_burnin: int = 200,
+    num_draws: int | str = "auto",
+    num_burnin: int | str = "auto",
     batch_size: int | None = None,
     control_variate: bool = True,
+    gradient_control_variate: bool | None = None,
+    target_rse: float = 0.05,
+    max_steps: int = 5000,
+    checks: bool = True,
     weights: Sequence[str] | None = None,
     waic: bool = False,
     vectorize: bool = True,
@@ -284,10 +392,13 @@ def estimate_llc(
     device: torch.device | str | None = None,
     progress: bool = False,
 ) -> LLCEstimate:
-    """Estimate the local learning coefficient of ``model`` at its current parameters w*.
+    """Estimate the local learning coefficient of ``model`` at its current parameters w*, and say
+    whether the estimate can be trusted.
 
     Runs ``num_chains`` chains of ``sampler`` from w* on the local tempered posterior
-    p(w) ∝ exp(−nβ·L_n(w) − (γ/2)‖w − w*‖²) and returns λ̂ = nβ·(E[L] − L_n(w*)) with diagnostics.
+    p(w) ∝ exp(−nβ·L_n(w) − (γ/2)‖w − w*‖²) and returns λ̂ = nβ·(E[L] − L_n(w*)) with its standard
+    error, an interval that includes the step's measured bias, and a verdict
+    (``est.diagnostics.trust``: "ok", "doubtful" or "unreliable", with the reasons in words).
 
     Parameters
     ----------
@@ -295,9 +406,10 @@ def estimate_llc(
         Any module; its parameters at call time are w*.  It is not modified.
     data : (X, Y) tensors, Dataset or DataLoader
         The n samples defining L_n.  They are held as two tensors (a DataLoader contributes its
-        dataset and its batch size).
-    step_size : float
-        ε > 0 of the transition.
+        dataset and its batch size, which is then kept like a given ``batch_size``).
+    step_size : float or "auto"
+        ε > 0 of the transition, or ``"auto"`` (default): chosen during burn-in to hold the bias
+        index at 5% (:mod:`estimators.tuning`; MALA: an acceptance rate of 0.574).
     loss_fn : callable, optional
         ``(output, target) -> average negative log-likelihood per sample`` (MATH.md §1).  Default:
         :func:`gaussian_nll` with σ = 1 for floating-point targets, :func:`cross_entropy_nll` for
@@ -309,18 +421,36 @@ def estimate_llc(
         nβ > 0; default n / log n with n the dataset size (:func:`default_nbeta`).
     localization : float
         γ ≥ 0, the strength of the pull towards w*.
-    num_chains, num_draws, num_burnin : int
-        Chains, recorded draws per chain (≥ 4), and steps discarded before them.
+    num_chains : int
+        Chains, run as one vectorized computation.
+    num_draws, num_burnin : int or "auto"
+        Recorded draws per chain (≥ 4) and steps discarded before them.  ``"auto"`` (default):
+        burn-in until the step size has settled and ‖w − w*‖² has stopped growing; draws until
+        the standard error is below ``target_rse``·|λ̂|; all within ``max_steps``.
     batch_size : int, optional
-        Minibatch size (default: the DataLoader's, else 256), capped at n.
+        Minibatch size, capped at n.  Default: the DataLoader's; else, with ``step_size="auto"``,
+        chosen from the measured gradient noise (:mod:`estimators.tuning`), and 256 with a given
+        step size.
     control_variate : bool
         Record L_B(w_t) − L_B(w*) + L_n(w*) instead of L_B(w_t) at each draw (default; False gives
-        the plain estimator of Lau et al. 2023), with L_B(w*) the loss
-        at w* on the same minibatch (one extra forward pass per step, no gradient).  Same
-        expectation, far less minibatch noise: the noise of the two losses on one batch is nearly
-        the same.  Without it the noise of λ̂ grows like nβ·sd(loss)/√(draws·batch) when the draws
-        cover few passes over the data (the ground-truth benchmark's n = 10⁵ runs).  No effect in
-        full batch.
+        the plain estimator of Lau et al. 2023), with L_B(w*) the loss at w* on the same minibatch
+        (one extra forward pass per step, no gradient).  Same expectation, far less minibatch
+        noise.  No effect in full batch.
+    gradient_control_variate : bool, optional
+        Step with ∇L_B(w) − ∇L_B(w*) + ∇L_n(w*) instead of ∇L_B(w) (Baker et al. 2019), whose
+        noise vanishes near w* where the plain minibatch gradient's does not (one extra backward
+        pass at w* per step, and the loss control variate comes with it).  Default: on with an
+        automatic step size, off with a given one.  No effect in full batch.
+    target_rse : float
+        The relative standard error at which automatic draws stop.
+    max_steps : int
+        The budget per chain for automatic settings: burn-in, draws and three gradient steps per
+        step of the discretisation check.  Given ``num_burnin`` and ``num_draws`` are not cut.
+    checks : bool
+        Run the self-checks that cost computation: the curvature and gradient at w* (is w* a
+        minimum? is it a regular point?) and the discretisation check (the chains beside coupled
+        copies at ε/2 for 100–300 steps, three gradient evaluations per step; not for MALA).  The
+        checks that read the draws (mixing, divergences, bounds, bias index) always run.
     weights : list of str, optional
         Names or glob patterns of the parameters to sample (weight-refined LLC); the others stay at
         w*.  Default: all.
@@ -331,11 +461,12 @@ def estimate_llc(
         Run the chains as one ``vmap``-ed computation (default).  If the module cannot be vmapped
         the chains run one at a time and the reason is logged once; ``False`` forces that.
     seed : int
-        Chain i's noise and minibatches come from ``SeedSequence(seed).spawn(num_chains)[i]``.
-    device : optional
-        Where to compute; default the device of the module's parameters.
+        Chain i's noise and minibatches come from ``SeedSequence(seed).spawn(num_chains)[i]``; the
+        probes at w* from their own stream.  Same seed, same numbers.
+    device : torch.device or str, optional
+        Where to run (default: the device of the module's parameters).
     progress : bool
-        Show a tqdm progress bar.
+        Show a tqdm progress bar over the steps.
 
     Returns
     -------
@@ -344,53 +475,53 @@ def estimate_llc(
     Raises
     ------
     BadSetting
-        A setting out of range, an unknown sampler, a module without parameters, a weight
-        pattern that matches nothing.
+        A setting out of range, or a module without parameters.
     BadData
-        Empty data, non-finite values, X and Y of different lengths, or data the module or the
-        loss rejects.
+        Data that cannot be used, or a model or loss that rejects it.
 
-    Examples
-    --------
-    A regular model with d = 2 parameters has λ = d/2 = 1:
-
-    >>> import torch
-    >>> gen = torch.Generator().manual_seed(0)
-    >>> x = torch.randn(2000, 2, generator=gen)
-    >>> y = x @ torch.tensor([1.0, -1.0]) + torch.randn(2000, generator=gen)
-    >>> model = torch.nn.Linear(2, 1, bias=False)
-    >>> with torch.no_grad():
-    ...     _ = model.weight.copy_(torch.linalg.lstsq(x, y[:, None]).solution.T)
-    >>> est = estimate_llc(model, (x, y), step_size=2e-4, batch_size=2000, num_draws=2000, num_burnin=500)
-    >>> abs(est.mean - 1.0) < 4 * est.std_err + 0.02
-    True
+    Warns
+    -----
+    LLCWarning
+        Once, when the verdict is "doubtful" or "unreliable", with the reasons.
 
     Notes
     -----
-    λ̂ uses the minibatch loss at each draw and the full-data L_n(w*) (Lau et al. 2023, Def. 3).
-    Chains whose loss becomes non-finite are excluded from the mean and listed in
-    ``diagnostics.divergences``; a negative λ̂ means the chains found lower loss than w*, which
-    is then not a local minimum.  For SGLD and RMSProp-SGLD, every 25th step also computes the
-    Metropolis acceptance probability its proposal would have had on the same minibatch: values
-    well below 1 mean the step size is too large for the local curvature.
+    The checks (:mod:`estimators.trust`): divergences; a negative estimate; an estimate above d/2
+    (the largest λ at a minimum of d parameters); w* not a minimum (the drop of U within reach,
+    from the gradient and curvature at w*); the step's bias, predicted by the bias index and
+    measured by the coupled ε/2 run, whose Richardson extrapolation λ̂ − 2·(λ̂(ε) − λ̂(ε/2)) is
+    reported (Richardson 1911; the coupling is that of multilevel Monte Carlo, Giles 2008);
+    the minibatch noise's share; mixing (R-hat and ESS of the parameters' projections, ‖w − w*‖²
+    and the loss, Gelman et al. 2013 §11.4–11.5; Geweke's trend test); at a regular point
+    (non-degenerate Hessian, d ≤ 200) the Gaussian closed form
+    ½Σ nβh/(nβh + γ) − (the offset of w* from the minimum); the standard error.
 
-    References
-    ----------
-    Lau, Furman, Wang, Murfet & Wei (2023), arXiv:2308.12108; Wang et al. (2024),
-    "Differentiation and specialization of attention heads via the refined local learning
-    coefficient", arXiv:2410.02984 (weight- and data-refined LLC: pass ``weights`` and a
-    sub-dataset); Watanabe (2010), JMLR 11, "Asymptotic equivalence of Bayes cross validation and
-    widely applicable information criterion" (V, ν, WAIC).
+    The interval is [λ̂ − b⁺ − 1.96·s, λ̂ − b⁻ + 1.96·s] with b the bias of the step (twice the
+    measured change at ε/2, else λ̂·x/(1 − x) from the bias index), b⁺ = max(b, 0),
+    b⁻ = min(b, 0), and s² = s.e.² + (the s.e. of b)² (half of b when it is predicted).
+
+    Examples
+    --------
+    >>> gen = torch.Generator().manual_seed(0)
+    >>> x = torch.randn(2000, 2, generator=gen, dtype=torch.float64)
+    >>> y = x @ torch.tensor([1.0, -1.0], dtype=torch.float64) + torch.randn(2000, generator=gen, dtype=torch.float64)
+    >>> net = torch.nn.Linear(2, 1, bias=False).double()
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.linalg.lstsq(x, y[:, None]).solution.T)
+    >>> est = estimate_llc(net, (x, y), seed=1)
+    >>> est.verdict, abs(est.mean - 1.0) < 0.15   # regular, d = 2: λ = 1
+    ('ok', True)
     """
-    if not isinstance(model, torch.nn.Module):
-        raise BadSetting("model", type(model).__name__, "must be a torch.nn.Module")
     sampler = sampler_from_name(sampler)
-    step_size = _positive("step_size", step_size)
+    given_step = _auto_or("step_size", step_size, _positive)
+    given_draws = _auto_or("num_draws", num_draws, lambda name, v: _count(name, v, 4))
+    given_burnin = _auto_or("num_burnin", num_burnin, lambda name, v: _count(name, v, 0))
     localization = _positive("localization", localization, allow_zero=True)
-    num_chains = _count("num_chains", num_chains, 1)
-    num_draws = _count("num_draws", num_draws, 4)
-    num_burnin = _count("num_burnin", num_burnin, 0)
-    _count("seed", seed, 0)
+    _count("num_chains", num_chains, 1)
+    _count("max_steps", max_steps, 100)
+    target_rse = _positive("target_rse", target_rse)
+    if batch_size is not None:
+        _count("batch_size", batch_size, 1)
     sampled, fixed = _select(model, weights)
     first = next(iter(sampled.values()))
     device = torch.device(device) if device is not None else first.device
@@ -402,15 +533,12 @@ def estimate_llc(
         nbeta, nbeta_source = default_nbeta(n), f"default n / log n, n = {n}"
     else:
         nbeta, nbeta_source = _positive("nbeta", nbeta), "given"
-    if batch_size is not None:
-        _count("batch_size", batch_size, 1)
-    batch = min(batch_size or loader_batch or 256, n)
-    per_chain_batch = not sampler.full_batch and batch < n
-    control_variate = bool(control_variate) and per_chain_batch
+    batch_given = batch_size or loader_batch
+    if batch_given is None and given_step is not None:
+        batch_given = 256
     loss_fn = loss_fn if loss_fn is not None else _default_loss(y)
     center = {name: p.to(device) for name, p in sampled.items()}
     fixed = {name: t.to(device) for name, t in fixed.items()}
-
     try:
         init_loss = full_data_loss(model, loss_fn, {**center, **fixed}, x, y)
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
@@ -418,80 +546,64 @@ def estimate_llc(
     if not math.isfinite(init_loss):
         raise BadData(f"L_n(w*) = {init_loss} is not finite; check the data and the model at w*")
 
-    streams = ChainStreams(
-        seed,
-        num_chains,
-        {name: p.shape for name, p in center.items()},
-        n=n,
-        batch_size=batch if per_chain_batch else None,
-        device=device,
-        dtype=first.dtype,
-    )
-    stacked = {name: p.unsqueeze(0).expand((num_chains,) + p.shape).clone() for name, p in center.items()}
-    centers = {name: p.unsqueeze(0).expand((num_chains,) + p.shape) for name, p in center.items()}
-    state = sampler.init(stacked, centers)
+    if gradient_control_variate is None:
+        gradient_control_variate = given_step is None
+    probe = _Probe(model, loss_fn, fixed, center, x, y, nbeta=nbeta, localization=localization, seed=seed)
+    center_gradient = None
+    if gradient_control_variate and not sampler.full_batch:
+        center_gradient = unflatten(probe.gradient.to(first.dtype), center)
+    runner = ChainRunner(model=model, loss_fn=loss_fn, fixed=fixed, sampler=sampler, x=x, y=y, center=center,
+                         num_chains=num_chains, nbeta=nbeta, localization=localization, init_loss=init_loss,
+                         seed=seed, vectorize=vectorize, control_variate=control_variate,
+                         center_gradient=center_gradient)
+    dimension = sum(p.numel() for p in center.values())
+    spectrum = probe.spectrum(_REGULAR_MAX_D if dimension <= _REGULAR_MAX_D else _LANCZOS_STEPS)
+    minimum = probe.minimum(spectrum) if checks else None
 
-    def next_batch() -> tuple[Tensor, Tensor]:
-        idx = streams.batch_indices()
-        return (x, y) if idx is None else (x[idx], y[idx])
-
-    trial = (x[:batch].expand((num_chains,) + x[:batch].shape), y[:batch].expand((num_chains,) + y[:batch].shape))
-    loss_and_grad, fallback = _loss_and_grad(
-        model, loss_fn, fixed, stacked, trial if per_chain_batch else (x, y), per_chain_batch, vectorize
-    )
-    kwargs = {"loss_and_grad": loss_and_grad, "step_size": step_size, "nbeta": nbeta, "localization": localization}
-    loss_at_center = (make_loss(model, loss_fn, fixed, per_chain_batch=True, vectorize=fallback is None)
-                      if control_variate else None)
-    total = num_burnin + num_draws
-    trace = torch.empty((num_chains, total), dtype=torch.float64, device=device)
-    acceptance = []
-    waic_steps = set(num_burnin + np.unique(np.linspace(0, num_draws - 1, min(_WAIC_DRAWS, num_draws)).astype(int)))
-    waic_draws: list[Tensor] = []
-
-    bar = tqdm(total=total, desc="LLC chains", unit="step", disable=not progress)
-    for t in range(total):
-        batch_t, before = next_batch(), state.params
-        state, info = sampler.step(state, batch_t, streams.noise(), **kwargs)
-        trace[:, t] = info.loss.detach()
-        if loss_at_center is not None and t >= num_burnin:  # burn-in losses are not used
-            trace[:, t] += init_loss - loss_at_center(centers, batch_t)
-        if sampler.langevin_proposal and t % _ACCEPTANCE_CHECK_EVERY == 0:
-            acceptance.append(_proposal_acceptance(before, info, state.center, batch_t, **kwargs))
-        elif sampler.name == "mala":
-            acceptance.append(state.accepted.to(torch.float64))
-        if waic and t in waic_steps:
-            waic_draws.append(_per_sample_nll(model, loss_fn, fixed, state.params, x, y))
-        bar.update(1)
+    reserve = 0 if sampler.metropolis or not checks else min(3 * _CHECK_STEPS[1], max_steps // 4)
+    max_burnin = int(0.4 * (max_steps - reserve))
+    bar = tqdm(total=max_steps if given_draws is None else (given_burnin or 0) + given_draws, desc="LLC chains",
+               unit="step", disable=not progress)
+    runner.bar = bar
+    first_step = min(4 * TARGET_BIAS_INDEX / max(spectrum.top, 1e-300), 1 / nbeta)
+    burnin_state, tuned = tune(runner, runner.initial_state(), step_size=given_step, batch_size=batch_given,
+                               num_burnin=given_burnin, max_burnin=max_burnin, first_step=first_step,
+                               noise_at=lambda s: probe.noise_trace(runner, s))
+    step, step_source = tuned.step_size, tuned.step_size_source
+    max_draws = max(max_steps - reserve - tuned.num_burnin, 4)
+    waic_draws: list[tuple[int, Tensor]] = []
+    for retry in range(_MAX_DRAW_RETRIES + 1):
+        waic_draws.clear()
+        observe = _waic_observer(waic_draws, model, loss_fn, fixed, x, y, given_draws) if waic else None
+        state, block, draws_source = draw(runner, burnin_state, step_size=step, batch_size=tuned.batch_size,
+                                          num_draws=given_draws, max_draws=max_draws, target_rse=target_rse,
+                                          observe=observe)
+        if not (block.diverged and given_step is None and retry < _MAX_DRAW_RETRIES):
+            break
+        step /= 4
+        step_source += f"; lowered to {step:.3g} after a chain diverged in the draws"
+    richardson = None
+    kept = [c for c, s in enumerate(block.first_nonfinite) if s is None and tuned.first_nonfinite[c] is None]
+    if reserve and kept:
+        richardson = _richardson(runner, state, block, kept, step=step, batch=tuned.batch_size, reserve=reserve)
     bar.close()
 
-    return _result(
-        trace.cpu().numpy(),
-        acceptance,
-        waic_draws,
-        init_loss=init_loss,
-        nbeta=nbeta,
-        n=n,
-        seed=seed,
-        fallback=fallback,
-        sampler=sampler,
-        config=LLCConfig(
-            sampler=repr(sampler) if sampler != sampler_from_name(sampler.name) else sampler.name,
-            step_size=step_size,
-            nbeta=nbeta,
-            nbeta_source=nbeta_source,
-            localization=localization,
-            num_chains=num_chains,
-            num_draws=num_draws,
-            num_burnin=num_burnin,
-            batch_size=batch if per_chain_batch else None,
-            n=n,
-            loss=_name(loss_fn),
-            sampled=tuple(center),
-            num_sampled=sum(p.numel() for p in center.values()),
-            vectorized=fallback is None,
-            control_variate=control_variate,
-        ),
+    per_chain_batch = tuned.batch_size < n and not sampler.full_batch
+    config = LLCConfig(
+        sampler=repr(sampler) if sampler != sampler_from_name(sampler.name) else sampler.name,
+        step_size=step, nbeta=nbeta, nbeta_source=nbeta_source, localization=localization, num_chains=num_chains,
+        num_draws=block.loss.shape[1], num_burnin=tuned.num_burnin,
+        batch_size=tuned.batch_size if per_chain_batch else None, n=n, loss=_name(loss_fn), sampled=tuple(center),
+        num_sampled=dimension, vectorized=runner.fallback is None, control_variate=control_variate and per_chain_batch,
+        step_size_source=step_source, batch_size_source=tuned.batch_size_source, num_draws_source=draws_source,
+        num_burnin_source=tuned.num_burnin_source, target_rse=target_rse, max_steps=max_steps, checks=checks,
+        gradient_control_variate=center_gradient is not None and per_chain_batch,
     )
+    noise = probe.noise_trace(runner, state) if per_chain_batch and kept else math.nan
+    return _result(block, tuned.first_nonfinite, [nll for _, nll in waic_draws], config=config, init_loss=init_loss,
+                   seed=seed, fallback=runner.fallback, spectrum=spectrum, minimum=minimum, richardson=richardson,
+                   noise_trace=noise, metropolis=sampler.metropolis,
+                   curvature_noise=probe.curvature_error(spectrum) if checks and spectrum.complete else None)
 
 
 def _name(fn) -> str:
@@ -499,43 +611,76 @@ def _name(fn) -> str:
     return getattr(fn, "__qualname__", None) or repr(fn)
 
 
-def _loss_and_grad(model, loss_fn, fixed, stacked, trial, per_chain_batch, vectorize):
-    """The vectorized loss-and-gradient if it runs on a trial batch, else the sequential one."""
-    reason = None if vectorize else "vectorize=False"
-    if vectorize:
-        candidate = make_loss_and_grad(model, loss_fn, fixed, per_chain_batch=per_chain_batch, vectorize=True)
-        try:
-            candidate(stacked, trial)
-            return candidate, None
-        except Exception as err:  # vmap refuses many things; the sequential path handles them all
-            reason = f"{type(err).__name__}: {err}".splitlines()[0]
-            logger.warning("chains run one at a time: the module cannot be vmapped (%s)", reason)
-    sequential = make_loss_and_grad(model, loss_fn, fixed, per_chain_batch=per_chain_batch, vectorize=False)
-    try:
-        sequential(stacked, trial)
-    except (RuntimeError, ValueError, TypeError, IndexError) as err:
-        raise BadData(f"the model or loss_fn failed on a minibatch: {err}") from err
-    return sequential, reason
+class _Probe:
+    """The measurements at w* and at the chains' points that the rules and the checks read."""
+
+    def __init__(self, model, loss_fn, fixed, center, x, y, *, nbeta, localization, seed):
+        self.model, self.loss_fn, self.fixed, self.center = model, loss_fn, fixed, center
+        self.x, self.y, self.nbeta, self.localization, self.seed = x, y, nbeta, localization, seed
+        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 0x48]).generate_state(1)[0]))
+        order = torch.randperm(x.shape[0], generator=gen).to(x.device)
+        dimension = sum(p.numel() for p in center.values())
+        samples = max(_HESSIAN_MIN_SAMPLES, _HESSIAN_FLOATS // max(dimension, 1))
+        self.hessian_idx, self.noise_idx = order[:samples], order[:_NOISE_SAMPLES]
+
+    def spectrum(self, steps: int):
+        xs, ys = self.x[self.hessian_idx], self.y[self.hessian_idx]
+        return hessian_spectrum(self.model, self.loss_fn, self.center, xs, ys, nbeta=self.nbeta,
+                                localization=self.localization, fixed=self.fixed, steps=steps, seed=self.seed)
+
+    @functools.cached_property
+    def gradient(self) -> Tensor:
+        """∇L_n(w*) on all the data, flat (float64)."""
+        return full_gradient(self.model, self.loss_fn, self.center, self.x, self.y, fixed=self.fixed)
+
+    def minimum(self, spectrum) -> MinimumCheck:
+        return distance_to_minimum(self.model, self.loss_fn, self.center, self.x, self.y, nbeta=self.nbeta,
+                                   localization=self.localization, spectrum=spectrum,
+                                   hessian_x=self.x[self.hessian_idx], hessian_y=self.y[self.hessian_idx],
+                                   fixed=self.fixed, gradient=self.gradient)
+
+    def curvature_error(self, spectrum) -> float:
+        """The standard error of the lowest curvature's data part, from the two halves of the curvature
+        samples: |vᵀ∇²U₁v − vᵀ∇²U₂v|/2 along the lowest Ritz vector v (each half's noise is √2 times
+        the whole's, so their difference has twice the whole's standard deviation)."""
+        halves = self.hessian_idx[: len(self.hessian_idx) // 2], self.hessian_idx[len(self.hessian_idx) // 2:]
+        v = spectrum.bottom_vector
+        quotients = [float(v @ _Hessian(self.model, self.loss_fn, self.fixed, self.center, self.x[idx], self.y[idx],
+                                        nbeta=self.nbeta, localization=self.localization).matvec(v)) for idx in halves]
+        return abs(quotients[0] - quotients[1]) / 2
+
+    def noise_trace(self, runner: ChainRunner, state) -> float:
+        """tr(G·C) averaged over the chains' current points (per-sample gradients on 1024 samples)."""
+        metric = runner.sampler.preconditioner(state)
+        xs, ys = self.x[self.noise_idx], self.y[self.noise_idx]
+        traces = []
+        for c in range(runner.num_chains):
+            point = {k: v[c] for k, v in state.params.items()}
+            if not all(bool(torch.isfinite(v).all()) for v in point.values()):
+                continue
+            variance = gradient_noise(self.model, self.loss_fn, point, xs, ys, fixed=self.fixed,
+                                      vectorize=runner.fallback is None,
+                                      reference=self.center if runner.center_gradient is not None else None)
+            weight = 1.0 if metric is None else flatten({k: v[c] for k, v in metric.items()}).to(torch.float64)
+            traces.append(float((weight * variance).sum()))
+        return float(np.mean(traces)) if traces else math.nan
 
 
-def _proposal_acceptance(
-    before: Params, info, center: Params, batch, *, loss_and_grad, step_size, nbeta, localization
-) -> Tensor:
-    """min(1, a) for the Langevin proposal the step made from ``before``, on the step's own minibatch."""
-    loss, grads = loss_and_grad(info.proposal, batch)
-    u_to = potential(loss, info.proposal, center, nbeta=nbeta, localization=localization)
-    grad_to = potential_gradient(grads, info.proposal, center, nbeta=nbeta, localization=localization)
-    log_a = log_acceptance(
-        potential(info.loss, before, center, nbeta=nbeta, localization=localization),
-        u_to,
-        info.grad_potential,
-        grad_to,
-        before,
-        info.proposal,
-        step_size=step_size,
-        preconditioner=info.preconditioner,
-    )
-    return torch.exp(torch.clamp(log_a, max=0.0)).to(torch.float64)
+def _waic_observer(store: list[tuple[int, Tensor]], model, loss_fn, fixed, x, y, num_draws: int | None):
+    """Keep the per-sample NLLs of every chain at up to 100 draws, evenly spaced (``num_draws``
+    given), or at between 100 and 200 (automatic draws: every k-th draw, with k doubled and every
+    other kept draw dropped whenever 200 are held), so the memory stays bounded."""
+    every = [1 if num_draws is None else max(1, num_draws // _WAIC_DRAWS)]
+
+    def observe(t: int, params: Params) -> None:
+        if t % every[0]:
+            return
+        store.append((t, _per_sample_nll(model, loss_fn, fixed, params, x, y)))
+        if num_draws is None and len(store) >= 2 * _WAIC_DRAWS:
+            every[0] *= 2
+            store[:] = [(s, nll) for s, nll in store if s % every[0] == 0]
+
+    return observe
 
 
 def _per_sample_nll(model, loss_fn, fixed, params: Params, x: Tensor, y: Tensor) -> Tensor:
@@ -550,21 +695,91 @@ def _per_sample_nll(model, loss_fn, fixed, params: Params, x: Tensor, y: Tensor)
     return torch.stack(rows).to(torch.float64)
 
 
-def _first_nonfinite(trace: np.ndarray) -> list[int | None]:
-    bad = ~np.isfinite(trace)
-    return [int(np.argmax(row)) if row.any() else None for row in bad]
+def _richardson(runner: ChainRunner, state, block: Block, kept: list[int], *, step: float, batch: int,
+                reserve: int) -> Richardson | None:
+    """The coupled ε/2 run after the draws (:meth:`ChainRunner.coupled`), its first quarter discarded."""
+    steps = int(min(max(block.loss.shape[1] // 4, _CHECK_STEPS[0]), _CHECK_STEPS[1], reserve // 3))
+    if steps < 8:
+        return None
+    coupled, first = runner.coupled(state, steps, step_size=step, batch_size=batch)
+    chains = [c for c in kept if first[c] is None]
+    if len(chains) < 2:
+        return None
+    settle = steps // 4
+    difference = runner.nbeta * (coupled.coarse[chains, settle:] - coupled.fine[chains, settle:])
+    se, mean = standard_error(difference, 1.0, 0.0)
+    value = float(runner.nbeta * (block.loss[chains].mean() - runner.init_loss))
+    return Richardson(change=mean, std_err=se, extrapolated=value - 2 * mean,
+                      relative_bias=2 * mean / value if value else math.nan, steps=steps - settle)
 
 
-def _result(trace, acceptance, waic_draws, *, init_loss, nbeta, n, seed, fallback, sampler, config) -> LLCEstimate:
-    burnin = config.num_burnin
-    draws = trace[:, burnin:]
+def _moving(block: Block, kept: list[int]) -> tuple[str, ...]:
+    """The recorded quantities whose trace still trends (Geweke), by name."""
+    named = {"the loss": block.loss[kept], "‖w − w*‖²": block.radius2[kept]}
+    return tuple(name for name, values in named.items() if values.shape[1] >= 8 and trend_test(values).moving)
+
+
+def _mixing(block: Block, kept: list[int]) -> tuple[float, float]:
+    """(largest R-hat, smallest ESS) over the squared projections, ‖w − w*‖² and the loss.
+
+    The projections are squared so that chains that differ by w − w* → −(w − w*) (symmetric
+    regions of a singular posterior, which give the same λ̂) do not count as disagreeing.
+    """
+    series = [block.projections[kept, :, k] ** 2 for k in range(block.projections.shape[2])]
+    series += [block.radius2[kept], block.loss[kept]]
+    rhats = [rhat(s) for s in series if s.shape[1] >= 4]
+    sizes = [ess(s) for s in series if s.shape[1] >= 4]
+    finite = [r for r in rhats if math.isfinite(r)]
+    return (max(finite) if finite and len(kept) > 1 else math.nan,
+            min((e for e in sizes if math.isfinite(e)), default=math.nan))
+
+
+def _gaussian_target(spectrum, minimum: MinimumCheck | None, noise: float | None, nbeta: float,
+                     localization: float) -> tuple[float | None, str]:
+    """½Σ nβh/(nβh + γ) minus the offset of w*, at a regular point; else ``None`` and why not.
+
+    Regular: every eigenvalue nβh of the data part of ∇²U(w*) is at least 10·max(γ, 1) and at
+    least 5 standard errors (``noise``, from two halves of the data) above 0 — a curvature made by
+    the data's noise alone (of order nβ/√n) is not a regular direction.
+    """
+    if not spectrum.complete or minimum is None:
+        return None, (f"the Hessian's spectrum is computed for d ≤ {_REGULAR_MAX_D} only" if not spectrum.complete
+                      else "checks=False")
+    curvatures = np.asarray(spectrum.ritz) - localization
+    floor = max(_REGULAR_MARGIN * max(localization, 1.0), 5 * (noise or 0.0))
+    if curvatures.min() < floor:
+        return None, (f"the Hessian at w* is degenerate (smallest nβ·h = {curvatures.min():.3g}, below "
+                      f"{floor:.3g}: 10·max(γ, 1) and 5 standard errors of the data's noise): not a regular point")
+    return float(0.5 * np.sum(curvatures / (curvatures + localization)) - minimum.drop), ""
+
+
+def _interval(mean: float, std_err: float, richardson: Richardson | None, predicted: float) -> tuple[float, float]:
+    """The standard error widened by the step's bias (see :func:`estimate_llc`, Notes)."""
+    if not math.isfinite(mean):
+        return math.nan, math.nan
+    if richardson is not None:
+        bias, bias_se = 2 * richardson.change, 2 * richardson.std_err
+    elif math.isfinite(predicted):
+        bias = mean * predicted / (1 + predicted) if math.isfinite(predicted) and predicted > -1 else 0.0
+        bias_se = abs(bias) / 2
+    else:
+        bias, bias_se = 0.0, 0.0
+    half = 1.96 * math.sqrt(std_err**2 + bias_se**2)
+    return mean - max(bias, 0.0) - half, mean - min(bias, 0.0) + half
+
+
+def _result(block: Block, burnin_nonfinite, waic_draws, *, config: LLCConfig, init_loss, seed, fallback, spectrum,
+            minimum, richardson, noise_trace, curvature_noise, metropolis: bool) -> LLCEstimate:
+    burnin, nbeta = config.num_burnin, config.nbeta
     divergences = tuple(
-        Divergence(chain=c, step=step, in_burnin=step < burnin)
-        for c, step in enumerate(_first_nonfinite(trace))
-        if step is not None
+        Divergence(chain=c, step=burnin_step if burnin_step is not None else burnin + draw_step,
+                   in_burnin=burnin_step is not None)
+        for c, (burnin_step, draw_step) in enumerate(zip(burnin_nonfinite, block.first_nonfinite))
+        if burnin_step is not None or draw_step is not None
     )
     excluded = tuple(div.chain for div in divergences)
-    kept = [c for c in range(trace.shape[0]) if c not in excluded]
+    kept = [c for c in range(block.loss.shape[0]) if c not in excluded]
+    draws = block.loss
     per_chain = llc_from_losses(draws, nbeta=nbeta, init_loss=init_loss)
     per_chain[list(excluded)] = math.nan
     good = draws[kept]
@@ -572,39 +787,44 @@ def _result(trace, acceptance, waic_draws, *, init_loss, nbeta, n, seed, fallbac
         mean, std_err = float(per_chain[kept].mean()), float(per_chain[kept].std(ddof=1) / math.sqrt(len(kept)))
     elif len(kept) == 1:
         mean = float(per_chain[kept[0]])
-        std_err = float(nbeta * good.std(ddof=1) / math.sqrt(max(ess(good), 1.0)))
+        std_err = standard_error(good, nbeta, init_loss)[0]
     else:
         mean = std_err = math.nan
     if kept:
         chains_rhat, chains_ess, trend = rhat(good), ess(good), trend_test(good)
+        projection_rhat, projection_ess = _mixing(block, kept)
+        moving = _moving(block, kept)
+        x = bias_index(config.step_size, block.sq_grad[kept], block.virial[kept])
     else:
-        chains_rhat = chains_ess = math.nan
+        chains_rhat = chains_ess = projection_rhat = projection_ess = x = math.nan
         trend = TrendTest(z_per_chain=(), z=math.nan, p_value=math.nan, moving=False)
-
-    accept, source = None, None
-    if acceptance and kept:
-        accept = float(torch.stack(acceptance)[:, kept].nanmean())
-        source = "MALA acceptance rate" if sampler.name == "mala" else "MALA test of SGLD proposals, every 25th step"
-
-    warnings_ = []
-    if divergences:
-        where = ", ".join(f"chain {d.chain} at step {d.step}" for d in divergences)
-        warnings_.append(f"{len(divergences)} chain(s) diverged ({where}) and were excluded; lower step_size")
-    if kept and mean < 0:
-        warnings_.append("λ̂ < 0: the chains found lower loss than at w*, so w* is not a local minimum")
-    if trend.moving:
-        warnings_.append(f"the loss trace is still moving (trend z = {trend.z:.1f}); raise num_burnin or num_draws")
-    if kept and len(kept) > 1 and not chains_rhat <= _MAX_RHAT:
-        warnings_.append(f"R-hat {chains_rhat:.3f} > {_MAX_RHAT}: the chains disagree; run longer")
-    if accept is not None and accept < _MIN_ACCEPTANCE:
-        warnings_.append(
-            f"acceptance {accept:.2f} < {_MIN_ACCEPTANCE}: step_size is large for the local curvature; lower it"
-        )
-    if fallback is not None and fallback != "vectorize=False":
-        warnings_.append(f"chains ran one at a time ({fallback})")
-    if warnings_:
-        warnings.warn("; ".join(warnings_), RuntimeWarning, stacklevel=3)
-
+        moving = ()
+    if metropolis:  # the Metropolis test removes the step's bias: nothing to predict
+        x = math.nan
+    predicted = 0.0 if metropolis else predicted_bias(x)
+    accept = float(np.nanmean(block.accept[kept])) if block.accept is not None and kept else None
+    noise = _noise_share(config, noise_trace, block, kept)
+    gaussian, not_regular = _gaussian_target(spectrum, minimum, curvature_noise, nbeta, config.localization)
+    interval = _interval(mean, std_err, richardson, predicted)
+    checks: list[Check] = [
+        _trust.divergence_check(len(divergences), config.num_chains),
+        _trust.sign_check(mean, std_err),
+        _trust.bound_check(mean, std_err, interval[0], config.num_sampled, predicted),
+        _trust.minimum_check(minimum, mean),
+        _trust.bias_check(predicted, richardson) if not metropolis else
+        Check("discretisation", "ok", 0.0, "Metropolis-corrected: the step size does not bias the estimate"),
+        _trust.noise_check(noise),
+        _trust.mixing_check(projection_rhat, projection_ess, moving),
+        _trust.regular_check(gaussian, not_regular, mean, std_err, predicted),
+        _trust.precision_check(mean, std_err, config.num_draws_source),
+    ]
+    acceptance = _trust.acceptance_check(accept)
+    if acceptance is not None:
+        checks.append(acceptance)
+    trust = _trust.verdict(checks)
+    if trust.verdict != "ok":
+        warnings.warn(f"LLC estimate {mean:.4g} is {trust.verdict}: " + "; ".join(trust.reasons), LLCWarning,
+                      stacklevel=3)
     return LLCEstimate(
         mean=mean,
         std_err=std_err,
@@ -619,15 +839,36 @@ def _result(trace, acceptance, waic_draws, *, init_loss, nbeta, n, seed, fallbac
             ess=chains_ess,
             trend=trend,
             acceptance=accept,
-            acceptance_source=source,
+            acceptance_source=None if accept is None else "Metropolis acceptance rate (the sampler's own test)",
             divergences=divergences,
             excluded_chains=excluded,
             not_local_minimum=bool(kept) and mean < 0,
             fallback_reason=fallback,
-            warnings=tuple(warnings_),
+            warnings=trust.reasons,
+            trust=trust,
+            projection_rhat=projection_rhat,
+            projection_ess=projection_ess,
+            bias_index=x,
+            predicted_bias=predicted,
+            noise_share=noise,
+            richardson=richardson,
+            minimum=minimum,
+            gaussian_target=gaussian,
         ),
-        waic=_waic(waic_draws, kept, nbeta=nbeta, n=n) if waic_draws and kept else None,
+        waic=_waic(waic_draws, kept, nbeta=nbeta, n=config.n) if waic_draws and kept else None,
+        interval=interval,
     )
+
+
+def _noise_share(config: LLCConfig, noise_trace: float, block: Block, kept: list[int]) -> float:
+    """(ε/4)·nβ²·tr(GC)·(1/B − 1/n) / E[(w − w*)·nβ∇L_B]: the minibatch noise's part of the bias index."""
+    if config.batch_size is None or not math.isfinite(noise_trace) or not kept:
+        return math.nan
+    virial = float(np.nanmean(block.virial[kept]))
+    if virial <= 0:
+        return math.nan
+    noise = config.nbeta**2 * noise_trace * (1 / config.batch_size - 1 / config.n)
+    return config.step_size / 4 * noise / virial
 
 
 def _waic(waic_draws: list[Tensor], kept: list[int], *, nbeta: float, n: int) -> WAIC:

@@ -132,5 +132,6 @@ def step(
 
     params = tree_map(pick, proposal, state.params)
     cache = (pick(new_loss, loss), pick(new_u, u), tree_map(pick, new_grad_u, grad_u))
-    info = StepInfo(loss=loss, grad_potential=grad_u, proposal=proposal, preconditioner=None)
+    info = StepInfo(loss=loss, grad_potential=grad_u, proposal=proposal, preconditioner=None,
+                    accept_prob=torch.exp(torch.clamp(torch.nan_to_num(log_a, nan=-torch.inf), max=0.0)))
     return MALAState(params=params, center=state.center, cache=cache, accepted=accept), info

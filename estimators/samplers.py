@@ -20,14 +20,25 @@ __all__ = ["MALA", "SGHMC", "SGLD", "RMSPropSGLD", "Sampler", "sampler_from_name
 
 class _Transition:
     """What every sampler shares: ``init`` and ``step`` call its module's pure functions, the
-    step with the sampler's own fields (its hyperparameters) as extra keywords."""
+    step with the sampler's own fields (its hyperparameters) as extra keywords.
+
+    ``full_batch`` samplers ignore ``batch_size``; ``metropolis`` samplers correct every proposal
+    with a Metropolis test (so the step size does not bias them, and their step reports its
+    acceptance probability).
+    """
 
     __slots__ = ()
+    full_batch = False
+    metropolis = False
     _init = staticmethod(sgld.init)
     _step = staticmethod(sgld.step)
 
     def init(self, params: Params, center: Params):
         return self._init(params, center)
+
+    def preconditioner(self, state) -> Params | None:
+        """The diagonal preconditioner G the next step will use (``None`` for G = I)."""
+        return None
 
     def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
         settings = {field.name: getattr(self, field.name) for field in fields(self)}
@@ -54,8 +65,6 @@ class SGLD(_Transition):
     """
 
     name = "sgld"
-    full_batch = False
-    langevin_proposal = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +84,11 @@ class RMSPropSGLD(_Transition):
     alpha: float = 0.99
     eps: float = 0.1
     name = "rmsprop_sgld"
-    full_batch = False
-    langevin_proposal = True
     _init = staticmethod(sgld.rmsprop_init)
     _step = staticmethod(sgld.rmsprop_step)
+
+    def preconditioner(self, state) -> Params | None:
+        return None if state.count == 0 else sgld.rmsprop_preconditioner(state.square_avg, self.eps)
 
     def __post_init__(self):
         if not 0 <= self.alpha < 1:
@@ -101,8 +111,6 @@ class SGHMC(_Transition):
 
     friction: float = 0.1
     name = "sghmc"
-    full_batch = False
-    langevin_proposal = False
     _init = staticmethod(sghmc.init)
     _step = staticmethod(sghmc.step)
 
@@ -123,7 +131,7 @@ class MALA(_Transition):
 
     name = "mala"
     full_batch = True
-    langevin_proposal = False
+    metropolis = True
     _init = staticmethod(mala.init)
     _step = staticmethod(mala.step)
 

@@ -16,7 +16,7 @@ from torch import Tensor
 from ._kernel import LossAndGrad, Noise, StepInfo
 from ._tree import Params, potential_gradient, tree_map
 
-__all__ = ["RMSPropState", "SGLDState", "rmsprop_init", "rmsprop_step", "init", "step"]
+__all__ = ["RMSPropState", "SGLDState", "rmsprop_init", "rmsprop_preconditioner", "rmsprop_step", "init", "step"]
 
 
 class SGLDState(NamedTuple):
@@ -107,6 +107,17 @@ def rmsprop_init(params: Params, center: Params) -> RMSPropState:
     return RMSPropState(params=params, center=center, square_avg=tree_map(torch.zeros_like, params), count=0)
 
 
+def rmsprop_preconditioner(square_avg: Params, eps: float) -> Params:
+    """G = 1 / (eps + √V), elementwise, from the running mean V of squared gradients.
+
+    Examples
+    --------
+    >>> rmsprop_preconditioner({"w": torch.tensor([[0.81]])}, 0.1)["w"]
+    tensor([[1.]])
+    """
+    return tree_map(lambda v: 1.0 / (eps + v.sqrt()), square_avg)
+
+
 def rmsprop_step(
     state: RMSPropState,
     batch: tuple[Tensor, ...],
@@ -160,7 +171,7 @@ def rmsprop_step(
         square_avg = tree_map(torch.square, data_grad)
     else:
         square_avg = tree_map(lambda v, g: alpha * v + (1 - alpha) * g.square(), state.square_avg, data_grad)
-    precond = tree_map(lambda v: 1.0 / (eps + v.sqrt()), square_avg)
+    precond = rmsprop_preconditioner(square_avg, eps)
     grad_u = potential_gradient(grads, state.params, state.center, nbeta=nbeta, localization=localization)
     proposal = tree_map(
         lambda w, g, p, xi: w - 0.5 * step_size * p * g + (step_size * p).sqrt() * xi,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .errors import BadData, BadSetting
+from .errors import BadData, BadSetting, LLCWarning
 from .llc import estimate_llc
 from .records import RowLog
 from .transitions import Transition, find_transitions
@@ -194,7 +194,7 @@ def llc_trajectory(
     data,
     *,
     model: torch.nn.Module,
-    step_size: float,
+    step_size: float | str = "auto",
     steps: Sequence[float] | None = None,
     components: Mapping[str, Sequence[str]] | None = None,
     out: str | pathlib.Path | None = None,
@@ -213,8 +213,10 @@ def llc_trajectory(
         The samples defining L_n, as for :func:`~estimators.estimate_llc`.
     model : torch.nn.Module
         The architecture; each checkpoint is loaded into a copy of it (the module itself is not changed).
-    step_size : float
-        ε, the same at every checkpoint.
+    step_size : float or "auto"
+        ε, the same at every checkpoint; or ``"auto"`` (default): chosen for each checkpoint by
+        :func:`~estimators.estimate_llc` (recorded in each row), so that every estimate is held at
+        the same predicted bias rather than the same step.
     steps : sequence, optional
         The training steps to use (and their order); default all, ascending.
     components : dict name -> list of parameter names or patterns, optional
@@ -289,13 +291,15 @@ def _row(step, state, data, model, step_size, components, settings) -> dict:
         raise BadData(f"checkpoint at step {step} does not fit the model: {exc}") from exc
     start = time.perf_counter()
     with warnings.catch_warnings():  # each estimate's warnings are kept in its row instead
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", LLCWarning)
         est = estimate_llc(net, data, step_size=step_size, **settings)
         row = {"step": step, "llc": _finite(est.mean), "std_err": _finite(est.std_err),
-               "loss": _finite(est.init_loss), "warnings": list(est.diagnostics.warnings)}
+               "loss": _finite(est.init_loss), "verdict": est.verdict, "step_size": est.config.step_size,
+               "warnings": list(est.diagnostics.warnings)}
         for name, patterns in components.items():
             part = estimate_llc(net, data, step_size=step_size, weights=list(patterns), **settings)
             row[f"llc/{name}"], row[f"std_err/{name}"] = _finite(part.mean), _finite(part.std_err)
+            row[f"verdict/{name}"] = part.verdict
             row["warnings"] += [f"{name}: {text}" for text in part.diagnostics.warnings]
     row["seconds"] = time.perf_counter() - start
     return row

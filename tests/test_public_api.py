@@ -28,13 +28,15 @@ PUBLIC = {
         "NBetaSweep", "RMSPropSGLD", "SGHMC", "SGLD", "TrendTest", "WAIC", "cross_entropy_nll", "default_nbeta",
         "ess", "estimate_llc", "extrapolate_llc", "gaussian_nll", "llc_from_losses", "nbeta_sweep", "rhat", "trend_test",
         "RowLog", "Trajectory", "Transition", "find_transitions", "llc_trajectory", "plot_observables",
+        "Check", "HessianSpectrum", "LLCWarning", "MinimumCheck", "Richardson", "Trust", "bias_index",
+        "distance_to_minimum", "gradient_noise", "hessian_spectrum", "predicted_bias",
     },
     "validation": {
         "DEFAULT_ESTIMATORS", "QUICK", "TOUR", "BenchmarkReport", "Calibration", "Case", "Estimator", "Extrapolation",
         "Problem", "QuadratureFit", "TourStop", "assert_estimator_calibrated", "calibrate", "case", "catalog",
         "reference_target",
         "draw_tree", "fit_rlct", "format_tour", "log_partition", "main", "run_benchmark", "run_tour", "summarize",
-        "target_llc",
+        "target_llc", "dataset_target_llc", "dataset_reference", "SUITE_SETTINGS",
     },
 }
 

@@ -1,4 +1,6 @@
-"""estimate_llc on models whose answer is known in closed form, reproducibility, and bad input."""
+"""estimate_llc on models whose answer is known in closed form, reproducibility, and bad input.
+
+The automatic settings and the self-checks have tests of their own in test_trust.py."""
 
 import json
 import logging
@@ -9,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from estimators import BadData, BadSetting, estimate_llc, gaussian_nll
+from estimators import BadData, BadSetting, LLCWarning, estimate_llc, gaussian_nll
 
 N, D = 2000, 3
 
@@ -45,18 +47,25 @@ def test_regular_model_mala_matches_d_over_2_within_the_chains_error(regular):
     assert est.diagnostics.acceptance > 0.5 and not est.diagnostics.warnings
 
 
-def test_full_batch_sgld_matches_its_discretised_target(regular):
+def test_full_batch_sgld_matches_its_discretised_target_and_is_flagged(regular):
     model, x, y = regular
-    step = 1e-3
-    est = estimate_llc(model, (x, y), step_size=step, batch_size=N, num_chains=8, num_draws=2000, seed=1)
+    step = 3e-3
+    with pytest.warns(LLCWarning, match="discretisation"):
+        est = estimate_llc(model, (x, y), step_size=step, batch_size=N, num_chains=8, num_draws=1000, num_burnin=200,
+                           seed=1)
     target = _quadratic_target(x, nbeta=est.nbeta, localization=1.0, step_size=step)
-    assert target > D / 2 * 1.05  # the step's own bias is visible at this ε ...
-    assert abs(est.mean - target) < 4 * est.std_err  # ... and the estimate finds exactly it
+    exact = _quadratic_target(x, nbeta=est.nbeta, localization=1.0)
+    assert target > exact * 1.2  # the step's own bias is large at this ε ...
+    assert abs(est.mean - target) < 4 * est.std_err  # ... the estimate finds exactly it ...
+    assert est.diagnostics.trust.check("discretisation").status != "ok"  # ... and says so,
+    # with the bias measured by the coupled run at ε/2 and extrapolated away to first order
+    assert abs(est.diagnostics.richardson.extrapolated - exact) < 0.05 * exact
 
 
 def test_minibatch_sgld_on_a_regular_model(regular):
     model, x, y = regular
     est = estimate_llc(model, (x, y), step_size=2e-4, batch_size=500, num_chains=8, num_draws=3000, seed=2)
+    assert not est.config.gradient_control_variate  # a given step keeps the plain minibatch gradient
     # minibatch gradient noise adds ε·nβ²·Var(g)/(4B) ≈ 5% per direction here: allow 10% on top of 4 s.e.
     assert abs(est.mean - D / 2) < 4 * est.std_err + 0.1 * D / 2
     assert est.config.nbeta == pytest.approx(N / math.log(N))
@@ -89,6 +98,7 @@ def test_weight_refined_llc_samples_only_the_chosen_parameters(regular):
     assert torch.equal(model.b.detach(), w[2:].to(model.b.dtype))  # the module is not modified
 
 
+@pytest.mark.filterwarnings("ignore::estimators.LLCWarning")  # 50 draws of a hot step: the numbers are the subject
 def test_same_seed_same_numbers_and_chain_i_independent_of_the_number_of_chains(regular):
     model, x, y = regular
     kw = dict(step_size=1e-3, num_draws=50, num_burnin=10, batch_size=100)
@@ -101,6 +111,7 @@ def test_same_seed_same_numbers_and_chain_i_independent_of_the_number_of_chains(
     assert not np.allclose(a.losses, d.losses)
 
 
+@pytest.mark.filterwarnings("ignore::estimators.LLCWarning")  # 40 draws: the point is that both paths agree
 def test_vectorized_and_sequential_chains_agree(regular, caplog):
     model, x, y = regular
     kw = dict(step_size=1e-3, num_chains=3, num_draws=40, num_burnin=5, batch_size=64, seed=3)
@@ -120,7 +131,7 @@ def test_a_module_vmap_cannot_handle_falls_back_to_sequential_and_says_why(regul
 
     model = ItemCalling(D, 1, bias=False).double()
     with caplog.at_level(logging.WARNING, logger="estimators"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", LLCWarning)
         est = estimate_llc(model, (x, y), step_size=1e-4, num_chains=2, num_draws=20, num_burnin=0, batch_size=64)
     assert not est.config.vectorized and est.diagnostics.fallback_reason
     assert sum("one at a time" in r.getMessage() for r in caplog.records) == 1
@@ -128,13 +139,15 @@ def test_a_module_vmap_cannot_handle_falls_back_to_sequential_and_says_why(regul
 
 def test_divergent_chains_are_named_excluded_and_warned_about(regular):
     model, x, y = regular
-    with pytest.warns(RuntimeWarning, match="diverged"):
+    with pytest.warns(LLCWarning, match="diverged"):
         est = estimate_llc(model, (x, y), step_size=0.5, num_chains=3, num_draws=300, num_burnin=0, batch_size=N)
     d = est.diagnostics
     assert len(d.divergences) == 3 and set(d.excluded_chains) == {0, 1, 2}
     assert all(div.step >= 0 and div.chain in (0, 1, 2) for div in d.divergences)
-    assert math.isnan(est.mean)
-    json.dumps(est.to_dict(), allow_nan=False)
+    assert math.isnan(est.mean) and est.verdict == "unreliable"
+    payload = json.loads(json.dumps(est.to_dict(), allow_nan=False))  # a diverged estimate is still valid JSON
+    assert payload["llc"] is None and payload["verdict"] == "unreliable"
+    assert "diverged" in est.summary()
 
 
 def test_a_point_that_is_not_a_minimum_gets_a_negative_estimate_and_a_flag(regular):
@@ -142,10 +155,10 @@ def test_a_point_that_is_not_a_minimum_gets_a_negative_estimate_and_a_flag(regul
     shifted = torch.nn.Linear(D, 1, bias=False).double()
     with torch.no_grad():
         shifted.weight.copy_(model.weight + 0.3)
-    with pytest.warns(RuntimeWarning, match="not a local minimum"):
+    with pytest.warns(LLCWarning, match="not a local minimum"):
         est = estimate_llc(shifted, (x, y), step_size=1e-3, localization=0.0, num_chains=2, num_draws=200,
                            batch_size=N)
-    assert est.mean < 0 and est.diagnostics.not_local_minimum
+    assert est.mean < 0 and est.diagnostics.not_local_minimum and est.verdict == "unreliable"
 
 
 def test_waic_singular_fluctuation_of_a_regular_model_is_d_over_2(regular):
@@ -158,10 +171,11 @@ def test_waic_singular_fluctuation_of_a_regular_model_is_d_over_2(regular):
     assert est.waic.waic == pytest.approx(est.waic.training_loss + est.waic.functional_variance / N)
 
 
+@pytest.mark.filterwarnings("ignore::estimators.LLCWarning")  # 100 draws of a hot step: flagged, as it should be
 def test_summary_plot_and_to_dict(regular, tmp_path):
     model, x, y = regular
     est = estimate_llc(model, (x, y), step_size=1e-3, num_chains=2, num_draws=100, batch_size=N)
-    assert "LLC estimate" in est.summary() and "R-hat" in est.summary()
+    assert "LLC estimate" in est.summary() and "R-hat" in est.summary() and "verdict" in est.summary()
     assert repr(est).startswith("LLCEstimate(mean=")
     path = est.plot(tmp_path / "trace.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -169,7 +183,7 @@ def test_summary_plot_and_to_dict(regular, tmp_path):
     assert payload["config"]["nbeta"] == est.nbeta and len(payload["per_chain"]) == 2
 
 
-@pytest.mark.filterwarnings("ignore:R-hat:RuntimeWarning")  # 20 draws: the point is that both paths agree
+@pytest.mark.filterwarnings("ignore::estimators.LLCWarning")  # 20 draws: the point is that both paths agree
 def test_accepts_a_dataloader_and_a_dataset(regular):
     model, x, y = regular
     dataset = torch.utils.data.TensorDataset(x, y)
@@ -185,6 +199,11 @@ def test_accepts_a_dataloader_and_a_dataset(regular):
     [
         (dict(step_size=0.0), BadSetting, "step_size"),
         (dict(step_size=-1e-3), BadSetting, "step_size"),
+        (dict(step_size="automatic"), BadSetting, "step_size='automatic' must be a number or 'auto'"),
+        (dict(num_draws="many"), BadSetting, "num_draws"),
+        (dict(num_burnin=-1), BadSetting, "num_burnin"),
+        (dict(max_steps=10), BadSetting, "max_steps"),
+        (dict(target_rse=0.0), BadSetting, "target_rse"),
         (dict(nbeta=0.0), BadSetting, "nbeta"),
         (dict(nbeta=-5.0), BadSetting, "nbeta"),
         (dict(localization=-1.0), BadSetting, "localization"),
@@ -225,7 +244,7 @@ def test_control_variate_removes_minibatch_noise_and_keeps_the_mean():
         model.weight.copy_(torch.linalg.lstsq(x, y[:, None]).solution.T)
     settings = dict(step_size=2e-5, batch_size=100, num_chains=4, num_draws=1000, num_burnin=200, seed=1)
     with warnings.catch_warnings():  # batch 100 at nβ = 4621 inflates the posterior: not this test's subject
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", LLCWarning)
         plain = estimate_llc(model, (x, y), control_variate=False, **settings)
         cv = estimate_llc(model, (x, y), **settings)
     assert cv.config.control_variate and not plain.config.control_variate
@@ -237,7 +256,7 @@ def test_control_variate_removes_minibatch_noise_and_keeps_the_mean():
     assert difference.std() > 0
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # 50 draws
+@pytest.mark.filterwarnings("ignore::estimators.LLCWarning")  # 50 draws
 def test_control_variate_is_a_no_op_in_full_batch(regular):
     model, x, y = regular
     a = estimate_llc(model, (x, y), step_size=1e-4, batch_size=len(x), num_draws=50, control_variate=True)

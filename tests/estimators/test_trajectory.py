@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from estimators import BadData, BadSetting, RowLog, estimate_llc, llc_trajectory
+from estimators import BadData, BadSetting, LLCWarning, RowLog, estimate_llc, llc_trajectory
 
 SETTINGS = dict(step_size=1e-3, num_chains=2, num_draws=30, num_burnin=10, batch_size=100, seed=3)
 
@@ -38,8 +38,9 @@ def test_each_row_is_the_estimate_at_that_checkpoint():
     for state, row in zip(states, traj.rows):
         copy = torch.nn.Linear(2, 1, bias=False)
         copy.load_state_dict(state)
-        with pytest.warns(RuntimeWarning):
+        with pytest.warns(LLCWarning):  # checkpoints away from the minimum: flagged, and the row keeps the verdict
             est = estimate_llc(copy, data, **SETTINGS)
+        assert row["verdict"] == est.verdict != "ok"
         assert row["llc"] == pytest.approx(est.mean) and row["loss"] == pytest.approx(est.init_loss)
 
 

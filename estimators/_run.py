@@ -1,0 +1,246 @@
+"""The chain runner under ``estimate_llc``: it advances every chain by a number of steps at a given
+step size and batch size, and records what each step saw.
+
+Per step and chain it records the loss at the parameters before the step (with the same-batch
+control variate when asked), and the two statistics the automatic step size and the bias check
+read (:mod:`estimators.tuning`): the squared norm of the data gradient in the sampler's metric,
+‖G^½·nβ∇L_B‖², and the virial (w − w*)·nβ∇L_B; and where the chain is: ‖w − w*‖² and its
+projections on a few fixed random directions (for R-hat and ESS of the parameters).
+:meth:`ChainRunner.coupled` runs the discretisation check: the chains at ε beside copies at ε/2
+driven by the same Brownian increments.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ._chains import ChainStreams, logger, make_loss, make_loss_and_grad
+from ._kernel import Noise
+from ._tree import Params, per_chain_sum, tree_map
+from .errors import BadData
+
+NUM_PROJECTIONS = 4
+
+
+@dataclass
+class Block:
+    """What a run of steps recorded, each array ``(chains, steps)`` (``projections``: ``(chains, steps, K)``).
+
+    ``first_nonfinite[c]`` is the first step (within the block) at which chain c's loss or
+    parameters were not finite, else ``None``.
+    """
+
+    loss: np.ndarray
+    sq_grad: np.ndarray
+    virial: np.ndarray
+    radius2: np.ndarray
+    projections: np.ndarray
+    accept: np.ndarray | None
+    first_nonfinite: list[int | None]
+
+    @property
+    def diverged(self) -> bool:
+        return any(step is not None for step in self.first_nonfinite)
+
+    @staticmethod
+    def concatenate(blocks: list[Block]) -> Block:
+        """The blocks one after the other (divergence steps counted from the first block's start)."""
+        offsets = np.cumsum([0] + [b.loss.shape[1] for b in blocks])
+        first = []
+        for c in range(blocks[0].loss.shape[0]):
+            hits = [off + b.first_nonfinite[c] for b, off in zip(blocks, offsets) if b.first_nonfinite[c] is not None]
+            first.append(int(hits[0]) if hits else None)
+        accept = None if blocks[0].accept is None else np.concatenate([b.accept for b in blocks], axis=1)
+        return Block(*(np.concatenate([getattr(b, f) for b in blocks], axis=1)
+                       for f in ("loss", "sq_grad", "virial", "radius2", "projections")), accept, first)
+
+
+@dataclass
+class Coupled:
+    """The discretisation check's records: the losses of the chains at ε and of their copies at ε/2
+    on the same minibatches, each ``(chains, steps)``."""
+
+    coarse: np.ndarray
+    fine: np.ndarray
+
+
+def _first_nonfinite(values: Tensor) -> list[int | None]:
+    bad = ~torch.isfinite(values)
+    return [int(torch.nonzero(row)[0]) if bool(row.any()) else None for row in bad.cpu()]
+
+
+class ChainRunner:
+    """Advances ``num_chains`` chains of ``sampler`` from w* and records every step (module docstring)."""
+
+    def __init__(self, *, model, loss_fn, fixed: Params, sampler, x: Tensor, y: Tensor, center: Params,
+                 num_chains: int, nbeta: float, localization: float, init_loss: float, seed: int, vectorize: bool,
+                 control_variate: bool, center_gradient: Params | None = None):
+        self.model, self.loss_fn, self.fixed, self.sampler = model, loss_fn, fixed, sampler
+        self.x, self.y, self.n = x, y, x.shape[0]
+        self.num_chains, self.nbeta, self.localization, self.init_loss = num_chains, nbeta, localization, init_loss
+        self.control_variate = control_variate
+        self.center_gradient = center_gradient
+        first = next(iter(center.values()))
+        self.dtype, self.device = first.dtype, first.device
+        self.streams = ChainStreams(seed, num_chains, {k: p.shape for k, p in center.items()}, n=self.n,
+                                    device=self.device, dtype=self.dtype)
+        self.centers = {k: p.unsqueeze(0).expand((num_chains,) + p.shape) for k, p in center.items()}
+        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 0x70]).generate_state(1)[0]))
+        directions = {k: torch.randn((NUM_PROJECTIONS,) + p.shape, generator=gen, dtype=torch.float64) for k, p in
+                      center.items()}
+        norm = torch.sqrt(sum(d.reshape(NUM_PROJECTIONS, -1).square().sum(dim=1) for d in directions.values()))
+        self.directions = {k: (d / norm.reshape((-1,) + (1,) * (d.dim() - 1))).to(self.device, self.dtype)
+                           for k, d in directions.items()}
+        self.vectorize = vectorize
+        self.fallback: str | None = None if vectorize else "vectorize=False"
+        self.bar = None  # a tqdm bar, updated once per step when set
+        self._grad_fns: dict[bool, object] = {}
+        self._center_loss: dict[bool, object] = {}
+
+    def initial_state(self):
+        stacked = {k: c.clone() for k, c in self.centers.items()}
+        return self.sampler.init(stacked, self.centers)
+
+    def _batch(self, batch_size: int) -> tuple[tuple[Tensor, Tensor], bool]:
+        idx = self.streams.batch_indices(batch_size)
+        return ((self.x, self.y), False) if idx is None else ((self.x[idx], self.y[idx]), True)
+
+    def loss_and_grad(self, per_chain: bool):
+        """The vectorized loss-and-gradient if it runs on a trial batch, else the sequential one."""
+        if per_chain in self._grad_fns:
+            return self._grad_fns[per_chain]
+        trial_size = min(self.n, 8)
+        trial = ((self.x[:trial_size].expand((self.num_chains,) + self.x[:trial_size].shape),
+                  self.y[:trial_size].expand((self.num_chains,) + self.y[:trial_size].shape))
+                 if per_chain else (self.x, self.y))
+        stacked = {k: c.clone() for k, c in self.centers.items()}
+        chosen = None
+        if self.fallback is None:
+            candidate = make_loss_and_grad(self.model, self.loss_fn, self.fixed, per_chain_batch=per_chain,
+                                           vectorize=True)
+            try:
+                candidate(stacked, trial)
+                chosen = candidate
+            except Exception as err:  # vmap refuses many things; the sequential path handles them all
+                self.fallback = f"{type(err).__name__}: {err}".splitlines()[0]
+                logger.warning("chains run one at a time: the module cannot be vmapped (%s)", self.fallback)
+        if chosen is None:
+            chosen = make_loss_and_grad(self.model, self.loss_fn, self.fixed, per_chain_batch=per_chain,
+                                        vectorize=False)
+            try:
+                chosen(stacked, trial)
+            except (RuntimeError, ValueError, TypeError, IndexError) as err:
+                raise BadData(f"the model or loss_fn failed on a minibatch: {err}") from err
+        if per_chain and self.center_gradient is not None:
+            chosen = self._with_gradient_control_variate(chosen)
+        self._grad_fns[per_chain] = chosen
+        return chosen
+
+    def _with_gradient_control_variate(self, loss_and_grad):
+        """The minibatch estimates L_B(w) − L_B(w*) + L_n(w*) and ∇L_B(w) − ∇L_B(w*) + ∇L_n(w*): unbiased
+        for L_n and ∇L_n, with a noise that vanishes as w → w* (Baker, Fearnhead, Fox & Nemeth 2019,
+        "Control variates for stochastic gradient MCMC", Statistics and Computing 29, §3)."""
+        full = {k: g.unsqueeze(0) for k, g in self.center_gradient.items()}
+        c = self.num_chains
+
+        def controlled(params: Params, batch) -> tuple[Tensor, Params]:
+            # the chains and w* in one vectorized call, each w* copy on its chain's minibatch
+            both = tree_map(lambda p, w: torch.cat([p, w]), params, self.centers)
+            loss, grads = loss_and_grad(both, tuple(torch.cat([t, t]) for t in batch))
+            return (loss[:c] - loss[c:] + self.init_loss,
+                    tree_map(lambda g, f: g[:c] - g[c:] + f, grads, full))
+
+        return controlled
+
+    def _loss_at_center(self):
+        if True not in self._center_loss:
+            self.loss_and_grad(True)  # settles vectorized or sequential first
+            self._center_loss[True] = make_loss(self.model, self.loss_fn, self.fixed, per_chain_batch=True,
+                                                vectorize=self.fallback is None)
+        return self._center_loss[True]
+
+    def _stats(self, info, before: Params) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """‖G^½ nβ∇L_B‖², (w − w*)·nβ∇L_B, ‖w − w*‖² and the projections, per chain, at ``before``."""
+        offset = tree_map(torch.sub, before, self.centers)
+        data_grad = tree_map(lambda g, u: g - self.localization * u, info.grad_potential, offset)
+        metric = info.preconditioner
+        sq = per_chain_sum(tree_map(torch.square, data_grad) if metric is None else
+                           tree_map(lambda g, p: p * g.square(), data_grad, metric))
+        virial = per_chain_sum(tree_map(torch.mul, data_grad, offset))
+        radius2 = per_chain_sum(tree_map(torch.square, offset))
+        proj = sum(torch.einsum("c...,k...->ck", offset[k], self.directions[k]) for k in offset)
+        return sq, virial, radius2, proj
+
+    def run(self, state, steps: int, *, step_size: float, batch_size: int, record_loss: bool, observe=None):
+        """Advance every chain ``steps`` steps; return ``(state, Block)``.
+
+        With ``record_loss`` and a minibatch, the loss recorded is L_B(w_t) − L_B(w*) + L_n(w*)
+        when the control variate is on (one extra forward pass at w* per step).  ``observe(t, params)``,
+        if given, is called with the parameters of every draw t (before its step).
+        """
+        c = self.num_chains
+        rec = {name: torch.empty((c, steps), dtype=torch.float64, device=self.device)
+               for name in ("loss", "sq_grad", "virial", "radius2")}
+        proj = torch.empty((c, steps, NUM_PROJECTIONS), dtype=torch.float64, device=self.device)
+        accept = []
+        kwargs = {"step_size": step_size, "nbeta": self.nbeta, "localization": self.localization}
+        for t in range(steps):
+            batch, per_chain = self._batch(batch_size)
+            before = state.params
+            if observe is not None:
+                observe(t, before)
+            state, info = self.sampler.step(state, batch, self.streams.noise(),
+                                            loss_and_grad=self.loss_and_grad(per_chain), **kwargs)
+            loss = info.loss.detach().to(torch.float64)
+            if record_loss and per_chain and self.control_variate and self.center_gradient is None:
+                loss = loss + self.init_loss - self._loss_at_center()(self.centers, batch).to(torch.float64)
+            rec["loss"][:, t] = loss
+            sq, virial, radius2, proj[:, t] = (v.detach() for v in self._stats(info, before))
+            rec["sq_grad"][:, t], rec["virial"][:, t], rec["radius2"][:, t] = sq, virial, radius2
+            if info.accept_prob is not None:
+                accept.append(info.accept_prob.detach().to(torch.float64))
+            if self.bar is not None:
+                self.bar.update(1)
+        finite = torch.stack([rec[name] for name in ("loss", "sq_grad", "radius2")]).isfinite().all(dim=0)
+        first = _first_nonfinite(torch.where(finite, 0.0, math.nan))
+        block = Block(*(rec[name].cpu().numpy() for name in ("loss", "sq_grad", "virial", "radius2")),
+                      proj.cpu().numpy(), torch.stack(accept, dim=1).cpu().numpy() if accept else None, first)
+        return state, block
+
+    def coupled(self, state, steps: int, *, step_size: float, batch_size: int) -> tuple[Coupled, list[int | None]]:
+        """The discretisation check: each chain continues at ε while a copy of it takes two steps of
+        ε/2 per step, with Brownian increments ξ₁, ξ₂ for the copy and (ξ₁ + ξ₂)/√2 for the chain
+        (synchronous coupling), on minibatches B₁ (both) and B₂ (the copy's second half-step).
+
+        Returns the two loss traces (recorded on B₁, with the control variate) and the first
+        non-finite step of each chain (either copy).
+        """
+        c = self.num_chains
+        coarse_rec = torch.empty((c, steps), dtype=torch.float64, device=self.device)
+        fine_rec = torch.empty((c, steps), dtype=torch.float64, device=self.device)
+        coarse, fine = state, state
+        kwargs = {"nbeta": self.nbeta, "localization": self.localization}
+        root = math.sqrt(0.5)
+        for t in range(steps):
+            first_noise, second_noise = self.streams.noise(), self.streams.noise()
+            joined = Noise(normal=tree_map(lambda a, b: root * (a + b), first_noise.normal, second_noise.normal),
+                           uniform=first_noise.uniform)
+            (b1, per1), (b2, per2) = self._batch(batch_size), self._batch(batch_size)
+            coarse, info_c = self.sampler.step(coarse, b1, joined, loss_and_grad=self.loss_and_grad(per1),
+                                               step_size=step_size, **kwargs)
+            fine, info_f = self.sampler.step(fine, b1, first_noise, loss_and_grad=self.loss_and_grad(per1),
+                                             step_size=step_size / 2, **kwargs)
+            fine, _ = self.sampler.step(fine, b2, second_noise, loss_and_grad=self.loss_and_grad(per2),
+                                        step_size=step_size / 2, **kwargs)
+            shift = 0.0
+            if per1 and self.control_variate and self.center_gradient is None:
+                shift = self.init_loss - self._loss_at_center()(self.centers, b1).to(torch.float64)
+            coarse_rec[:, t] = info_c.loss.detach().to(torch.float64) + shift
+            fine_rec[:, t] = info_f.loss.detach().to(torch.float64) + shift
+        first = _first_nonfinite(coarse_rec + fine_rec)
+        return Coupled(coarse_rec.cpu().numpy(), fine_rec.cpu().numpy()), first

@@ -1,0 +1,338 @@
+"""The local geometry of the tempered potential U(w) = nβ·L(w) + (γ/2)‖w − w*‖² at one point.
+
+What the automatic settings and the self-checks of :func:`~estimators.estimate_llc` read before
+sampling:
+
+- :func:`hessian_spectrum`: extreme eigenvalues of ∇²U by Lanczos iteration on Hessian-vector
+  products (double backward through the module, on a subset of the data);
+- :func:`gradient_noise`: the variance of the per-sample gradients, coordinate by coordinate
+  (the minibatch gradient noise is nβ²·C·(1/B − 1/n) for a batch of B of n samples);
+- :func:`distance_to_minimum`: how far w* is from a minimum of U, in nats: the drop of U that a
+  chain started at w* can find (quadratic model along the Newton step, or a line search along a
+  direction of negative curvature).
+
+Everything works on flat vectors of the sampled parameters (one point, no chain axis).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.func import functional_call, grad, vmap
+
+from ._tree import Params
+
+__all__ = ["HessianSpectrum", "MinimumCheck", "distance_to_minimum", "gradient_noise", "hessian_spectrum"]
+
+_NOISE_FLOATS_PER_CHUNK = 2**24
+
+
+def flatten(params: Params) -> Tensor:
+    """The parameters of one point as one vector (in the dictionary's order)."""
+    return torch.cat([p.reshape(-1) for p in params.values()])
+
+
+def unflatten(vector: Tensor, like: Params) -> Params:
+    """The inverse of :func:`flatten`, shaped like ``like``."""
+    out, offset = {}, 0
+    for name, p in like.items():
+        out[name] = vector[offset:offset + p.numel()].reshape(p.shape)
+        offset += p.numel()
+    return out
+
+
+def _loss_of(model: torch.nn.Module, loss_fn, fixed: Params) -> Callable[[Params, Tensor, Tensor], Tensor]:
+    def loss_of(params: Params, x: Tensor, y: Tensor) -> Tensor:
+        return loss_fn(functional_call(model, (params, fixed), (x,)), y)
+
+    return loss_of
+
+
+class _Hessian:
+    """∇²U·v at one point by double backward, with the gradient's graph built once and reused.
+
+    U = nβ·L_S + (γ/2)‖w − w*‖², L_S the loss on the samples (x, y) given.
+    """
+
+    def __init__(self, model, loss_fn, fixed: Params, point: Params, x: Tensor, y: Tensor, *, nbeta: float,
+                 localization: float):
+        self.like = point
+        self.nbeta, self.localization = nbeta, localization
+        self.leaves = [p.detach().clone().requires_grad_(True) for p in point.values()]
+        with torch.enable_grad():
+            loss = _loss_of(model, loss_fn, fixed)(dict(zip(point, self.leaves)), x, y)
+            grads = torch.autograd.grad(loss, self.leaves, create_graph=True, allow_unused=True)
+        self.live = [i for i, g in enumerate(grads) if g is not None and g.requires_grad]
+        self.grads = [grads[i] for i in self.live]
+
+    def matvec(self, vector: Tensor) -> Tensor:
+        parts = [torch.zeros_like(leaf) for leaf in self.leaves]
+        if self.live:
+            pieces = list(unflatten(vector, self.like).values())
+            products = torch.autograd.grad(self.grads, [self.leaves[i] for i in self.live],
+                                           grad_outputs=[pieces[i] for i in self.live], retain_graph=True,
+                                           allow_unused=True)
+            for i, product in zip(self.live, products):
+                if product is not None:
+                    parts[i] = product
+        return self.nbeta * torch.cat([p.detach().reshape(-1) for p in parts]) + self.localization * vector
+
+
+class HessianSpectrum(NamedTuple):
+    """Ritz values of ∇²U from a Lanczos run (ascending), and the Ritz vector of the lowest.
+
+    ``top`` and ``bottom`` estimate the largest and smallest eigenvalues (``top`` from below,
+    ``bottom`` from above); with ``complete`` the run spanned the whole space, so ``ritz`` *are*
+    the eigenvalues.
+    """
+
+    ritz: tuple[float, ...]
+    top: float
+    bottom: float
+    bottom_vector: Tensor
+    complete: bool
+
+
+def _lanczos(matvec: Callable[[Tensor], Tensor], start: Tensor, steps: int) -> HessianSpectrum:
+    """Lanczos with full reorthogonalisation (Golub & Van Loan 2013, *Matrix Computations*, §10.1)."""
+    dim = start.numel()
+    q = start / start.norm()
+    basis, alphas, betas = [q], [], []
+    for j in range(min(steps, dim)):
+        w = matvec(basis[-1])
+        alpha = float(w @ basis[-1])
+        alphas.append(alpha)
+        stack = torch.stack(basis)
+        for _ in range(2):  # twice is enough (Parlett's "twice is enough")
+            w = w - stack.T @ (stack @ w)
+        beta = float(w.norm())
+        if j + 1 == min(steps, dim) or beta <= 1e-10 * max(1.0, abs(alpha)):
+            break
+        betas.append(beta)
+        basis.append(w / beta)
+    k = len(alphas)
+    tri = np.diag(alphas) + np.diag(betas[:k - 1], 1) + np.diag(betas[:k - 1], -1)
+    values, vectors = np.linalg.eigh(tri)
+    stack = torch.stack(basis[:k])
+    low = stack.T @ torch.as_tensor(vectors[:, 0], dtype=stack.dtype, device=stack.device)
+    return HessianSpectrum(tuple(float(v) for v in values), float(values[-1]), float(values[0]), low / low.norm(),
+                           complete=k == dim)
+
+
+def hessian_spectrum(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, y: Tensor, *, nbeta: float,
+                     localization: float, fixed: Params | None = None, steps: int = 20,
+                     seed: int = 0) -> HessianSpectrum:
+    """Extreme eigenvalues of ∇²U at ``point`` for U = nβ·L + (γ/2)‖w − w*‖², by Lanczos.
+
+    Parameters
+    ----------
+    model, loss_fn
+        The module and its per-sample-mean loss ``(output, target) -> scalar``.
+    point : dict name -> Tensor
+        The parameters at which to evaluate (one point, no chain axis); the others are ``fixed``.
+    x, y : Tensor
+        The samples defining L (a subset of the data is enough for the curvature).
+    nbeta, localization : float
+        nβ and γ.
+    steps : int
+        Lanczos steps (Hessian-vector products); with steps ≥ the number of parameters the result
+        is the whole spectrum.
+    seed : int
+        Seed of the random start vector.
+
+    Returns
+    -------
+    HessianSpectrum
+
+    Examples
+    --------
+    L = (w₁² + 3w₂²)/2 on any data, nβ = 10, γ = 1: the eigenvalues are 11 and 31.
+
+    >>> class Quadratic(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = torch.nn.Parameter(torch.zeros(2, dtype=torch.float64))
+    ...     def forward(self, x):
+    ...         return (self.w**2 * torch.tensor([1.0, 3.0], dtype=torch.float64)).sum() / 2 + 0 * x[:, 0]
+    >>> net = Quadratic()
+    >>> loss = lambda out, target: out.mean()
+    >>> spec = hessian_spectrum(net, loss, {"w": net.w.detach()}, torch.zeros(4, 1), torch.zeros(4), nbeta=10.0,
+    ...                         localization=1.0)
+    >>> [round(v, 6) for v in spec.ritz], spec.complete
+    ([11.0, 31.0], True)
+
+    References
+    ----------
+    Lanczos (1950); Golub & Van Loan (2013), *Matrix Computations*, 4th ed., §10.1; the
+    Hessian-vector product by double backward, Pearlmutter (1994), "Fast exact multiplication by
+    the Hessian", Neural Computation 6(1).
+    """
+    hessian = _Hessian(model, loss_fn, fixed or {}, point, x, y, nbeta=nbeta, localization=localization)
+    flat = flatten(point)
+    gen = torch.Generator().manual_seed(seed)
+    start = torch.randn(flat.numel(), generator=gen, dtype=torch.float64).to(device=flat.device, dtype=flat.dtype)
+    return _lanczos(hessian.matvec, start, steps)
+
+
+def gradient_noise(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, y: Tensor, *,
+                   fixed: Params | None = None, vectorize: bool = True, reference: Params | None = None) -> Tensor:
+    """The variance over samples of each coordinate of the per-sample gradient ∇ℓ_i at ``point``.
+
+    The diagonal of C = Cov_i(∇ℓ_i), as a flat vector (the order of :func:`flatten`); a minibatch
+    of B of the n samples, drawn without replacement, has gradient noise of covariance
+    C·(1/B − 1/n).  With ``reference``, of ∇ℓ_i(point) − ∇ℓ_i(reference) instead (the noise of a
+    gradient with a control variate at the reference).  Per-sample gradients come from
+    ``vmap(grad(...))`` over the samples in chunks (a module vmap refuses is differentiated one
+    sample at a time).
+
+    Examples
+    --------
+    Least squares y ≈ w·x: ∇ℓ_i = −(y_i − w x_i)·x_i, whose variance at w = 0 is Var(x·y).
+
+    >>> x = torch.tensor([[1.0], [2.0], [3.0]]); y = torch.tensor([1.0, 1.0, 1.0])
+    >>> net = torch.nn.Linear(1, 1, bias=False)
+    >>> c = gradient_noise(net, lambda o, t: ((o[:, 0] - t) ** 2).mean() / 2, {"weight": torch.zeros(1, 1)}, x, y)
+    >>> round(float(c[0]), 6)  # Var(x·y) = Var([1, 2, 3]) = 1
+    1.0
+    """
+    per_sample = _per_sample_gradients(model, loss_fn, point, x, y, fixed=fixed or {}, vectorize=vectorize)
+    if reference is not None:
+        per_sample = per_sample - _per_sample_gradients(model, loss_fn, reference, x, y, fixed=fixed or {},
+                                                        vectorize=vectorize)
+    return per_sample.var(dim=0, correction=1) if x.shape[0] > 1 else torch.zeros_like(per_sample[0])
+
+
+def _per_sample_gradients(model, loss_fn, point: Params, x: Tensor, y: Tensor, *, fixed: Params,
+                          vectorize: bool) -> Tensor:
+    """(n, d) per-sample gradients ∇ℓ_i at ``point``, flattened."""
+    loss_of = _loss_of(model, loss_fn, fixed)
+    n = x.shape[0]
+    d = sum(p.numel() for p in point.values())
+    rows = []
+    if vectorize:
+        one = vmap(grad(lambda p, xi, yi: loss_of(p, xi.unsqueeze(0), yi.unsqueeze(0))), in_dims=(None, 0, 0))
+        chunk = max(1, min(n, _NOISE_FLOATS_PER_CHUNK // max(1, d)))
+        try:
+            with torch.no_grad():
+                for start in range(0, n, chunk):
+                    g = one(point, x[start:start + chunk], y[start:start + chunk])
+                    rows.append(torch.cat([v.reshape(v.shape[0], -1) for v in g.values()], dim=1))
+        except Exception:  # vmap refuses many modules; the loop below handles them all
+            rows = []
+    if not rows:
+        leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
+        for i in range(n):
+            with torch.enable_grad():
+                parts = torch.autograd.grad(loss_of(leaves, x[i:i + 1], y[i:i + 1]), list(leaves.values()),
+                                            allow_unused=True)
+            rows.append(torch.cat([(torch.zeros_like(v) if g is None else g).reshape(1, -1)
+                                   for v, g in zip(leaves.values(), parts)], dim=1))
+    return torch.cat(rows).to(torch.float64)
+
+
+def full_gradient(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, y: Tensor, *,
+                  fixed: Params | None = None, chunk: int = 8192) -> Tensor:
+    """∇L_n at ``point`` on all n samples (chunks weighted by their size), as a flat vector."""
+    loss_of = _loss_of(model, loss_fn, fixed or {})
+    leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
+    total = torch.zeros(sum(p.numel() for p in point.values()), dtype=torch.float64, device=x.device)
+    for start in range(0, x.shape[0], chunk):
+        xs, ys = x[start:start + chunk], y[start:start + chunk]
+        with torch.enable_grad():
+            parts = torch.autograd.grad(loss_of(leaves, xs, ys), list(leaves.values()), allow_unused=True)
+        flat = torch.cat([(torch.zeros_like(v) if g is None else g).reshape(-1) for v, g in zip(leaves.values(), parts)])
+        total += flat.to(torch.float64) * xs.shape[0]
+    return total / x.shape[0]
+
+
+def _conjugate_gradient(matvec: Callable[[Tensor], Tensor], b: Tensor, steps: int, tol: float = 1e-8) -> Tensor:
+    """x with A x ≈ b for symmetric positive definite A (Hestenes & Stiefel 1952)."""
+    x = torch.zeros_like(b)
+    r, p = b.clone(), b.clone()
+    rr = float(r @ r)
+    target = tol**2 * rr
+    for _ in range(steps):
+        if rr <= target:
+            break
+        ap = matvec(p)
+        pap = float(p @ ap)
+        if pap <= 0:
+            break
+        alpha = rr / pap
+        x, r = x + alpha * p, r - alpha * ap
+        new = float(r @ r)
+        p, rr = r + (new / rr) * p, new
+    return x
+
+
+class MinimumCheck(NamedTuple):
+    """How far w* is from a minimum of U = nβ·L_n + (γ/2)‖w − w*‖², in nats.
+
+    ``gradient_norm`` is ‖nβ∇L_n(w*)‖.  ``lowest_curvature`` is the smallest eigenvalue found of
+    ∇²U(w*) (negative: w* is a saddle).  ``drop`` estimates how much an exact sampler's λ̂ is
+    lowered because the chains find lower loss than at w*: for a positive-definite ∇²U = A it is
+    the quadratic model's ½g̃ᵀA⁻¹g̃ + (γ/2)‖A⁻¹g̃‖² (g̃ = nβ∇L_n(w*); the Gaussian posterior of the
+    quadratic model has E[nβ(L − L(w*))] = ½tr(nβH·A⁻¹) minus exactly this); at a saddle it is
+    the depth of U below U(w*) found by a line search along the direction of most negative
+    curvature.  ``how`` says which.
+    """
+
+    gradient_norm: float
+    lowest_curvature: float
+    drop: float
+    how: str
+
+
+def distance_to_minimum(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, y: Tensor, *, nbeta: float,
+                        localization: float, spectrum: HessianSpectrum, hessian_x: Tensor, hessian_y: Tensor,
+                        fixed: Params | None = None, gradient: Tensor | None = None,
+                        cg_steps: int = 30) -> MinimumCheck:
+    """The :class:`MinimumCheck` of w* = ``point`` (the full data for the gradient and the line
+    search, ``hessian_x``/``hessian_y`` for the curvature; ``spectrum`` from :func:`hessian_spectrum`;
+    ``gradient`` is ∇L_n at the point, flat, if it is already known).
+
+    Examples
+    --------
+    Least squares with w* moved off the minimum by δ = 0.1: L = (w − 0.1)²/2 + c around w* = 0, so
+    with nβ = 100, γ = 1 the drop is ½·10²/101 + ½·(10/101)² = 0.5…
+
+    >>> x = torch.ones(8, 1, dtype=torch.float64); y = torch.full((8,), 0.1, dtype=torch.float64)
+    >>> net = torch.nn.Linear(1, 1, bias=False).double()
+    >>> sq = lambda o, t: ((o[:, 0] - t) ** 2).mean() / 2
+    >>> w = {"weight": torch.zeros(1, 1, dtype=torch.float64)}
+    >>> spec = hessian_spectrum(net, sq, w, x, y, nbeta=100.0, localization=1.0)
+    >>> check = distance_to_minimum(net, sq, w, x, y, nbeta=100.0, localization=1.0, spectrum=spec,
+    ...                             hessian_x=x, hessian_y=y)
+    >>> round(check.drop, 4), check.how
+    (0.5, 'quadratic model')
+    """
+    fixed = fixed or {}
+    g = nbeta * (full_gradient(model, loss_fn, point, x, y, fixed=fixed) if gradient is None else gradient)
+    flat = flatten(point)
+    g_work = g.to(flat.dtype)
+    if spectrum.bottom > 0:
+        hessian = _Hessian(model, loss_fn, fixed, point, hessian_x, hessian_y, nbeta=nbeta, localization=localization)
+        u = _conjugate_gradient(hessian.matvec, g_work, cg_steps).to(torch.float64)
+        drop = 0.5 * float(g @ u) + 0.5 * localization * float(u @ u)
+        return MinimumCheck(float(g.norm()), spectrum.bottom, max(drop, 0.0), "quadratic model")
+    direction = spectrum.bottom_vector.to(flat.dtype)
+    loss_of = _loss_of(model, loss_fn, fixed)
+
+    def potential(t: float) -> float:
+        moved = unflatten(flat + t * direction, point)
+        with torch.no_grad():
+            total = sum(float(loss_of(moved, x[s:s + 8192], y[s:s + 8192])) * x[s:s + 8192].shape[0]
+                        for s in range(0, x.shape[0], 8192))
+        return nbeta * total / x.shape[0] + 0.5 * localization * t * t
+
+    base = potential(0.0)
+    scale = 1.0 / math.sqrt(abs(spectrum.bottom))
+    values = [potential(sign * scale * 2.0**k) for k in range(-1, 6) for sign in (1.0, -1.0)]
+    finite = [v for v in values if math.isfinite(v)]
+    drop = base - min(finite) if finite else math.inf
+    return MinimumCheck(float(g.norm()), spectrum.bottom, max(drop, 0.0), "line search along negative curvature")

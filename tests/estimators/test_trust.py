@@ -1,0 +1,235 @@
+"""The automatic settings and the self-checks, each against a closed form or a hand computation.
+
+The regular models here have a Gaussian posterior whose numbers are known exactly: the Hessian
+XᵀX/(σ²n), the per-sample gradients −(y − x·w)x/σ², the unadjusted-Langevin stationary variance
+1/(a(1 − εa/4)) per eigendirection of curvature a, and the offset of a point that is not the
+minimum.  Every check is tested against those, not against our own earlier output.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from estimators import (
+    Check,
+    LLCWarning,
+    bias_index,
+    distance_to_minimum,
+    estimate_llc,
+    gaussian_nll,
+    gradient_noise,
+    hessian_spectrum,
+    predicted_bias,
+)
+from estimators import trust
+
+N = 2000
+
+
+def _regression(n=N, sigma=1.0, features=("x1", "x2"), seed=0):
+    """y = w·phi(x) + N(0, σ²) with phi = (x1, x2) or (x, x²); the model at the least-squares w*."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 2, generator=gen, dtype=torch.float64)
+    if features == ("x", "x2"):
+        x[:, 1] = x[:, 0] ** 2
+    y = x @ torch.tensor([0.5, -1.0], dtype=torch.float64) + sigma * torch.randn(n, generator=gen, dtype=torch.float64)
+    net = torch.nn.Linear(2, 1, bias=False).double()
+    with torch.no_grad():
+        net.weight.copy_(torch.linalg.lstsq(x, y[:, None]).solution.T)
+    return net, x, y[:, None], gaussian_nll(sigma)
+
+
+def _curvatures(x, nbeta, sigma=1.0):
+    """The eigenvalues of nβ·∇²L_n = nβ·XᵀX/(σ²n)."""
+    return nbeta * np.linalg.eigvalsh((x.T @ x).numpy() / (sigma**2 * len(x)))
+
+
+def _ula_llc(x, nbeta, localization, step_size, sigma=1.0):
+    """E[nβ(L_n − L_n(w*))] under full-batch unadjusted Langevin at step ε (ε = 0: exact)."""
+    h = _curvatures(x, nbeta, sigma)
+    a = h + localization
+    return float(0.5 * np.sum(h / (a * (1 - step_size * a / 4))))
+
+
+def test_lanczos_finds_the_explicit_hessians_eigenvalues():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
+    x, y = torch.randn(64, 2, dtype=torch.float64), torch.randn(64, 1, dtype=torch.float64)
+    loss = gaussian_nll(1.0)
+    point = {k: v.detach() for k, v in net.named_parameters()}
+    spectrum = hessian_spectrum(net, loss, point, x, y, nbeta=50.0, localization=2.0, steps=20)
+    names, shapes = list(point), [p.shape for p in point.values()]
+
+    def flat_loss(vector):
+        parts, offset = {}, 0
+        for name, shape in zip(names, shapes):
+            size = int(np.prod(shape))
+            parts[name] = vector[offset:offset + size].reshape(shape)
+            offset += size
+        return loss(torch.func.functional_call(net, parts, (x,)), y)
+
+    flat = torch.cat([p.reshape(-1) for p in point.values()])
+    explicit = 50.0 * torch.autograd.functional.hessian(flat_loss, flat) + 2.0 * torch.eye(flat.numel())
+    expected = np.linalg.eigvalsh(explicit.numpy())
+    assert spectrum.complete
+    np.testing.assert_allclose(spectrum.ritz, expected, rtol=1e-8, atol=1e-8)
+    assert spectrum.bottom == pytest.approx(expected[0]) and spectrum.top == pytest.approx(expected[-1])
+
+
+def test_gradient_noise_is_the_per_sample_variance_by_hand():
+    net, x, y, loss = _regression(sigma=0.5)
+    point = {k: v.detach() for k, v in net.named_parameters()}
+    per_sample = -(y - x @ point["weight"].T) * x / 0.25  # ∇ℓ_i = −(y_i − w·x_i)·x_i/σ²
+    np.testing.assert_allclose(gradient_noise(net, loss, point, x, y).numpy(),
+                               per_sample.var(dim=0, correction=1).numpy(), rtol=1e-10)
+    shifted = {"weight": point["weight"] + 0.1}
+    difference = -(y - x @ shifted["weight"].T) * x / 0.25 - per_sample
+    np.testing.assert_allclose(gradient_noise(net, loss, shifted, x, y, reference=point).numpy(),
+                               difference.var(dim=0, correction=1).numpy(), rtol=1e-10)
+
+
+def test_the_drop_below_a_point_off_the_minimum_is_the_gaussian_offset():
+    net, x, y, loss = _regression()
+    nbeta, gamma = N / math.log(N), 1.0
+    w_min = net.weight.detach().clone()
+    shifted = {"weight": w_min + torch.tensor([[0.05, -0.03]], dtype=torch.float64)}
+    spectrum = hessian_spectrum(net, loss, shifted, x, y, nbeta=nbeta, localization=gamma)
+    check = distance_to_minimum(net, loss, shifted, x, y, nbeta=nbeta, localization=gamma, spectrum=spectrum,
+                                hessian_x=x, hessian_y=y)
+    hessian = (x.T @ x).numpy() / N
+    g = nbeta * hessian @ (shifted["weight"] - w_min).numpy()[0]  # nβ∇L_n at the shifted point
+    u = np.linalg.solve(nbeta * hessian + gamma * np.eye(2), g)
+    assert check.how == "quadratic model"
+    assert check.drop == pytest.approx(0.5 * g @ u + 0.5 * gamma * u @ u, rel=1e-6)
+
+
+@pytest.mark.parametrize("step", [3e-4, 1e-3])
+def test_the_bias_index_predicts_the_ula_bias_of_a_gaussian(step):
+    net, x, y, loss = _regression(features=("x", "x2"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LLCWarning)
+        est = estimate_llc(net, (x, y), loss_fn=loss, step_size=step, batch_size=N, num_chains=4, num_draws=1000,
+                           num_burnin=200, seed=4)
+    exact = _ula_llc(x, est.nbeta, 1.0, 0.0)
+    ula = _ula_llc(x, est.nbeta, 1.0, step)
+    assert est.diagnostics.predicted_bias == pytest.approx(ula / exact - 1, rel=0.15)
+    assert abs(est.mean - ula) < 4 * est.std_err
+    # the coupled run at ε/2 measures the change λ(ε) − λ(ε/2) of the closed form
+    richardson = est.diagnostics.richardson
+    change = ula - _ula_llc(x, est.nbeta, 1.0, step / 2)
+    assert abs(richardson.change - change) < 4 * richardson.std_err + 0.1 * change
+
+
+def test_automatic_settings_on_the_issue_regression():
+    # the issue's case: a 3-parameter linear regression with σ = 0.5 (λ = 3/2); ε = 1e-3 gave 8.78 ± 0.22
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(10_000, 3, generator=gen, dtype=torch.float64)
+    y = x @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64) + 0.5 * torch.randn(10_000, generator=gen,
+                                                                                  dtype=torch.float64)
+    net = torch.nn.Linear(3, 1, bias=False).double()
+    with torch.no_grad():
+        net.weight.copy_(torch.linalg.lstsq(x, y[:, None]).solution.T)
+    est = estimate_llc(net, (x, y[:, None]), loss_fn=gaussian_nll(0.5), max_steps=3000, seed=0)
+    exact = _ula_llc(x, est.nbeta, 1.0, 0.0, sigma=0.5)
+    assert exact == pytest.approx(1.5, rel=0.01)
+    assert abs(est.mean - 1.5) < 0.15 * 1.5
+    assert est.interval[0] <= exact <= est.interval[1]
+    assert est.verdict == "ok", est.diagnostics.trust.reasons
+    assert est.config.step_size_source.startswith("auto") and est.config.batch_size_source.startswith("auto")
+    assert est.config.gradient_control_variate
+    assert est.diagnostics.gaussian_target == pytest.approx(exact - est.diagnostics.minimum.drop, rel=1e-3)
+
+
+def test_the_issue_too_large_step_is_not_silent():
+    # y = a·x + b·x² + noise at the old command-line defaults (ε = 1e-3, batch 256): far too hot
+    net, x, y, loss = _regression(n=10_000, features=("x", "x2"))
+    with pytest.warns(LLCWarning) as caught:
+        est = estimate_llc(net, (x, y), loss_fn=loss, step_size=1e-3, batch_size=256, num_draws=500, num_burnin=100)
+    assert len(caught) == 1 and issubclass(LLCWarning, UserWarning)
+    assert est.mean > 2 and est.verdict == "unreliable"
+    flagged = {c.name for c in est.diagnostics.trust.checks if c.status != "ok"}
+    assert {"upper bound d/2", "discretisation"} <= flagged
+
+
+def test_a_point_off_the_minimum_is_flagged_with_the_drop():
+    # the issue's regular model moved off its minimum: 1.13 fell to 0.88, 0.64, 0.24 with no warning
+    net, x, y, loss = _regression()
+    with torch.no_grad():
+        net.weight += 0.03
+    with pytest.warns(LLCWarning, match="minimum"):
+        est = estimate_llc(net, (x, y), loss_fn=loss, max_steps=1500, seed=1)
+    drop = est.diagnostics.minimum.drop
+    exact = _ula_llc(x, est.nbeta, 1.0, 0.0)
+    assert drop > trust.DROP_DOUBTFUL * est.mean
+    assert est.diagnostics.trust.check("minimum").status in ("doubtful", "unreliable")
+    assert abs(est.mean - (exact - drop) * (1 + est.diagnostics.predicted_bias)) < 4 * est.std_err + 0.05
+
+
+def test_mala_adapts_its_step_to_the_optimal_acceptance():
+    net, x, y, loss = _regression()
+    est = estimate_llc(net, (x, y), loss_fn=loss, sampler="mala", max_steps=1500, seed=2)
+    assert 0.45 < est.diagnostics.acceptance < 0.7
+    assert est.diagnostics.trust.check("discretisation").message.startswith("Metropolis")
+    assert abs(est.mean - _ula_llc(x, est.nbeta, 1.0, 0.0)) < 4 * est.std_err + 0.03
+
+
+def test_automatic_settings_are_reproducible():
+    net, x, y, loss = _regression()
+    a = estimate_llc(net, (x, y), loss_fn=loss, max_steps=600, seed=5, batch_size=200)
+    b = estimate_llc(net, (x, y), loss_fn=loss, max_steps=600, seed=5, batch_size=200)
+    assert a.config.step_size == b.config.step_size
+    np.testing.assert_array_equal(a.losses, b.losses)
+    assert a.interval == b.interval
+
+
+def test_the_gradient_control_variate_removes_the_minibatch_noise():
+    net, x, y, loss = _regression(n=20_000)
+    settings = dict(loss_fn=loss, step_size=5e-5, batch_size=100, num_chains=4, num_draws=800, num_burnin=200, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LLCWarning)
+        plain = estimate_llc(net, (x, y), gradient_control_variate=False, **settings)
+        controlled = estimate_llc(net, (x, y), gradient_control_variate=True, **settings)
+    assert controlled.config.gradient_control_variate and not plain.config.gradient_control_variate
+    # per direction the noise adds ε·nβ²·Var(∇ℓ)/(4B) to the variance: about 0.25 here; with the
+    # control variate the per-sample differences (x·xᵀ − H)(w − w*) are tiny
+    assert plain.diagnostics.noise_share > 0.1
+    assert controlled.diagnostics.noise_share < 0.01
+    exact = _ula_llc(x, controlled.nbeta, 1.0, 5e-5)
+    assert abs(controlled.mean - exact) < 4 * controlled.std_err
+    assert plain.mean - exact > 3 * plain.std_err  # the plain chains run hot
+
+
+def test_verdict_is_the_worst_check_and_lists_the_others():
+    checks = [Check("a", "ok", 1.0, "fine"), Check("b", "unreliable", 2.0, "bad"), Check("c", "doubtful", 3.0, "meh"),
+              Check("d", trust.NOT_RUN, None, "skipped")]
+    result = trust.verdict(checks)
+    assert result.verdict == "unreliable"
+    assert result.reasons == ("b: bad", "c: meh")
+    assert trust.verdict(checks[:1]).verdict == "ok" and trust.verdict([]).verdict == "ok"
+
+
+def test_checks_grade_their_numbers():
+    assert trust.divergence_check(0, 4).status == "ok"
+    assert trust.divergence_check(1, 8).status == "doubtful"
+    assert trust.divergence_check(2, 4).status == "unreliable"
+    assert trust.bound_check(1606.0, 10.0, 1500.0, 65).status == "unreliable"  # the issue's 65-parameter MLP
+    assert trust.bound_check(40.0, 1.0, 20.0, 65).status == "doubtful"  # above d/2, but not once its bias is taken off
+    assert trust.bound_check(30.0, 2.0, 28.0, 65).status == "ok"
+    assert trust.sign_check(-1.0, 0.1).status == "unreliable" and trust.sign_check(0.1, 0.1).status == "ok"
+    assert trust.mixing_check(1.02, 400.0, ()).status == "ok"
+    assert trust.mixing_check(1.2, 400.0, ()).status == "doubtful"
+    assert trust.mixing_check(1.02, 400.0, ("the loss",)).status == "doubtful"
+    assert trust.mixing_check(2.0, 400.0, ()).status == "unreliable"
+    assert trust.precision_check(1.0, 0.3, "given").status == "doubtful"
+
+
+def test_bias_index_and_predicted_bias_are_the_gaussian_formulas():
+    # one direction of curvature a sampled exactly: E[(a w)²] = a, E[w·a w] = 1
+    assert bias_index(0.01, np.array([20.0]), np.array([1.0])) == pytest.approx(0.05)
+    assert math.isnan(bias_index(0.01, np.array([20.0]), np.array([-1.0])))
+    x = 0.1
+    assert predicted_bias(x) == pytest.approx(1 / (1 - x) - 1)  # 1/(a(1 − εa/4)) over 1/a
+    assert predicted_bias(1.5) == math.inf
