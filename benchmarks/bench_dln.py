@@ -1,6 +1,7 @@
 """Deep linear networks at scale: LLC estimates (SGLD, RMSProp-SGLD) against Aoyagi's exact λ.
 
-    python benchmarks/bench_dln.py [--out bench-dln] [--quick] [--no-1e6] [--samplers sgld=3e-6,rmsprop_sgld=7e-4]
+    python benchmarks/bench_dln.py [--out bench-dln] [--quick] [--no-1e6] [--max-steps 2000]
+                                   [--samplers sgld=auto,rmsprop_sgld=auto]
 
 Prints the per-bucket table of :func:`validation.dln_scale.dln_table` next to the published numbers
 of Furman & Lau (2024); rows are kept in ``OUT/rows.jsonl``, so a killed run resumes.  ``--quick``
@@ -23,13 +24,16 @@ def main() -> None:
     parser.add_argument("--out", default="bench-dln")
     parser.add_argument("--quick", action="store_true", help="the 10³ and 10⁴ buckets only")
     parser.add_argument("--no-1e6", action="store_true", help="leave out the 10⁶ bucket (about 1 hour here)")
-    parser.add_argument("--samplers", default=",".join(f"{k}={v:g}" for k, v in DLN_SAMPLERS.items()),
-                        help="name=step_size pairs, comma-separated (default: %(default)s)")
+    parser.add_argument("--samplers", default=",".join(f"{k}={v}" for k, v in DLN_SAMPLERS.items()),
+                        help="name=step_size pairs (a number or auto), comma-separated (default: %(default)s)")
+    parser.add_argument("--max-steps", type=int, default=2000, help="budget per chain (default 2000)")
     args = parser.parse_args()
-    samplers = {name: float(step) for name, step in (pair.split("=") for pair in args.samplers.split(","))}
+    samplers = {name: step if step == "auto" else float(step)
+                for name, step in (pair.split("=") for pair in args.samplers.split(","))}
     buckets, counts = (10**3, 10**4, 10**5, 10**6), (12, 12, 8, 4)
     keep = 2 if args.quick else 3 if args.no_1e6 else 4
-    rows = run_dln_scale(buckets[:keep], counts[:keep], samplers=samplers, out=args.out, progress=True)
+    rows = run_dln_scale(buckets[:keep], counts[:keep], samplers=samplers, max_steps=args.max_steps, out=args.out,
+                         progress=True)
     table = dln_table(rows)
     pathlib.Path(args.out, "table.md").write_text(table + "\n\n" + PUBLISHED + "\n")
     print(table)

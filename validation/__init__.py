@@ -8,9 +8,11 @@ a pytest helper (:mod:`validation.testing`), the tour, tree drawings and the CLI
 
 from .benchmark import (
     DEFAULT_ESTIMATORS,
+    SUITE_SETTINGS,
     BenchmarkReport,
     Estimator,
     Extrapolation,
+    dataset_reference,
     reference_target,
     run_benchmark,
     summarize,
@@ -18,7 +20,7 @@ from .benchmark import (
 from .calibration import Calibration, calibrate
 from .cases import QUICK, Case, Problem, case, catalog
 from .cli import main
-from .quadrature import QuadratureFit, fit_rlct, log_partition, target_llc
+from .quadrature import QuadratureFit, dataset_target_llc, fit_rlct, log_partition, target_llc
 from .testing import assert_estimator_calibrated
 from .tour import TOUR, TourStop, format_tour, run_tour
 from .treeplot import draw_tree
@@ -26,6 +28,7 @@ from .treeplot import draw_tree
 __all__ = [
     "DEFAULT_ESTIMATORS",
     "QUICK",
+    "SUITE_SETTINGS",
     "TOUR",
     "BenchmarkReport",
     "Calibration",
@@ -39,6 +42,8 @@ __all__ = [
     "calibrate",
     "case",
     "catalog",
+    "dataset_reference",
+    "dataset_target_llc",
     "draw_tree",
     "fit_rlct",
     "format_tour",

@@ -1,4 +1,4 @@
-"""The benchmark report's figures (matplotlib, Agg backend)."""
+"""The benchmark report's figures (matplotlib figures drawn without pyplot, so no backend is switched)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,14 @@ from .benchmark import _float
 
 def plot_report(report, folder: pathlib.Path) -> list[pathlib.Path]:
     """λ̂ vs λ, relative error vs λ, and the loss traces of the three worst runs per estimator."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     folder.mkdir(parents=True, exist_ok=True)
     names = list(report.summaries)
     paths = [folder / "estimate_vs_exact.png", folder / "relative_error.png", folder / "worst_traces.png"]
 
-    fig, ax = plt.subplots(figsize=(5.5, 5))
+    fig = Figure(figsize=(5.5, 5))
+    ax = fig.subplots()
     top = 0.0
     for i, name in enumerate(names):
         rows = [r for r in report.rows if r["estimator"] == name and r["estimate"] is not None]
@@ -34,9 +32,9 @@ def plot_report(report, folder: pathlib.Path) -> list[pathlib.Path]:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(paths[0], dpi=110)
-    plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     for i, name in enumerate(names):
         rows = [r for r in report.rows if r["estimator"] == name and r["estimate"] is not None]
         ax.scatter([_float(r["lam"]) * (1 + 0.02 * i) for r in rows], [100 * r["rel_error"] for r in rows],
@@ -46,11 +44,11 @@ def plot_report(report, folder: pathlib.Path) -> list[pathlib.Path]:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(paths[1], dpi=110)
-    plt.close(fig)
 
     worst = sorted((r for r in report.rows if r.get("trace") and r["rel_error"] is not None),
                    key=lambda r: -abs(r["rel_error"]))[:4]
-    fig, axes = plt.subplots(1, max(1, len(worst)), figsize=(3.5 * max(1, len(worst)), 3), squeeze=False)
+    fig = Figure(figsize=(3.5 * max(1, len(worst)), 3))
+    axes = fig.subplots(1, max(1, len(worst)), squeeze=False)
     for ax, r in zip(axes[0], worst):
         for chain in r["trace"]:
             ax.plot([np.nan if v is None else v for v in chain], lw=0.7)
@@ -62,5 +60,4 @@ def plot_report(report, folder: pathlib.Path) -> list[pathlib.Path]:
     axes[0][0].set_ylabel("L_n(w)")
     fig.tight_layout()
     fig.savefig(paths[2], dpi=110)
-    plt.close(fig)
     return paths

@@ -275,9 +275,10 @@ _SPECS = {spec.name: spec for spec in _SPECS_LIST}
 
 QUICK = (
     "nc-w1w2^2", "polynet-r2-L2", "nc-w1^2w2^2", "nc-w1w2^4", "regular-2", "newton-x2+y4", "newton-x4+x2y2+y4",
-    "resolution-(x+y)^2", "resolution-cusp", "tanh-1", "analytic-sin(w1w2^2)x", "dln-1-1-1-r0",
+    "resolution-(x+y)^2", "resolution-cusp", "tanh-1", "resolution-llc-toy", "dln-1-1-1-r0",
 )
-"""The quick suite: 12 cases with d <= 3 (their estimator target is a quadrature), λ from 1/8 to 1."""
+"""The quick suite: 12 cases with d <= 3 (their estimator target is a quadrature), λ from 1/8 to 1, each
+a different geometry (no two have the same K to leading order and the same finite-temperature target)."""
 
 
 @functools.lru_cache(maxsize=None)

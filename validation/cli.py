@@ -13,21 +13,24 @@ stderr; any computed result, certified or not, exits 0.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 import pathlib
 import sys
 import warnings
 from typing import Sequence
 
-from estimators import EstimatorError, estimate_llc
+from estimators import EstimatorError, LLCWarning, estimate_llc
 from resolution import GermError
 from resolution.tree import tree_to_dict
 from singular import SingularError, rlct
 from singular.families import dln, dln_model, rrr, rrr_model, tanh, tanh_ideal, tanh_model
 from singular.models import RegressionModel
 
-from .benchmark import DEFAULT_ESTIMATORS, run_benchmark
+from .benchmark import DEFAULT_ESTIMATORS, SUITE_SETTINGS, run_benchmark
 from .cases import suite
+from .quadrature import dataset_target_llc, target_llc
 from .torch_models import regression_data, regression_module
 from .tour import format_tour, run_tour
 
@@ -104,13 +107,17 @@ def _parser() -> argparse.ArgumentParser:
 def _bench_arguments(commands) -> None:
     b = commands.add_parser("bench", help="the ground-truth benchmark: estimators against exact cases")
     b.add_argument("--suite", choices=("quick", "full"), default="quick",
-                   help="quick: 12 cases with d <= 3 (minutes); full: the whole catalog (slow, resumable)")
+                   help="quick: 12 cases with d <= 3, n = 2000, one seed, 2000 steps per estimate (about 3 minutes); "
+                        "full: the whole catalog, n = 10000, 5000 steps (slow, resumable)")
     b.add_argument("--sampler", default="sgld,rmsprop_sgld",
                    help=f"comma-separated, from {','.join(DEFAULT_ESTIMATORS)} (default sgld,rmsprop_sgld)")
-    b.add_argument("--seeds", type=_count, default=3, help="datasets (and chain seeds) per case (default 3)")
-    b.add_argument("--n", type=_count, default=10_000, help="dataset size (default 10000)")
+    b.add_argument("--seeds", type=_count, help="datasets (and chain seeds) per case (default: the suite's)")
+    b.add_argument("--n", type=_count, help="dataset size (default: the suite's)")
+    b.add_argument("--max-steps", type=_count,
+                   help="budget per chain of the automatic settings (default: the suite's)")
     b.add_argument("--reference-draws", type=_count, default=2000,
-                   help="draws per chain of the MALA reference target for cases with d > 3 (default 2000; 0: none)")
+                   help="steps per chain of the MALA reference runs: the target of cases with d > 3, and the dataset "
+                        "target where the empirical loss has no quadrature (default 2000; 0: none)")
     b.add_argument("--out", default="bench-report", help="folder for report.md/.csv/.json, plots and rows.jsonl")
     b.add_argument("--json", action="store_true", help="print the summaries and rows as one JSON object")
 
@@ -121,11 +128,14 @@ def _bench(args: argparse.Namespace) -> int:
     unknown = [s for s in names if s not in DEFAULT_ESTIMATORS]
     if unknown or not names:
         raise EstimatorError(f"--sampler {args.sampler!r}: choose from {', '.join(DEFAULT_ESTIMATORS)}")
-    if args.seeds < 1 or args.n < 10:
-        raise EstimatorError("--seeds must be >= 1 and --n >= 10")
-    report = run_benchmark([DEFAULT_ESTIMATORS[s] for s in names], suite(args.suite), seeds=range(args.seeds), n=args.n,
-                           out=args.out, progress=not args.json and sys.stderr.isatty(),
-                           reference_draws=args.reference_draws)
+    preset = SUITE_SETTINGS[args.suite]
+    seeds, n = args.seeds or preset["seeds"], args.n or preset["n"]
+    max_steps = args.max_steps or preset["max_steps"]
+    if seeds < 1 or n < 10 or max_steps < 100:
+        raise EstimatorError("--seeds must be >= 1, --n >= 10 and --max-steps >= 100")
+    chosen = [dataclasses.replace(DEFAULT_ESTIMATORS[s], max_steps=max_steps) for s in names]
+    report = run_benchmark(chosen, suite(args.suite), seeds=range(seeds), n=n, out=args.out,
+                           progress=not args.json and sys.stderr.isatty(), reference_draws=args.reference_draws)
     written = report.write(args.out)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
@@ -145,17 +155,31 @@ def _estimate_arguments(commands) -> None:
     e.add_argument("--sigma", default="1", help="noise standard deviation, exact (default 1)")
     e.add_argument("--n", type=_count, default=10_000, help="number of samples (default 10000)")
     e.add_argument("--sampler", choices=("sgld", "rmsprop_sgld", "sghmc", "mala"), default="sgld")
-    e.add_argument("--step-size", type=float, default=1e-3, help="ε (default 1e-3)")
+    e.add_argument("--step-size", type=_auto(float), default="auto", help="ε, or auto (default: chosen in burn-in)")
     e.add_argument("--nbeta", type=float, help="nβ (default n / log n)")
     e.add_argument("--localization", type=float, default=1.0, help="γ (default 1)")
     e.add_argument("--chains", type=_count, default=8, help="number of chains (default 8)")
-    e.add_argument("--draws", type=_count, default=2000, help="draws per chain (default 2000)")
-    e.add_argument("--burnin", type=int, default=500, help="burn-in steps per chain (default 500)")
-    e.add_argument("--batch-size", type=_count, default=256, help="minibatch size (default 256)")
+    e.add_argument("--draws", type=_auto(int), default="auto", help="draws per chain, or auto (default)")
+    e.add_argument("--burnin", type=_auto(int), default="auto", help="burn-in steps per chain, or auto (default)")
+    e.add_argument("--batch-size", type=_count, help="minibatch size (default: chosen from the gradient noise)")
+    e.add_argument("--max-steps", type=_count, default=20_000,
+                   help="budget per chain of the automatic settings (default 20000)")
     e.add_argument("--seed", type=int, default=0, help="seed of the data and of the chains (default 0)")
     e.add_argument("--seconds", type=float, default=60.0, help="budget of the exact value (default 60)")
     e.add_argument("--plot", metavar="FILE", help="draw the loss traces and running LLC to a PNG")
     e.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _auto(kind):
+    """An argparse type: the word ``auto`` or a number of ``kind``."""
+    def parse(text: str):
+        if text == "auto":
+            return text
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
+    return parse
 
 
 def _estimate(args: argparse.Namespace) -> int:
@@ -163,23 +187,25 @@ def _estimate(args: argparse.Namespace) -> int:
     model = RegressionModel(args.expr, params=args.params, inputs=args.inputs, at=args.at,
                             input_dist=args.input_dist, sigma=args.sigma)
     x, y, loss_fn = regression_data(model, args.n, seed=args.seed)
-    with warnings.catch_warnings():  # the estimate's warnings are printed with it (diagnostics.warnings)
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with warnings.catch_warnings():  # the verdict and its reasons are printed with the estimate
+        warnings.simplefilter("ignore", LLCWarning)
         estimate = estimate_llc(
             regression_module(model), (x, y), loss_fn=loss_fn, sampler=args.sampler, step_size=args.step_size,
             nbeta=args.nbeta, localization=args.localization, num_chains=args.chains, num_draws=args.draws,
-            num_burnin=args.burnin, batch_size=args.batch_size, seed=args.seed,
+            num_burnin=args.burnin, batch_size=args.batch_size, max_steps=args.max_steps, seed=args.seed,
             progress=not args.json and sys.stderr.isatty(),
         )
     if args.plot:
         estimate.plot(args.plot)
     exact = model.rlct(seconds=args.seconds)
     value = float(exact.value) if exact.certified else None
-    error = None if value is None or value == 0 else (estimate.mean - value) / value
+    finite = math.isfinite(estimate.mean)  # a diverged estimate is printed too, its error as null
+    error = None if value is None or value == 0 or not finite else (estimate.mean - value) / value
+    targets = _targets(model, x, y, estimate)
     if args.json:
         payload = {
             "expression": args.expr, "model": model.name, "d": model.d, **estimate.to_dict(),
-            "exact": exact.to_dict(), "relative_error": error,
+            "exact": exact.to_dict(), "relative_error": error, "targets": targets,
         }
         print(json.dumps(payload, ensure_ascii=False, allow_nan=False))
         return 0
@@ -187,9 +213,32 @@ def _estimate(args: argparse.Namespace) -> int:
     print(estimate.summary())
     exact_text = f"{exact.value}, multiplicity {exact.multiplicity}" if exact.certified else "not certified"
     print(f"exact λ        {exact_text} ({exact.method})")
+    if targets["population"] is not None:
+        print(f"λ(nβ, γ)       {targets['population']:.4f}: an exact sampler's value with the population loss K "
+              "(quadrature)")
+    if targets["dataset"] is not None:
+        print(f"λ_n(nβ, γ)     {targets['dataset']:.4f}: an exact sampler's value on this dataset (quadrature of L_n; "
+              "the data's noise moves the minimum of L_n off w*)")
     if error is not None:
-        print(f"relative error {error:+.1%} (at finite nβ the estimator's own target lies below λ when m > 1)")
+        note = (" (at finite nβ the estimator's own target lies below λ when m > 1)"
+                if exact.multiplicity is not None and exact.multiplicity > 1 else "")
+        print(f"relative error {error:+.1%}{note}")
     return 0
+
+
+def _targets(model: RegressionModel, x, y, estimate) -> dict:
+    """The estimator's targets λ(nβ, γ) and λ_n(nβ, γ) by quadrature, where the model allows (d <= 3)."""
+    found = {"population": None, "dataset": None}
+    if model.d > 3 or not estimate.config.localization > 0:
+        return found
+    nbeta, gamma = estimate.nbeta, estimate.config.localization
+    try:
+        found["population"] = target_llc(model, nbeta, gamma)
+        found["dataset"] = dataset_target_llc(model, x.numpy(), y.numpy(), nbeta, gamma)
+    except ValueError:  # no closed form for K or L_n: the targets stay unknown
+        pass
+    return found
+
 
 
 def _widths(text: str) -> list[int]:

@@ -14,6 +14,8 @@ where we could not read theirs:
   coefficient equals the global λ of the formula (at points where some layer has a larger rank,
   the local coefficient can be larger).
 - x ~ N(0, I), y = W_L ⋯ W_1·x + N(0, I), n = 10⁵ samples in float32; nβ = n/log n, γ = 1.
+- Settings: automatic (:mod:`estimators.tuning`: step size, batch size, burn-in and draws chosen
+  per network within ``max_steps``), the same rule for every size; no per-size step size.
 
 Rows are kept in a :class:`~estimators.records.RowLog`, so an interrupted run resumes.
 """
@@ -34,13 +36,14 @@ from estimators import estimate_llc
 from estimators.records import RowLog
 from singular.families import dln
 
-from .benchmark import _pct, summarize
+from .benchmark import SILENT_FAILURE, _pct, _share, summarize
 
 __all__ = ["DLNSpec", "DLN_SAMPLERS", "random_dln", "dln_problem", "run_dln_scale", "dln_table"]
 
-#: The two samplers of the study with the step sizes used for every size (chosen on one 1.7·10³ and
-#: one 9.5·10⁴ parameter network at n = 10⁵; see docs/benchmark.md).
-DLN_SAMPLERS = {"sgld": 3e-6, "rmsprop_sgld": 7e-4}
+#: The two samplers of the study and their step sizes: automatic for every size.  (The first run of
+#: the protocol used fixed steps, SGLD 3e-6 and RMSProp-SGLD 7e-4, chosen on one 1.7·10³ and one
+#: 9.5·10⁴ parameter network; docs/studies.md keeps its table.)
+DLN_SAMPLERS = {"sgld": "auto", "rmsprop_sgld": "auto"}
 
 
 @dataclass(frozen=True)
@@ -112,12 +115,13 @@ def run_dln_scale(
     buckets: Sequence[int] = (10**3, 10**4, 10**5, 10**6),
     per_bucket: Sequence[int] = (12, 12, 8, 4),
     *,
-    samplers: dict[str, float] = DLN_SAMPLERS,
+    samplers: dict[str, float | str] = DLN_SAMPLERS,
     n: int = 100_000,
     num_chains: int = 4,
-    num_draws: int = 1000,
-    num_burnin: int = 200,
-    batch_size: int = 256,
+    num_draws: int | str = "auto",
+    num_burnin: int | str = "auto",
+    batch_size: int | None = None,
+    max_steps: int = 2000,
     seed: int = 0,
     out: str | pathlib.Path | None = None,
     progress: bool = False,
@@ -126,15 +130,15 @@ def run_dln_scale(
 
     Network i of the bucket with target size P is ``random_dln(P, default_rng([seed, P, i]))`` with
     data seed ``i``; every sampler sees the same networks.  Rows carry the bucket, widths, rank,
-    exact λ (as a string), the estimate and its s.e. (None when every chain diverged), the signed
-    relative error and the seconds.  With ``out``, rows go to ``out/rows.jsonl`` as they finish and a
+    exact λ (as a string), the estimate, its s.e. and interval (None when every chain diverged),
+    the verdict and its reasons, the settings chosen, the signed relative error and the seconds.  With ``out``, rows go to ``out/rows.jsonl`` as they finish and a
     re-run skips those already there.
 
     Examples
     --------
-    >>> rows = run_dln_scale([30], [1], n=2000, num_draws=40, num_burnin=10, num_chains=2)
-    >>> [(r["bucket"], r["sampler"], r["status"]) for r in rows]
-    [('10^1', 'sgld', 'ok'), ('10^1', 'rmsprop_sgld', 'ok')]
+    >>> rows = run_dln_scale([30], [1], n=2000, max_steps=300, num_chains=2)
+    >>> [(r["bucket"], r["sampler"], r["status"], r["verdict"] in ("ok", "doubtful", "unreliable")) for r in rows]
+    [('10^1', 'sgld', 'ok', True), ('10^1', 'rmsprop_sgld', 'ok', True)]
     """
     from tqdm.auto import tqdm
 
@@ -159,13 +163,17 @@ def run_dln_scale(
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 est = estimate_llc(*problem, step_size=step_size, sampler=sampler, num_chains=num_chains,
-                                   num_draws=num_draws, num_burnin=num_burnin, batch_size=batch_size, seed=index)
+                                   num_draws=num_draws, num_burnin=num_burnin, batch_size=batch_size,
+                                   max_steps=max_steps, seed=index)
             finite = math.isfinite(est.mean)
             row = {
                 "target": target, "index": index, "bucket": _bucket(target), "sampler": sampler,
-                "step_size": step_size, "widths": list(spec.widths), "true_rank": spec.true_rank,
-                "params": spec.params, "lam": str(lam), "estimate": est.mean if finite else None,
-                "std_err": est.std_err if finite else None,
+                "step_size": est.config.step_size, "batch_size": est.config.batch_size,
+                "steps": est.config.num_burnin + est.config.num_draws, "widths": list(spec.widths),
+                "true_rank": spec.true_rank, "params": spec.params, "lam": str(lam),
+                "estimate": est.mean if finite else None, "std_err": est.std_err if finite else None,
+                "interval": list(est.interval) if finite else None, "verdict": est.verdict,
+                "reasons": list(est.diagnostics.trust.reasons),
                 "rel_error": (est.mean - float(lam)) / float(lam) if finite and lam else None,
                 "seconds": time.perf_counter() - start, "status": "ok" if finite else "nan",
                 "warnings": [str(w.message) for w in caught],
@@ -183,10 +191,11 @@ def dln_table(rows: Sequence[dict]) -> str:
     >>> rows = [dict(bucket="10^3", sampler="sgld", lam="10", estimate=9.0, std_err=0.5, rel_error=-0.1,
     ...              params=1000, seconds=2.0, status="ok")]
     >>> print(dln_table(rows).splitlines()[2])
-    | 10^3 | sgld | 1 | 1000 | -10% | -10% to -10% | 100% | 100% | 0/1 | – | 2.0 |
+    | 10^3 | sgld | 1 | 1000 | -10% | -10% to -10% | 100% | 100% | 0/1 | – | 2.0 | 0/0/0 | 0 |
     """
     head = ("| bucket | sampler | runs | params (median) | median signed rel. error | IQR | within ±10% "
-            "| within ±20% | NaN | Spearman ρ | s per estimate |\n" + "|---" * 11 + "|")
+            "| within ±20% | NaN | Spearman ρ | s per estimate | verdicts ok/doubtful/unreliable | silent failures |\n"
+            + "|---" * 13 + "|")
     lines = [head]
     for bucket in sorted({r["bucket"] for r in rows}, key=lambda b: int(b.split("^")[1])):
         for sampler in dict.fromkeys(r["sampler"] for r in rows):
@@ -197,13 +206,12 @@ def dln_table(rows: Sequence[dict]) -> str:
             q1, q3 = s["iqr_rel_error"]
             rho = "–" if s["spearman"] is None else f"{s['spearman']:.2f}"
             nan = sum(r["estimate"] is None for r in group)
+            verdicts = "/".join(str(sum(r.get("verdict") == v for r in group)) for v in ("ok", "doubtful", "unreliable"))
+            silent = sum(1 for r in group if r["rel_error"] is not None and abs(r["rel_error"]) > SILENT_FAILURE
+                         and r.get("verdict") == "ok")
             lines.append(
                 f"| {bucket} | {sampler} | {len(group)} | {int(np.median([r['params'] for r in group]))} "
                 f"| {_pct(s['median_rel_error'])} | {_pct(q1)} to {_pct(q3)} | {_share(s['within_10'])} "
-                f"| {_share(s['within_20'])} | {nan}/{len(group)} | {rho} | {s['seconds_per_run']:.1f} |")
+                f"| {_share(s['within_20'])} | {nan}/{len(group)} | {rho} | {s['seconds_per_run']:.1f} "
+                f"| {verdicts} | {silent} |")
     return "\n".join(lines)
-
-
-
-def _share(value) -> str:
-    return "–" if value is None else f"{100 * value:.0f}%"

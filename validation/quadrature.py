@@ -35,7 +35,8 @@ from scipy.optimize import minimize, minimize_scalar
 
 from singular.models import RegressionModel, StandardNormal, UniformBox
 
-__all__ = ["QuadratureFit", "fit_rlct", "k_function", "log_partition", "target_llc"]
+__all__ = ["QuadratureFit", "dataset_target_llc", "empirical_k_function", "fit_rlct", "k_function", "log_partition",
+           "target_llc"]
 
 _MAX_D = 3
 _RULES = {1: (48, 12), 2: (36, 8), 3: (22, 5)}  # d -> (grading levels, Gauss points per interval)
@@ -65,20 +66,75 @@ def k_function(model: RegressionModel) -> KFunction:
     w = [sympy.Symbol(p) for p in model.params]
     center = np.array([float(v) for v in model.true_params])
     K = model.K()
-    if K.is_polynomial(*w) and not K.has(sympy.Integral):
-        fn = sympy.lambdify(w, K, modules="numpy")
-        last = sympy.Poly(sympy.diff(K, w[-1]), w[-1])
-        coefficient_fns = [sympy.lambdify(w[:-1], c, modules="numpy") for c in last.all_coeffs()]
+    if K.has(sympy.Integral):
+        return KFunction(_expected_square(model), center, None)
+    return _from_expression(K, w, center)
 
-        def evaluate(points: np.ndarray) -> np.ndarray:
-            return np.broadcast_to(fn(*np.moveaxis(points, -1, 0)), points.shape[:-1])
 
-        def critical(outer: np.ndarray) -> list[np.ndarray]:
-            coefficients = np.stack([np.broadcast_to(c(*outer.T), outer.shape[:1]) for c in coefficient_fns], axis=1)
-            return [_real_roots(row) for row in coefficients]
+def _from_expression(K: sympy.Expr, w: list[sympy.Symbol], center: np.ndarray) -> KFunction:
+    """A :class:`KFunction` of a closed-form K(w); the critical points along the last coordinate
+    when K is a polynomial in it."""
+    fn = sympy.lambdify(w, K, modules="numpy")
 
-        return KFunction(evaluate, center, critical)
-    return KFunction(_expected_square(model), center, None)
+    def evaluate(points: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(fn(*np.moveaxis(points, -1, 0)), points.shape[:-1])
+
+    if not K.is_polynomial(w[-1]):
+        return KFunction(evaluate, center, None)
+    last = sympy.Poly(sympy.diff(K, w[-1]), w[-1])
+    coefficient_fns = [sympy.lambdify(w[:-1], c, modules="numpy") for c in last.all_coeffs()]
+
+    def critical(outer: np.ndarray) -> list[np.ndarray]:
+        coefficients = np.stack([np.broadcast_to(c(*outer.T), outer.shape[:1]) for c in coefficient_fns], axis=1)
+        return [_real_roots(row) for row in coefficients]
+
+    return KFunction(evaluate, center, critical)
+
+
+def empirical_k_function(model: RegressionModel, x: np.ndarray, y: np.ndarray) -> KFunction:
+    """L_n(w) − L_n(w*) of ``model`` on the dataset (x, y), as a vectorized function like :func:`k_function`.
+
+    L_n is the Gaussian NLL (MATH.md §1).  With f(x, w) − f(x, w*) = Σ_α c_α(w)·x^α (f polynomial in
+    the inputs; c_α any closed form in w),
+    L_n(w) − L_n(w*) = (1/2σ²)·Σ_outputs [Σ_αβ c_α c_β·mean(x^α x^β) − 2·Σ_α c_α·mean(r·x^α)], with r
+    the residuals y − f(x, w*): the data enter through their moments only.
+
+    Raises
+    ------
+    ValueError
+        d > 3, or f not polynomial in the inputs.
+
+    Examples
+    --------
+    >>> model = RegressionModel("a*x", params="a", inputs="x")
+    >>> k = empirical_k_function(model, np.array([[1.0], [2.0]]), np.array([1.0, 3.0]))
+    >>> float(k.evaluate(np.array([1.0])))  # ((1-1)² + (3-2)²)/4 − (1² + 3²)/4
+    -2.25
+    """
+    if model.d > _MAX_D:
+        raise ValueError(f"the quadrature route handles d <= {_MAX_D} parameters; {model.name} has d = {model.d}")
+    w = [sympy.Symbol(p) for p in model.params]
+    inputs = [sympy.Symbol(v) for v in model.inputs]
+    truth = dict(zip(w, model.true_params))
+    x = np.asarray(x, dtype=float).reshape(len(x), -1)
+    y = np.asarray(y, dtype=float).reshape(len(x), -1)
+    total = sympy.Integer(0)
+    for k, f in enumerate(model.f):
+        f0 = f.xreplace(truth)
+        difference = sympy.expand(f - f0)
+        if inputs and not (difference.is_polynomial(*inputs) and f0.is_polynomial(*inputs)):
+            raise ValueError(f"{model.name}: f is not polynomial in the inputs, so L_n has no moment form")
+        terms = sympy.Poly(difference, *inputs).terms() if inputs else [((), difference)]
+        columns = [x[:, j] for j in range(x.shape[1])]
+        f0_values = np.broadcast_to(sympy.lambdify(inputs, f0, modules="numpy")(*columns), (len(x),))
+        residual = y[:, k] - f0_values
+        powers = [np.prod([columns[j] ** e for j, e in enumerate(alpha)], axis=0) * np.ones(len(x)) for alpha, _ in terms]
+        for (_, ca), pa in zip(terms, powers):
+            total += ca * float((residual * pa).mean()) * -2
+            for (_, cb), pb in zip(terms, powers):
+                total += ca * cb * float((pa * pb).mean())
+    total = sympy.expand(total / (2 * float(model.sigma) ** 2))
+    return _from_expression(total, w, np.array([float(v) for v in model.true_params]))
 
 
 def _real_roots(coefficients: np.ndarray) -> np.ndarray:
@@ -284,9 +340,35 @@ def target_llc(model: RegressionModel, nbeta: float, localization: float) -> flo
     >>> round(target_llc(model, 100.0, 1.0), 6)  # regular: t·(d/2)/(t + γ) = 100/101
     0.990099
     """
+    return _tempered_mean(k_function(model), nbeta, localization)
+
+
+def dataset_target_llc(model: RegressionModel, x: np.ndarray, y: np.ndarray, nbeta: float, localization: float) -> float:
+    """λ_n(nβ, γ) = nβ·E[L_n − L_n(w*)] under exp(−nβ·(L_n − L_n(w*)) − (γ/2)‖w − w*‖²) for the dataset (x, y).
+
+    The value an exact sampler of the tempered local posterior reports on *this* dataset: it differs
+    from :func:`target_llc` (K in place of L_n) by the data's noise, which moves the minimum of
+    L_n off w* (for a regular model by about −d/(2 log n) on average at nβ = n/log n).
+
+    Examples
+    --------
+    Least squares y = a·x + noise at its least-squares a* (so w* is the minimum): t·h/(2(t·h + γ)).
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((200, 1)); y = 0.5 * x[:, 0] + rng.standard_normal(200)
+    >>> a = float(x[:, 0] @ y / (x[:, 0] @ x[:, 0]))
+    >>> model = RegressionModel("a*x", params="a", inputs="x", at=f"a={sympy.Rational(a).limit_denominator(10**12)}")
+    >>> h = float((x[:, 0] ** 2).mean())
+    >>> abs(dataset_target_llc(model, x, y, 50.0, 1.0) - 50 * h / (2 * (50 * h + 1))) < 1e-6
+    True
+    """
+    return _tempered_mean(empirical_k_function(model, x, y), nbeta, localization)
+
+
+def _tempered_mean(k: KFunction, nbeta: float, localization: float) -> float:
+    """nβ·E[K] under exp(−nβ·K − (γ/2)‖w − w*‖²) on the box w* ± √(72/γ)."""
     if not localization > 0:
         raise ValueError(f"localization={localization!r}: the target needs γ > 0 (the posterior is not local)")
-    k = k_function(model)
     radius = math.sqrt(72.0 / localization)
     z, first = _integrals(k, np.array([float(nbeta)]), k.center - radius, k.center + radius, float(localization))
     return float(nbeta * first[0] / z[0])

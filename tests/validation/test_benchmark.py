@@ -92,14 +92,19 @@ def test_failures_are_rows_not_crashes():
 
 
 def test_our_estimator_rows_split_the_error_and_the_report_writes(tmp_path):
-    est = Estimator("sgld", num_draws=100, num_burnin=20)
+    est = Estimator("sgld", max_steps=600)
     report = run_benchmark(est, ["nc-w1w2^2"], n=2000, out=tmp_path)
     row = report.rows[0]
     assert row["target_route"] == "quadrature" and 0 < row["target"] < 0.25
-    assert row["sampler_error"] + row["estimator_bias"] == pytest.approx(row["rel_error"])
+    assert row["dataset_target_route"] == "quadrature of L_n" and 0 < row["dataset_target"] < 0.25
+    parts = row["sampler_error"] + row["data_noise"] + row["estimator_bias"]
+    assert parts == pytest.approx(row["rel_error"])
+    assert row["verdict"] in ("ok", "doubtful", "unreliable") and len(row["interval"]) == 2
     written = report.write(tmp_path)
     assert all(p.exists() and p.stat().st_size > 0 for p in written)
-    assert "sampler err." in (tmp_path / "report.md").read_text()
+    text = (tmp_path / "report.md").read_text()
+    assert "sampler err." in text and "Columns:" in text and "verdict" in text
+    assert "median |relative error|" in text and "silent failures" in text
     assert isinstance(report, BenchmarkReport)
 
 
@@ -137,6 +142,8 @@ def test_mala_reference_agrees_with_quadrature(name):
 
 
 def test_cases_beyond_quadrature_get_a_mala_target_when_asked():
-    row = run_benchmark(Estimator(num_draws=100, num_burnin=20), ["rrr-112-r0"], n=1000, reference_draws=200).rows[0]
-    assert row["target_route"].startswith("MALA reference") and row["target"] > 0
-    assert row["sampler_error"] + row["estimator_bias"] == pytest.approx(row["rel_error"])
+    row = run_benchmark(Estimator(max_steps=400), ["rrr-112-r0"], n=1000, reference_draws=300).rows[0]
+    assert row["target_route"].startswith("MALA on the noise-free population loss") and row["target"] > 0
+    assert row["dataset_target_route"].startswith("MALA on the dataset")  # d = 4 is beyond quadrature
+    parts = row["sampler_error"] + (row["data_noise"] or 0.0) + row["estimator_bias"]
+    assert parts == pytest.approx(row["rel_error"])

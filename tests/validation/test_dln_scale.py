@@ -44,14 +44,17 @@ def test_a_rerun_skips_finished_rows(tmp_path, monkeypatch):
 
 
 def test_the_table_reports_what_the_rows_say():
+    runs = [(-0.3, 1.0, "doubtful"), (-0.15, 2.0, "ok"), (0.05, 3.0, "ok"), (0.5, 6.0, "ok")]
     rows = [dict(bucket="10^3", sampler="sgld", lam="10", estimate=10 * (1 + e), std_err=0.1, rel_error=e,
-                 params=1000, seconds=s, status="ok") for e, s in [(-0.3, 1.0), (-0.15, 2.0), (0.05, 3.0), (0.5, 6.0)]]
+                 params=1000, seconds=s, status="ok", verdict=v) for e, s, v in runs]
     rows.append(dict(bucket="10^3", sampler="sgld", lam="10", estimate=None, std_err=None, rel_error=None,
-                     params=1000, seconds=1.0, status="nan"))
+                     params=1000, seconds=1.0, status="nan", verdict="unreliable"))
     line = dln_table(rows).splitlines()[2]
     cells = [c.strip() for c in line.strip("|").split("|")]
     # median of (−30, −15, 5, 50) = −5; within ±10%: 1 of 4; within ±20%: 2 of 4; mean seconds 13/5
     assert cells[4] == "-5%" and cells[6] == "25%" and cells[7] == "50%" and cells[8] == "1/5" and cells[10] == "2.6"
+    # 3 ok, 1 doubtful, 1 unreliable; the +50% row is ok: one silent failure (the −30% one is flagged)
+    assert cells[11] == "3/1/1" and cells[12] == "1"
 
 
 def test_too_small_a_target_is_refused():

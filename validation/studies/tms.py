@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from sympy import Rational
 
-from estimators import estimate_llc, llc_trajectory
+from estimators import LLCWarning, estimate_llc, llc_trajectory
 from singular import Phase, compare_phases
 
 from ._training import checkpoint_steps, train
@@ -177,7 +177,7 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
                                                                      **classify_kgon(m.W.detach(), m.b.detach())})
         _refine(model, x, 50 if quick else 500)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+            warnings.simplefilter("ignore", LLCWarning)
             est = estimate_llc(model, (x, x), seed=run_seed, **sampler)
         theory = theoretical_llc(model, x, nbeta=est.nbeta, localization=sampler["localization"])
         model_of.setdefault(_kind(theory), model)
@@ -229,7 +229,7 @@ def _twin(model, kind, x, sampler, seed) -> dict:
     """Estimate the negative-bias twin of a k-gon and where the posterior switches between the two."""
     twin = negative_bias_twin(model, x)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", LLCWarning)
         est = estimate_llc(twin, (x, x), seed=seed, **sampler)
     theory = theoretical_llc(twin, x, nbeta=est.nbeta, localization=sampler["localization"])
     loss = _loss(twin, x).item()
