@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
 def _bench_arguments(commands) -> None:
     b = commands.add_parser("bench", help="the ground-truth benchmark: estimators against exact cases")
     b.add_argument("--suite", choices=("quick", "full"), default="quick",
-                   help="quick: 12 cases with d <= 3, n = 2000, one seed, 2000 steps per estimate (about 3 minutes); "
+                   help="quick: 12 cases with d <= 3, n = 2000, one seed, 1200 steps per estimate (under 3 minutes); "
                         "full: the whole catalog, n = 10000, 5000 steps (slow, resumable)")
     b.add_argument("--sampler", default="sgld,rmsprop_sgld",
                    help=f"comma-separated, from {','.join(DEFAULT_ESTIMATORS)} (default sgld,rmsprop_sgld)")

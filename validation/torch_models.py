@@ -29,7 +29,7 @@ class AnalyticRegression(torch.nn.Module):
         self.param_names = tuple(str(p) for p in params)
         self.input_names = tuple(str(x) for x in inputs)
         symbols = [sympy.Symbol(name) for name in self.input_names + self.param_names]
-        self._functions = [sympy.lambdify(symbols, q, modules="torch") for q in outputs]
+        self._functions = [sympy.lambdify(symbols, q, modules="torch", cse=True) for q in outputs]
         self._text = ", ".join(str(q) for q in outputs)
         for name, value in zip(self.param_names, values):
             self.register_parameter(name, torch.nn.Parameter(torch.tensor(float(value), dtype=dtype)))
