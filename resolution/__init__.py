@@ -4,24 +4,27 @@ Pure algebra and convex geometry; it never mentions priors, data or learning.
 """
 
 from .errors import (
+    BadArgument,
     BudgetExceeded,
     FloatCoefficient,
     GermError,
     NotAnalytic,
     NotPolynomial,
+    NotReal,
     OutsideDomain,
     ParseError,
     UnknownFunction,
     UnknownVariable,
     ZeroGerm,
 )
-from .germ import Germ, format_monomial, germ, parse_expression, parse_point, parse_rational
+from .germ import Germ, format_monomial, germ, parse_expression, parse_names, parse_point, parse_rational
 from .blowup import Chart, LocalThreshold, initial_chart
 from .newton import Face, Facet, NewtonDistance, NewtonPolyhedron, minimal_points
 from .torus import TorusDecision, torus_critical_free, torus_zero_free
 from .tree import ResolutionTree, resolve, tree_to_dict, tree_to_dot
 
 __all__ = [
+    "BadArgument",
     "BudgetExceeded",
     "Chart",
     "Face",
@@ -34,6 +37,7 @@ __all__ = [
     "NewtonPolyhedron",
     "NotAnalytic",
     "NotPolynomial",
+    "NotReal",
     "OutsideDomain",
     "ParseError",
     "ResolutionTree",
@@ -46,6 +50,7 @@ __all__ = [
     "initial_chart",
     "minimal_points",
     "parse_expression",
+    "parse_names",
     "parse_point",
     "parse_rational",
     "resolve",

@@ -35,7 +35,7 @@ from sympy import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
 from ._fields import to_sympy
-from .germ import format_monomial
+from .germ import format_monomial, parse_expression
 from .newton import NewtonPolyhedron
 
 __all__ = ["Chart", "LocalThreshold", "initial_chart"]
@@ -335,8 +335,7 @@ def initial_chart(
     (1, 0)
     """
     ring_, *_ = ring(list(variables), QQ)
-    symbols = [sympy.Symbol(v) for v in variables]
-    locals_ = dict(zip(variables, symbols))
-    polys = [ring_.from_expr(sympy.sympify(g, locals=locals_)) for g in generators]
+    polys = [ring_.from_expr(parse_expression(g, where="generator")) for g in generators]
     h = tuple(measure) if measure is not None else (0,) * len(variables)
-    return Chart(ring_, tuple(symbols), (0,) * len(variables), h, tuple(polys)).normalized()
+    symbols = tuple(sympy.Symbol(v) for v in variables)
+    return Chart(ring_, symbols, (0,) * len(variables), h, tuple(polys)).normalized()

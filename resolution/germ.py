@@ -15,10 +15,12 @@ from __future__ import annotations
 import io
 import keyword
 import tokenize
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Iterable, Mapping, Union
+from collections.abc import Iterable, Mapping
+from typing import Union
 
 import sympy
 from sympy.parsing.sympy_parser import (
@@ -28,16 +30,18 @@ from sympy.parsing.sympy_parser import (
 )
 
 from .errors import (
+    BadArgument,
     FloatCoefficient,
     NotAnalytic,
     NotPolynomial,
+    NotReal,
     OutsideDomain,
     ParseError,
     UnknownFunction,
     UnknownVariable,
 )
 
-__all__ = ["Germ", "format_monomial", "germ", "parse_expression", "parse_point", "parse_rational"]
+__all__ = ["Germ", "format_monomial", "germ", "parse_expression", "parse_names", "parse_point", "parse_rational"]
 
 Exponent = tuple[int, ...]
 ExprLike = Union[str, sympy.Expr, int, Fraction]
@@ -65,6 +69,9 @@ NON_ANALYTIC = frozenset(
     {"abs", "Abs", "max", "Max", "min", "Min", "sign", "relu", "ReLU", "floor", "ceiling", "Heaviside"}
 )
 _NON_ANALYTIC_TYPES = (sympy.Abs, sympy.Max, sympy.Min, sympy.sign, sympy.floor, sympy.ceiling, sympy.Heaviside)
+
+#: Operators of arithmetic; any other (|, &, ~, <, %, ...) is refused before sympy sees it.
+_OPERATORS = frozenset({"+", "-", "*", "/", "**", "^", "(", ")", ","})
 
 
 def _scan(text: str, where: str) -> tuple[set[str], set[str], list[str]]:
@@ -98,6 +105,8 @@ def _scan(text: str, where: str) -> tuple[set[str], set[str], list[str]]:
             (called if following == "(" else names).add(tok.string)
         if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
             raise ParseError(text, f"unexpected character {tok.string!r}")
+        if tok.type == tokenize.OP and tok.string not in _OPERATORS:
+            raise ParseError(text, f"{tok.string!r} is not an arithmetic operator (use + - * / ^ and parentheses)")
         depth += tok.string in "([{" if tok.type == tokenize.OP else 0
         depth -= tok.string in ")]}" if tok.type == tokenize.OP else 0
         previous = tokens[i - 1] if i else None
@@ -161,12 +170,14 @@ def parse_expression(f: ExprLike, *, where: str = "expression") -> sympy.Expr:
         transformations = standard_transformations + (convert_xor,)
         builtins = {"Integer": sympy.Integer, "Symbol": sympy.Symbol}
         try:
-            expr = sympy.Add(
-                *(parse_expr(s, local_dict=local, global_dict=builtins, transformations=transformations)
-                  for s in summands)
-            )
-        except (SyntaxError, TypeError, ValueError, AttributeError, NameError, tokenize.TokenError) as exc:
-            raise ParseError(text, str(exc) or type(exc).__name__) from None
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                expr = sympy.Add(
+                    *(parse_expr(s, local_dict=local, global_dict=builtins, transformations=transformations)
+                      for s in summands)
+                )
+        except (SyntaxError, TypeError, ValueError, AttributeError, NameError, tokenize.TokenError, Warning) as exc:
+            raise ParseError(text, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         if not isinstance(expr, sympy.Expr):
             raise ParseError(text, "not an algebraic expression")
     elif isinstance(f, sympy.Basic):
@@ -181,6 +192,10 @@ def parse_expression(f: ExprLike, *, where: str = "expression") -> sympy.Expr:
     floats = expr.atoms(sympy.Float)
     if floats:
         raise FloatCoefficient(str(min(floats, key=str)), where)
+    if expr.has(sympy.I):
+        raise NotReal(next(a for a in sympy.preorder_traversal(expr) if a.is_number and a.has(sympy.I)), where)
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo):
+        raise ParseError(str(expr), f"{where} is not finite (a division by zero or an infinity)")
     undefined = [
         fn for fn in expr.atoms(sympy.Function) if isinstance(fn.func, sympy.core.function.UndefinedFunction)
     ]
@@ -221,8 +236,12 @@ def parse_point(at: Mapping[str, object] | str | None) -> dict[str, sympy.Ration
             name, sep, value = item.partition("=")
             if not sep or not name.strip() or not value.strip():
                 raise ParseError(at, f"expected name=value, got {item!r}")
+            if name.strip() in pairs:
+                raise BadArgument("at", at, f"{name.strip()} is given twice; give each coordinate once")
             pairs[name.strip()] = value.strip()
         at = pairs
+    if not isinstance(at, Mapping):
+        raise BadArgument("at", at, "give the point as a mapping {name: value} or text like 'x=1,y=0'")
     return {str(name): parse_rational(value, where=f"coordinate {name}") for name, value in at.items()}
 
 
@@ -238,18 +257,45 @@ def format_monomial(exponent: Iterable[int], names: Iterable[str]) -> str:
     return "*".join(factors) or "1"
 
 
-def _variable_names(variables: Iterable[object] | str | None) -> tuple[str, ...] | None:
-    if variables is None:
-        return None
-    if isinstance(variables, str):
-        variables = [v.strip() for v in variables.split(",") if v.strip()]
-    names = tuple(str(v) for v in variables)
+def parse_names(value: Iterable[object] | str, *, argument: str) -> tuple[str, ...]:
+    """Names from text like ``"x, y"`` or a sequence of names (strings or sympy symbols).
+
+    Raises
+    ------
+    BadArgument
+        ``value`` is not text or a sequence of names, or a name is not an identifier.
+    ParseError
+        A name is listed twice.
+
+    Examples
+    --------
+    >>> parse_names("a, b", argument="params")
+    ('a', 'b')
+    >>> parse_names([1, 2], argument="params")
+    Traceback (most recent call last):
+    ...
+    resolution.errors.BadArgument: params=[1, 2]: 1 is not a name; give names like 'a,b' or ['a', 'b']
+    """
+    if isinstance(value, str):
+        items: list[object] = [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, Iterable) and not isinstance(value, Mapping):
+        items = list(value)
+    else:
+        raise BadArgument(argument, value, "give names like 'a,b' or ['a', 'b']")
+    for item in items:
+        if not isinstance(item, (str, sympy.Symbol)):
+            raise BadArgument(argument, value, f"{item!r} is not a name; give names like 'a,b' or ['a', 'b']")
+    names = tuple(str(v) for v in items)
     if len(set(names)) != len(names):
-        raise ParseError(", ".join(names), "a variable is listed twice")
+        raise ParseError(", ".join(names), f"a name is listed twice in {argument}")
     for name in names:
         if not name.isidentifier() or keyword.iskeyword(name):
-            raise ParseError(name, "not a valid variable name")
+            raise BadArgument(argument, value, f"{name!r} is not a valid name")
     return names
+
+
+def _variable_names(variables: Iterable[object] | str | None) -> tuple[str, ...] | None:
+    return None if variables is None else parse_names(variables, argument="variables")
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,9 +453,7 @@ def germ(
         extra = [s for s in free if s not in names]
         if extra:
             raise UnknownVariable(extra[0], names, "the expression")
-    if isinstance(nonneg, str):
-        nonneg = [v.strip() for v in nonneg.split(",") if v.strip()]
-    nonneg = frozenset(nonneg)
+    nonneg = frozenset(parse_names(nonneg, argument="nonneg"))
     for name in sorted(nonneg):
         if name not in names:
             raise UnknownVariable(name, names, "nonneg")

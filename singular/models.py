@@ -34,7 +34,7 @@ from typing import Iterable, Mapping, Sequence
 
 import sympy
 
-from resolution import UnknownVariable, parse_expression, parse_point, parse_rational
+from resolution import UnknownVariable, parse_expression, parse_names, parse_point, parse_rational
 
 from .analytic import is_polynomial, truncate
 from .errors import BadModel, NotATrueParameter, SingularMomentMatrix
@@ -224,13 +224,6 @@ def _where(params: Sequence[str], point: Sequence[sympy.Rational]) -> str:
     return "(" + ", ".join(f"{n}={p}" for n, p in zip(params, point)) + ")"
 
 
-def _names(value: Iterable[str] | str, argument: str) -> tuple[str, ...]:
-    names = tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else tuple(value)
-    if len(set(names)) != len(names):
-        raise BadModel(argument, value, "a name is listed twice")
-    return names
-
-
 class RegressionModel:
     """y = f(x, w) + N(0, σ²·I), with a true parameter w0 and an input law (module docstring).
 
@@ -275,8 +268,8 @@ class RegressionModel:
         if not outputs:
             raise BadModel("f", f, "give at least one output")
         self.f = tuple(parse_expression(q, where="f") for q in outputs)
-        self.params = _names(params, "params")
-        self.inputs = _names(inputs, "inputs")
+        self.params = parse_names(params, argument="params")
+        self.inputs = parse_names(inputs, argument="inputs")
         if not self.params:
             raise BadModel("params", params, "the model needs at least one parameter")
         both = sorted(set(self.params) & set(self.inputs))
@@ -515,7 +508,7 @@ class DiscreteModel:
         name: str = "discrete",
     ):
         self.probabilities = tuple(parse_expression(p, where="probability") for p in probabilities)
-        self.params = _names(params, "params")
+        self.params = parse_names(params, argument="params")
         if len(self.probabilities) < 2:
             raise BadModel("probabilities", probabilities, "a discrete model needs at least two outcomes")
         for p in self.probabilities:

@@ -55,6 +55,7 @@ from resolution import (
     format_monomial,
     germ,
     parse_expression,
+    parse_names,
     parse_point,
     resolve,
     torus_critical_free,
@@ -603,7 +604,7 @@ def _smooth_reduction(
 def _names(exprs: Sequence[sympy.Expr], variables: Iterable[str] | str | None) -> tuple[str, ...]:
     if variables is None:
         return tuple(sorted({str(s) for e in exprs for s in e.free_symbols}))
-    names = tuple(v.strip() for v in variables.split(",")) if isinstance(variables, str) else tuple(map(str, variables))
+    names = parse_names(variables, argument="variables")
     for e in exprs:
         extra = sorted({str(s) for s in e.free_symbols} - set(names))
         if extra:

@@ -6,9 +6,9 @@ import pytest
 
 PUBLIC = {
     "resolution": {
-        "BudgetExceeded", "Face", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
-        "NewtonPolyhedron", "NotAnalytic", "NotPolynomial", "OutsideDomain", "ParseError", "TorusDecision", "UnknownFunction",
-        "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_point",
+        "BadArgument", "BudgetExceeded", "Face", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
+        "NewtonPolyhedron", "NotAnalytic", "NotPolynomial", "NotReal", "OutsideDomain", "ParseError", "TorusDecision", "UnknownFunction",
+        "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_names", "parse_point",
         "parse_rational", "torus_critical_free", "torus_zero_free",
         "Chart", "LocalThreshold", "ResolutionTree", "initial_chart", "resolve", "tree_to_dict", "tree_to_dot",
     },
