@@ -20,8 +20,8 @@ PUBLIC = {
         "truncate", "Phase", "PhaseComparison", "compare_phases", "free_energy",
     },
     "singular.families": {
-        "dln", "dln_model", "normal_crossing", "normal_crossing_model", "regular", "regular_model", "rrr",
-        "rrr_model", "tanh", "tanh_ideal", "tanh_model",
+        "dln", "dln_model", "dln_size", "normal_crossing", "normal_crossing_model", "regular", "regular_model",
+        "rrr", "rrr_model", "rrr_size", "tanh", "tanh_ideal", "tanh_model", "tanh_size",
     },
     "estimators": {
         "BadData", "BadSetting", "Diagnostics", "Divergence", "EstimatorError", "LLCConfig", "LLCEstimate", "MALA",

@@ -23,7 +23,18 @@ from estimators import EstimatorError, estimate_llc
 from resolution import GermError
 from resolution.tree import tree_to_dict
 from singular import SingularError, rlct
-from singular.families import dln, dln_model, rrr, rrr_model, tanh, tanh_ideal, tanh_model
+from singular.families import (
+    dln,
+    dln_model,
+    dln_size,
+    rrr,
+    rrr_model,
+    rrr_size,
+    tanh,
+    tanh_ideal,
+    tanh_model,
+    tanh_size,
+)
 from singular.models import RegressionModel
 
 from .benchmark import DEFAULT_ESTIMATORS, run_benchmark
@@ -205,29 +216,30 @@ def _model(args: argparse.Namespace) -> int:
         model = RegressionModel(args.f, params=args.params, inputs=args.inputs, at=args.at,
                                 input_dist=args.input_dist, sigma=args.sigma)
         formula, symbolic = None, model.rlct(seconds=args.seconds)
+        name, d = model.name, model.d
     else:
         if args.kind == "rrr":
             sizes = (args.inputs, args.outputs, args.rank, args.true_rank)
-            formula, build = rrr(*sizes), lambda: rrr_model(*sizes)
+            formula, (name, d), build = rrr(*sizes), rrr_size(*sizes), lambda: rrr_model(*sizes)
         elif args.kind == "dln":
             widths = _widths(args.widths)
-            formula, build = dln(widths, args.true_rank), lambda: dln_model(widths, args.true_rank)
+            formula, (name, d) = dln(widths, args.true_rank), dln_size(widths, args.true_rank)
+            build = lambda: dln_model(widths, args.true_rank)  # noqa: E731
         else:
-            formula, build = tanh(args.hidden), lambda: tanh_model(args.hidden)
-        model = build()
-        symbolic = (
-            rlct(tanh_ideal(args.hidden), seconds=args.seconds) if args.kind == "tanh" and args.verify
-            else model.rlct(seconds=args.seconds) if args.verify else None
-        )
+            formula, (name, d), build = tanh(args.hidden), tanh_size(args.hidden), lambda: tanh_model(args.hidden)
+        symbolic = None
+        if args.verify:
+            symbolic = rlct(tanh_ideal(args.hidden), seconds=args.seconds) if args.kind == "tanh" else \
+                build().rlct(seconds=args.seconds)
     main_result = formula or symbolic
     if args.json:
-        payload = {**main_result.to_dict(), "model": model.name, "d": model.d}
+        payload = {**main_result.to_dict(), "model": name, "d": d}
         if formula is not None and symbolic is not None:
             payload["symbolic"] = symbolic.to_dict()
             payload["agree"] = _agree(formula, symbolic)
         print(json.dumps(payload, ensure_ascii=False))
         return 0
-    print(f"{model.name}, d = {model.d}")
+    print(f"{name}, d = {d}")
     print(main_result.summary())
     if formula is not None and symbolic is not None:
         print("Symbolic route:")
