@@ -60,7 +60,7 @@ from .blowup import Chart, LocalThreshold, cofactor, initial_chart
 from .germ import format_monomial
 from .newton import NewtonPolyhedron
 
-__all__ = ["ResolutionTree", "chart_formula", "resolve", "tree_to_dict", "tree_to_dot"]
+__all__ = ["ResolutionTree", "chart_formula", "node_label", "resolve", "tree_to_dict", "tree_to_dot"]
 
 #: Generators up to this many terms are factored when looking for a coordinate change.
 MAX_FACTOR_TERMS = 200
@@ -455,19 +455,22 @@ def resolve(
     return tree
 
 
-def _node_label(tree: ResolutionTree, node: int, power: int) -> str:
+def node_label(tree: ResolutionTree, node: int, power: int) -> str:
+    """``"node: (λ(f), m)"`` for a leaf (λ(f) = λ(I)/power), ``"node: status"`` otherwise."""
     data = tree.nodes[node]
     if data["status"] == "leaf":
         t = data["threshold"]
-        return f"{node}: ({t.value / power}, {t.multiplicity})"
+        return f"{node}: (λ(f), m) = ({t.value / power}, {t.multiplicity})"
     return f"{node}: {data['status']}"
 
 
 def tree_to_dict(tree: ResolutionTree, *, power: int | None = None) -> dict[str, object]:
     """The tree as JSON-ready data: nodes (chart, status, reason, leaf λ and m) and edges (operation, map).
 
-    Leaf values are divided by ``power`` (default: the graph's ``power``, 1 if unset), as
-    λ(f) = λ(ideal)/e when |f| ≍ (Σ q_i²)^{e/2}.
+    One convention, named in the output's ``convention``: a node's ``reason`` and ``ideal_rlct``
+    give λ(I), the threshold of the resolved ideal I (as every leaf explanation writes it), and its
+    ``rlct`` gives λ(f) = λ(I)/``power`` (default: the graph's ``power``, 1 if unset), as
+    λ(f) = λ(I)/e when |f| ≍ (Σ q_i²)^{e/2}.
 
     Examples
     --------
@@ -483,7 +486,9 @@ def tree_to_dict(tree: ResolutionTree, *, power: int | None = None) -> dict[str,
         entry["skipped"] = list(data["skipped"])
         if data["threshold"] is not None:
             t = data["threshold"]
-            entry.update(rlct=str(t.value / power), multiplicity=t.multiplicity, leaf_kind=t.kind)
+            entry.update(
+                rlct=str(t.value / power), ideal_rlct=str(t.value), multiplicity=t.multiplicity, leaf_kind=t.kind
+            )
         nodes.append(entry)
     edges = [{"source": a, "target": b, "operation": d["operation"], "map": d["map"]} for a, b, d in tree.edges(data=True)]
     best = tree.minimum()
@@ -492,6 +497,9 @@ def tree_to_dict(tree: ResolutionTree, *, power: int | None = None) -> dict[str,
         "generators": tree.graph["generators"],
         "measure": tree.graph["measure"],
         "power": power,
+        "convention": (
+            f"rlct = λ(f) = λ(I)/{power} for the resolved ideal I; ideal_rlct and each leaf's reason give λ(I)"
+        ),
         "complete": tree.complete,
         "stopped": tree.graph["stopped"],
         "charts": tree.number_of_nodes(),
@@ -508,8 +516,14 @@ def _dot_string(text: str) -> str:
 
 
 def chart_formula(chart: Chart) -> str:
-    """The pulled-back ideal as text: monomial · ⟨strict transforms⟩."""
-    strict = [str(g.as_expr()) for g in chart.generators]
+    """The pulled-back ideal as text, ``^`` for powers: monomial · ⟨strict transforms⟩.
+
+    Examples
+    --------
+    >>> chart_formula(initial_chart(["x**2*(y**2 + x**3)"], ["x", "y"]))
+    'x^2 * (x^3 + y^2)'
+    """
+    strict = [str(g.as_expr()).replace("**", "^") for g in chart.generators]
     inner = strict[0] if len(strict) == 1 else "<" + ", ".join(strict) + ">"
     if not any(chart.monomial):
         return inner
@@ -523,13 +537,13 @@ def tree_to_dot(tree: ResolutionTree, *, power: int | None = None) -> str:
     Examples
     --------
     >>> print(tree_to_dot(resolve(["x*y"], ["x", "y"])).splitlines()[1])
-      0 [label="0: (1, 2)\\nx*y", shape=box, style=filled, fillcolor="#81c784"];
+      0 [label="0: (λ(f), m) = (1, 2)\\nx*y", shape=box, style=filled, fillcolor="#81c784"];
     """
     power = power or tree.graph.get("power", 1)
     best = tree.minimum()
     lines = ["digraph resolution {"]
     for n, data in tree.nodes(data=True):
-        label = f"{_node_label(tree, n, power)}\n{chart_formula(data['chart'])}"
+        label = f"{node_label(tree, n, power)}\n{chart_formula(data['chart'])}"
         colour = {"leaf": "#c8e6c9", "inner": "#ffffff", "open": "#ffcdd2"}[data["status"]]
         if best is not None and n == best[2]:
             colour = "#81c784"

@@ -31,9 +31,24 @@ def test_literature_values(f, value, multiplicity, plane):
 
 
 def test_irrational_points_are_followed_exactly():
-    tree = resolve(["y**2 - 2*x**2"], ["x", "y"])
+    # (y² − 2x²)² is not a Morse point: its two lines y = ±√2·x are followed in Q(√2).
+    tree = resolve(["(y**2 - 2*x**2)**2"], ["x", "y"])
     fields = {str(data["chart"].field) for _, data in tree.nodes(data=True)}
     assert any("sqrt(2)" in f for f in fields)
+    assert tree.minimum()[:2] == (R(1, 2), 2)   # (y − √2x)²(y + √2x)² ~ u²v²: λ = 1/2, m = 2
+
+
+def test_morse_points_are_leaves():
+    # Morse lemma: xy + z² ~ a non-degenerate indefinite form in 3 variables: λ = min(3/2, 1) = 1, m = 1;
+    # xy: λ = 1, m = 2 (normal crossing); the definite x² + y² + z²: λ = 3/2 (Watanabe 2009, §2.4).
+    for generator, names, expected in [
+        ("x*y + z**2 + x**5", "xyz", (1, 1)),
+        ("x*y + y**7", "xy", (1, 2)),
+        ("x**2 + y**2 - z**2 - w**2 + x**3", "xyzw", (1, 1)),
+        ("x**2 + y**2 + z**2 + x*y*z", "xyz", (R(3, 2), 1)),
+    ]:
+        tree = resolve([generator], list(names))
+        assert tree.number_of_nodes() == 1 and tree.minimum()[:2] == expected
 
 
 def test_non_real_points_are_skipped_with_the_reason():
