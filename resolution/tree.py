@@ -381,7 +381,7 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
         return None
     candidates = list(chart.generators)
     for g in chart.generators:
-        if len(g) <= MAX_FACTOR_TERMS and not _linear_in_some(g, free):
+        if len(g) <= MAX_FACTOR_TERMS and _solved_for(g, free) is None:
             candidates.extend(f for f, _ in g.factor_list()[1] if _linear_in_some(f, free))
     for f in candidates:
         if f.get((0,) * chart.dimension):
@@ -400,6 +400,16 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
             new = (u - rest) * chart.field.quo(chart.field.one, c)
             name = chart.names[i]
             return chart.change_coordinate(i, new), f"{name} = {new.as_expr()} (new {name} = {f.as_expr()})"
+    return None
+
+
+def _solved_for(f: PolyElement, free: Sequence[int]) -> int | None:
+    """A coordinate i in ``free`` with f = c·u_i + r, c a non-zero constant and r free of u_i."""
+    d = f.ring.ngens
+    for i in free:
+        e = tuple(1 if j == i else 0 for j in range(d))
+        if f.get(e) and all(m == e or not m[i] for m in f.itermonoms()):
+            return i
     return None
 
 

@@ -46,6 +46,7 @@ import sympy
 
 from resolution import (
     BudgetExceeded,
+    OutsideDomain,
     ParseError,
     UnknownVariable,
     Germ,
@@ -65,6 +66,7 @@ from resolution import (
 from .analytic import Truncation, is_polynomial, truncate
 from .errors import NotVanishing, UnknownMethod
 from .prior import prior_exponents
+from .quasihomogeneous import quasi_homogeneous_rlct
 
 __all__ = ["RLCT", "rlct"]
 
@@ -418,23 +420,6 @@ def _resolution(
     return RLCT(None, None, "resolution", False, text, (lower, upper), tree)
 
 
-def _try_resolution(
-    expr: sympy.Expr | None, g: Germ, h: Sequence[int], budget: _Budget, newton: RLCT, lower_reason: str
-) -> RLCT:
-    low, high = newton.bounds
-    if g.nonneg:
-        return RLCT(
-            None,
-            None,
-            "resolution",
-            False,
-            "Resolution with sign constraints (nonneg) is not implemented: a blow-up of a half-space "
-            f"keeps only part of each fibre. {lower_reason} Newton bound: λ <= {high}.",
-            (low, high),
-        )
-    return _resolution(expr, g, h, budget, lower=low, upper=high, bound_reason=lower_reason)
-
-
 def _germ_rlct(
     g: Germ,
     h: Sequence[int],
@@ -455,7 +440,7 @@ def _germ_rlct(
     )
     result = _newton(g, h, nonnegative=nonnegative, lower=lower, lower_reason=lower_reason)
     if method == "resolution":
-        return _try_resolution(expr, g, h, budget, result, lower_reason)
+        return _resolution(expr, g, h, budget, lower=lower, upper=result.bounds[1], bound_reason=lower_reason)
     if method == "monomial":
         return RLCT(
             None,
@@ -466,16 +451,28 @@ def _germ_rlct(
             f"normal-crossing formula does not apply. {lower_reason} Newton bound: λ <= {result.bounds[1]}.",
             (lower, result.bounds[1]),
         )
+    if not result.certified and method == "auto":
+        result = _quasi_homogeneous(g, h, result)
     if not result.certified:
         result = _power_of_newton(g, h, result, method)
     if result.certified or method != "auto" or budget is None:
         return result
-    resolved = _try_resolution(expr, g, h, budget, result, lower_reason)
+    low, high = result.bounds
+    resolved = _resolution(expr, g, h, budget, lower=low, upper=high, bound_reason=lower_reason)
     if resolved.certified:
         return resolved
     low, high = max(result.bounds[0], resolved.bounds[0]), min(result.bounds[1], resolved.bounds[1])
     text = f"{result.certificate}\nResolution of singularities: {resolved.certificate}"
     return RLCT(None, None, "resolution", False, text, (low, high), resolved.tree)
+
+
+def _quasi_homogeneous(g: Germ, h: Sequence[int], result: RLCT) -> RLCT:
+    """The quasi-homogeneous route (:mod:`singular.quasihomogeneous`); ``result`` when it does not apply."""
+    found = quasi_homogeneous_rlct(g, h)
+    if found is None:
+        return result
+    value, multiplicity, text = found
+    return RLCT(value, multiplicity, "quasi-homogeneous", True, text, (value, value))
 
 
 def _power_of_newton(g: Germ, h: Sequence[int], result: RLCT, method: str) -> RLCT:
@@ -758,38 +755,107 @@ def rlct(
     if method not in METHODS:
         raise UnknownMethod(method, METHODS)
     budget = _Budget(max_depth, max_charts, seconds)
-    if isinstance(f, (list, tuple)):
-        if not f:
-            raise ParseError("[]", "an ideal needs at least one generator")
-        exprs = [parse_expression(q) for q in f]
-        if nonneg:
-            raise TypeError("nonneg is not supported for ideals; pass K = g_1**2 + ... instead")
-        if all(is_polynomial(e, list(e.free_symbols)) for e in exprs):
-            reduced = _smooth_reduction(exprs, variables, prior, at, method=method, max_depth=max_depth,
-                                        max_charts=max_charts, seconds=seconds, max_order=max_order)
-            if reduced is not None:
-                return reduced
-            f = sympy.Add(*[e**2 for e in _primitive(exprs)])
-        else:
-            return _analytic(exprs, ideal=True, variables=variables, prior=prior, at=at, method=method,
-                             budget=budget, max_order=max_order)
     if isinstance(f, Germ):
-        g = f
         if variables is not None or at is not None or nonneg:
             raise TypeError("variables, at and nonneg are fixed by a Germ; build the germ with them")
-        nonnegative, expr = False, None
+        g, h, note = _unfold_germ(f, _local_prior(prior, f))
+        return _noted(_checked_germ_rlct(g, h, f, nonnegative=False, method=method, expr=None, budget=budget), note)
+    ideal = isinstance(f, (list, tuple))
+    if ideal and not f:
+        raise ParseError("[]", "an ideal needs at least one generator")
+    exprs = [parse_expression(q) for q in (f if ideal else [f])]
+    exprs, variables, prior, note = _unfold_orthant(exprs, variables, prior, at, nonneg)
+    options = dict(variables=variables, prior=prior, at=at, method=method, budget=budget, max_order=max_order)
+    if not all(is_polynomial(e, list(e.free_symbols)) for e in exprs):
+        return _noted(_analytic(exprs, ideal=ideal, **options), note)
+    if ideal:
+        reduced = _smooth_reduction(exprs, variables, prior, at, method=method, max_depth=max_depth,
+                                    max_charts=max_charts, seconds=seconds, max_order=max_order)
+        if reduced is not None:
+            return _noted(reduced, note)
+        expr = sympy.Add(*[e**2 for e in _primitive(exprs)])
     else:
-        expr = parse_expression(f)
-        if not is_polynomial(expr, list(expr.free_symbols)) and not nonneg:
-            return _analytic([expr], ideal=False, variables=variables, prior=prior, at=at, method=method,
-                             budget=budget, max_order=max_order)
-        g = germ(expr, variables=variables, at=at, nonneg=nonneg)
-        nonnegative = _manifestly_nonnegative(expr, g.nonneg)
+        (expr,) = exprs
+    g = germ(expr, variables=variables, at=at)
+    nonnegative = _manifestly_nonnegative(expr, frozenset())
+    return _noted(_checked_germ_rlct(g, _local_prior(prior, g), f, nonnegative=nonnegative, method=method, expr=expr,
+                                     budget=budget), note)
+
+
+def _local_prior(prior: object, g: Germ) -> tuple[int, ...]:
+    """The prior's exponents at the germ's point: factors w_j^h_j with w0_j != 0 are units there."""
+    h = prior_exponents(prior, g.variables)
+    return tuple(0 if p != 0 else k for k, p in zip(h, g.point)) if g.point else h
+
+
+def _checked_germ_rlct(g: Germ, h: Sequence[int], f: object, **options: object) -> RLCT:
+    """:func:`_germ_rlct` after the checks that f is non-zero and vanishes at the point."""
     if g.is_zero:
         raise ZeroGerm(str(f))
     if g.constant_term != 0:
         where = ", ".join(f"{v}={p}" for v, p in zip(g.variables, g.point)) or "the origin"
         raise NotVanishing(g.constant_term, f"({where})")
-    h = prior_exponents(prior, g.variables)
-    h = tuple(0 if p != 0 else k for k, p in zip(h, g.point)) if g.point else h
-    return _germ_rlct(g, h, nonnegative=nonnegative, method=method, expr=expr, budget=budget)
+    return _germ_rlct(g, h, **options)
+
+
+_ORTHANT_NOTE = (
+    "Sign constraints {names} >= 0 unfolded: w_j = s_j² maps R onto [0, ∞) two-to-one with dw_j = 2|s_j|·ds_j, so "
+    "∫_(w_j >= 0) |f|^z w^h dw = ½ ∫ |f(…, s_j², …)|^z |s_j|^(2h_j + 1) ds: the same (λ, m) for f(s²) with the "
+    "prior exponent 2h_j + 1 and no constraint (each s_j is named like its w_j below).\n"
+)
+
+
+def _unfold_orthant(
+    exprs: list[sympy.Expr], variables: object, prior: object, at: object, nonneg: object
+) -> tuple[list[sympy.Expr], object, object, str]:
+    """Expressions, variables and prior with every active constraint w_j >= 0 unfolded by w_j = s_j².
+
+    A constraint is active where w0_j = 0; at w0_j > 0 it is dropped, and w0_j < 0 is an error.
+    """
+    wanted = parse_names(nonneg, argument="nonneg")
+    if not wanted:
+        return exprs, variables, prior, ""
+    names = _names(exprs, variables)
+    point = parse_point(at)
+    for name in wanted:
+        if name not in names:
+            raise UnknownVariable(name, names, "nonneg")
+        if point.get(name, 0) < 0:
+            raise OutsideDomain(name, point[name])
+    active = [n for n in wanted if point.get(n, 0) == 0]
+    even = [n for n in active if all(_even_in(e, sympy.Symbol(n)) for e in exprs)]
+    note = (
+        f"Constraints {', '.join(even)} >= 0 dropped: f is even in each, and so is the prior |w^h|, so the integral "
+        "over the half-space is half the integral over the whole space (same λ and m).\n" if even else ""
+    )
+    active = [n for n in active if n not in even]
+    if not active:
+        return exprs, variables, prior, note
+    square = {sympy.Symbol(n): sympy.Symbol(n) ** 2 for n in active}
+    weight = sympy.Mul(*square)
+    base = parse_expression(prior, where="prior") if prior is not None else sympy.Integer(1)
+    unfolded = [e.xreplace(square) for e in exprs]
+    return unfolded, names, base.xreplace(square) * weight, note + _ORTHANT_NOTE.format(names=", ".join(active))
+
+
+def _even_in(expr: sympy.Expr, symbol: sympy.Symbol) -> bool:
+    """expr(−w_j) = expr(w_j) identically (an exact symbolic check; False when not shown)."""
+    return sympy.expand(expr.xreplace({symbol: -symbol}) - expr) == 0
+
+
+def _unfold_germ(g: Germ, h: tuple[int, ...]) -> tuple[Germ, tuple[int, ...], str]:
+    """:func:`_unfold_orthant` for a :class:`~resolution.Germ` (its constraints are the active ones)."""
+    if not g.nonneg:
+        return g, h, ""
+    mask = g.nonneg_mask
+    terms = tuple(sorted((tuple(2 * k if m else k for k, m in zip(e, mask)), c) for e, c in g.terms))
+    h = tuple(2 * k + 1 if m else k for k, m in zip(h, mask))
+    return Germ(g.variables, terms, frozenset(), g.point), h, _ORTHANT_NOTE.format(names=", ".join(sorted(g.nonneg)))
+
+
+def _noted(result: RLCT, note: str) -> RLCT:
+    """``result`` with ``note`` before its certificate."""
+    if not note:
+        return result
+    return RLCT(result.value, result.multiplicity, result.method, result.certified, note + result.certificate,
+                result.bounds, result.tree)

@@ -51,3 +51,80 @@ def test_resolve_json_names_one_convention(capsys):
     best = next(n for n in tree["nodes"] if n["id"] == tree["minimizing_leaf"])
     assert (best["rlct"], best["ideal_rlct"]) == ("5/12", "5/6")
     assert "λ(I) = " in best["reason"] and "5/6" in best["reason"]
+
+
+# -- item 1: quasi-homogeneous germs (singular/quasihomogeneous.py; torus test 6) --------------------
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # weights w with f(t^w x) = t f(x), no real zero off 0: λ = Σ w_i, m = 1 (weighted polar coordinates)
+        ("x^2 + x*y^2 + y^4 + z^4", (1, 1)),                       # w = (1/2, 1/4, 1/4)
+        ("x^2 + x*y^3 + y^6", (R(2, 3), 1)),                        # w = (1/2, 1/6)
+        ("x^2 - x*y^2 + y^4 + z^4 - z^2*w^2 + w^4", (R(5, 4), 1)),  # (1/2, 1/4, 1/4, 1/4)
+        ("x^2 + 2*x*y + 2*y^2 + z^4", (R(5, 4), 1)),
+        ("x^4 + x^3*y + y^4 + z^6", (R(2, 3), 1)),                  # x⁴ + x³y + y⁴ > 0 off 0; (1/4, 1/4, 1/6)
+    ],
+)
+def test_quasi_homogeneous_positive_off_the_origin(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # real zeros, isolated critical point: λ = min(Σw, 1), m = 2 iff Σw = 1
+        ("x^2 + x*y^2 + y^4 - z^4", (1, 2)),
+        ("x^3 + y^3 + z^3", (1, 2)),            # the cone over the Fermat cubic: lct 1
+        ("x^4 + y^4 - z^4 - w^4", (1, 2)),
+        ("x^3 + y^3 + z^3 + w^3", (1, 1)),      # Σw = 4/3 > 1
+        ("x^3 - y^5", (R(8, 15), 1)),           # Σw = 1/3 + 1/5 < 1 (the cusp family: 1/p + 1/q)
+    ],
+)
+def test_quasi_homogeneous_cones(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+def test_quasi_homogeneous_with_a_monomial_prior():
+    # x² + y⁴ with prior y²: Σ w_i(h_i + 1) = 1/2 + 3/4 = 5/4 (the Newton route agrees: τ = (1, 3)).
+    r = rlct("x^2 + x*y^2 + y^4", prior="y^2")
+    assert r.certified and (r.value, r.multiplicity) == (R(5, 4), 1)
+
+
+# -- item 3: triangular coordinate changes -------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # u = x + y², v = y + z², w = z is a polynomial automorphism with Jacobian 1: f = uvw, λ = 1, m = 3
+        ("(x + y^2)*(y + z^2)*z", (1, 3)),
+        ("(w + x^2)*(x + y^2)*(y + z^2)*z", (1, 4)),
+        ("(x + y^2)^2*(y + z^3)", (R(1, 2), 1)),             # u²v
+        ("(x + y*z)*(y + z^2)*(z + x^2)", (1, 3)),           # Jacobian at 0 is I: local coordinates u, v, w
+        ("(x + y^2)^2*(y + z^2)^2*z^3", (R(1, 3), 1)),       # u²v²w³
+    ],
+)
+def test_products_of_coordinates_after_a_triangular_change(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+# -- item 5: sign constraints ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "f, nonneg, expected",
+    [
+        ("x - y^2", "x,y", (1, 1)),          # a smooth curve through the quadrant: λ = 1
+        ("x - y^2", "y", (1, 1)),
+        ("x*y + z^2", "z", (1, 1)),          # even in z: the half-space integral is half the whole one
+        ("(s - t)^2", "s,t", (R(1, 2), 1)),
+        ("s + t", "s,t", (2, 1)),            # ∫∫_[0,1]² (s + t)^z converges iff z > −2
+        ("x^2 - y^2", "x,y", (1, 2)),        # even in both: a quarter of ∫|uv|^z over R², u = x − y, v = x + y
+        ("x^3 - y^2", "x,y", (R(5, 6), 1)),  # the cusp's branch y = x^(3/2) in the quadrant
+    ],
+)
+def test_sign_constraints_reach_every_route(f, nonneg, expected):
+    r = rlct(f, nonneg=nonneg)
+    assert r.certified and (r.value, r.multiplicity) == expected
