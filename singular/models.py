@@ -36,7 +36,7 @@ import sympy
 
 from resolution import UnknownVariable, parse_expression, parse_names, parse_point, parse_rational
 
-from .analytic import is_polynomial, truncate
+from .analytic import is_polynomial, truncate, value_at_origin
 from .errors import BadModel, NotATrueParameter, SingularMomentMatrix
 from .prior import prior_exponents
 from .rlct import RLCT, _Budget, _from_truncation, rlct
@@ -332,7 +332,7 @@ class RegressionModel:
 
     def _check_true(self, diffs: Sequence[sympy.Expr], where: str) -> None:
         w = _symbols(self.params)
-        at_point = [sympy.simplify(g.xreplace({s: 0 for s in w})) for g in diffs]
+        at_point = [value_at_origin(g, w) for g in diffs]
         if isinstance(self.input_dist, FiniteSupport):
             x = _symbols(self.inputs)
             at_point = [g.xreplace(dict(zip(x, p))) for g in at_point for p in self.input_dist.points]
@@ -556,7 +556,7 @@ class DiscreteModel:
         shift = {s: s + p for s, p in zip(w, point) if p != 0}
         generators = [sympy.expand(p.xreplace(shift) - q) for p, q in zip(self.probabilities, self.truth)]
         for g in generators:
-            residual = sympy.simplify(g.xreplace({s: 0 for s in w}))
+            residual = value_at_origin(g, w)
             if residual != 0:
                 raise NotATrueParameter(_where(self.params, point), residual)
         generators = [g for g in generators if g != 0]

@@ -62,10 +62,12 @@ from resolution import (
     torus_critical_free,
     torus_zero_free,
 )
+from resolution.morse import morse_threshold, quadratic_part_matrix
 
-from .analytic import Truncation, is_polynomial, truncate
+from .analytic import Truncation, is_polynomial, truncate, value_at_origin
 from .errors import NotVanishing, UnknownMethod
 from .prior import prior_exponents
+from .arrangement import arrangement_rlct
 from .quasihomogeneous import quasi_homogeneous_rlct
 
 __all__ = ["RLCT", "rlct"]
@@ -160,19 +162,17 @@ class RLCT:
         return head + "\n" + "\n".join("  " + line for line in self.certificate.splitlines())
 
 
-def _manifestly_nonnegative(expr: sympy.Expr, nonneg: frozenset[str]) -> bool:
+def _manifestly_nonnegative(expr: sympy.Expr) -> bool:
     """True when ``expr`` is >= 0 by its form (sums and products of squares, positive constants)."""
     if isinstance(expr, sympy.Rational):
         return expr >= 0
-    if isinstance(expr, sympy.Symbol):
-        return str(expr) in nonneg
     if isinstance(expr, sympy.Pow):
         base, power = expr.args
         if isinstance(power, sympy.Integer) and power > 0:
-            return power % 2 == 0 or _manifestly_nonnegative(base, nonneg)
+            return power % 2 == 0 or _manifestly_nonnegative(base)
         return False
     if isinstance(expr, (sympy.Add, sympy.Mul)):
-        return all(_manifestly_nonnegative(arg, nonneg) for arg in expr.args)
+        return all(_manifestly_nonnegative(arg) for arg in expr.args)
     return False
 
 
@@ -433,6 +433,10 @@ def _germ_rlct(
         result = _normal_crossing(g, h)
         if result is not None:
             return result
+    if method == "auto":
+        result = _morse(g, h)
+        if result is not None:
+            return result
     lower = sympy.Rational(1, g.order)
     lower_reason = (
         f"Lower bound 1/ord(f) = {lower}: the real log canonical threshold is at least the complex "
@@ -452,7 +456,9 @@ def _germ_rlct(
             (lower, result.bounds[1]),
         )
     if not result.certified and method == "auto":
-        result = _quasi_homogeneous(g, h, result)
+        result = _closed_route(g, h, result, quasi_homogeneous_rlct, "quasi-homogeneous")
+    if not result.certified and method == "auto":
+        result = _closed_route(g, h, result, arrangement_rlct, "hyperplane arrangement")
     if not result.certified:
         result = _power_of_newton(g, h, result, method)
     if result.certified or method != "auto" or budget is None:
@@ -466,13 +472,26 @@ def _germ_rlct(
     return RLCT(None, None, "resolution", False, text, (low, high), resolved.tree)
 
 
-def _quasi_homogeneous(g: Germ, h: Sequence[int], result: RLCT) -> RLCT:
-    """The quasi-homogeneous route (:mod:`singular.quasihomogeneous`); ``result`` when it does not apply."""
-    found = quasi_homogeneous_rlct(g, h)
+def _morse(g: Germ, h: Sequence[int]) -> RLCT | None:
+    """f of order 2 with a non-degenerate quadratic part and a positive prior (:mod:`resolution.morse`)."""
+    if any(h) or g.order != 2:
+        return None
+    found = morse_threshold(quadratic_part_matrix(g.terms, g.dimension))
+    if found is None:
+        return None
+    value, multiplicity, kind, text = found
+    text = f"f has order 2 at the point: {text.replace('λ(I)', 'λ')}."
+    return RLCT(value, multiplicity, kind, True, text, (value, value))
+
+
+def _closed_route(g: Germ, h: Sequence[int], result: RLCT, route, method: str) -> RLCT:
+    """A route that returns (λ, m, certificate) or None (:mod:`singular.quasihomogeneous`,
+    :mod:`singular.arrangement`); ``result`` when it does not apply."""
+    found = route(g, h)
     if found is None:
         return result
     value, multiplicity, text = found
-    return RLCT(value, multiplicity, "quasi-homogeneous", True, text, (value, value))
+    return RLCT(value, multiplicity, method, True, text, (value, value))
 
 
 def _power_of_newton(g: Germ, h: Sequence[int], result: RLCT, method: str) -> RLCT:
@@ -563,7 +582,7 @@ def _localize(
     local = [e.xreplace(shift) for e in exprs]
     where = "(" + ", ".join(f"{n}={point.get(n, 0)}" for n in names) + ")"
     for e in local:
-        value = sympy.simplify(e.xreplace({s: 0 for s in symbols}))
+        value = value_at_origin(e, symbols)
         if value != 0:
             raise NotVanishing(value, where)
     h = tuple(0 if point.get(n, 0) != 0 else k for n, k in zip(names, prior_exponents(prior, names)))
@@ -703,7 +722,9 @@ def rlct(
     nonneg : names, optional
         Variables constrained to w_j >= 0 (the integral runs over that half-space).
     method : {"auto", "monomial", "newton", "resolution"}
-        ``auto`` tries normal crossing, then Newton, then resolution of
+        ``auto`` tries normal crossing, a Morse point, Newton, the quasi-homogeneous
+        route (:mod:`singular.quasihomogeneous`), hyperplane arrangements
+        (:mod:`singular.arrangement`), perfect powers, then resolution of
         singularities; ``resolution`` forces the resolver.
     max_depth, max_charts, seconds : budgets of the resolution
         Over budget, the result is uncertified with the best bounds found.
@@ -730,10 +751,16 @@ def rlct(
     RLCT(value=1/4, multiplicity=1, method='monomial', certified=True)
     >>> rlct("x^6 + x^2*y^2 + y^8")
     RLCT(value=1/2, multiplicity=2, method='newton', certified=True)
-    >>> rlct("(x + y)^2")
-    RLCT(value=1/2, multiplicity=1, method='resolution', certified=True)
+    >>> rlct("(x + y)^2 + x^3")          # Newton-degenerate: u = x + y gives u² + x³, λ = 1/2 + 1/3
+    RLCT(value=5/6, multiplicity=1, method='resolution', certified=True)
     >>> rlct("(x + y)^2", method="newton")
     RLCT(value=None, bounds=(1/2, 1), method='newton', certified=False)
+    >>> rlct("x*y + z^2")                # a Morse point (Morse lemma)
+    RLCT(value=1, multiplicity=1, method='Morse point', certified=True)
+    >>> rlct("x*y*z*(x + y + z)*(x - y + 2*z)")   # a central arrangement: min codim X / #{H ⊇ X}
+    RLCT(value=3/5, multiplicity=1, method='hyperplane arrangement', certified=True)
+    >>> rlct("x - y^2", nonneg="x")      # sign constraints: unfolded by x = s² (s² − y² = (s − y)(s + y))
+    RLCT(value=1, multiplicity=1, method='hyperplane arrangement', certified=True)
     >>> rlct("w1**2*w2**6", prior="w1")
     RLCT(value=1/6, multiplicity=1, method='monomial', certified=True)
     >>> rlct("x^2 - y^3")   # |x^2 - y^3|: its face vanishes on the torus, but smoothly
@@ -777,7 +804,7 @@ def rlct(
     else:
         (expr,) = exprs
     g = germ(expr, variables=variables, at=at)
-    nonnegative = _manifestly_nonnegative(expr, frozenset())
+    nonnegative = _manifestly_nonnegative(expr)
     return _noted(_checked_germ_rlct(g, _local_prior(prior, g), f, nonnegative=nonnegative, method=method, expr=expr,
                                      budget=budget), note)
 

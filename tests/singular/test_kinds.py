@@ -128,3 +128,66 @@ def test_products_of_coordinates_after_a_triangular_change(f, expected):
 def test_sign_constraints_reach_every_route(f, nonneg, expected):
     r = rlct(f, nonneg=nonneg)
     assert r.certified and (r.value, r.multiplicity) == expected
+
+
+# -- item 7: removable singularities in analytic input ---------------------------------------------------
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # sin(x)/x − 1 = −x²/6 + …: λ = 1/2;  (eˣ − 1)/x − 1 = x/2 + …: λ = 1;
+        # log(1+x)/log(1−x) + 1 = (log(1−x) + log(1+x))/log(1−x) = −x²/(−x + …) = x + …: λ = 1
+        ("sin(x)/x - 1", (R(1, 2), 1)),
+        ("(exp(x)-1)/x - 1", (1, 1)),
+        ("log(1+x)/log(1-x) + 1", (1, 1)),
+        ("(1 - cos(x))/x^2 - 1/2", (R(1, 2), 1)),       # = −x²/24 + …
+        ("sin(x*y)/(x*y) - 1 + x^2", (R(1, 2), 1)),     # = x² − x²y²/6 + …: x²·(unit)
+    ],
+)
+def test_removable_singularities_are_evaluated_by_series(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+@pytest.mark.parametrize("f, why", [("x^2*log(x)", "logarithm"), ("1/x + y", "pole"), ("sqrt(x)", "fractional")])
+def test_true_singularities_are_named(f, why):
+    from resolution import NotAnalytic
+
+    with pytest.raises(NotAnalytic, match=why):
+        rlct(f)
+
+
+# -- item 4: hyperplane arrangements (singular/arrangement.py) --------------------------------------------
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # n generic planes through 0 in R³ (only double lines): min(3/n, 2/2, 1) after one blow-up of 0,
+        # whose strict transforms are lines in general position on the exceptional P²
+        ("x*y*z*(x + y + z)*(x - y + 2*z)", (R(3, 5), 1)),
+        ("x*y*z*(x + y + z)*(x - y + 2*z)*(2*x + 3*y - z)", (R(1, 2), 1)),
+        ("x*y*(x + y + z)", (1, 3)),                   # three planes in general position: normal crossing
+        # the braid arrangement A3 (xyz(x+y)(y+z)(x+y+z)): 0 gives 3/6; the four triple lines give 2/3
+        ("x*y*z*(x + y)*(y + z)*(x + y + z)", (R(1, 2), 1)),
+        ("(x*y*(x + y))^2", (R(1, 3), 1)),             # three lines, doubled: (2/3)/2
+        ("x*y*(x - y)*z", (R(2, 3), 1)),               # three lines × a transverse plane: min(2/3, 1)
+        ("x^2*y^2*(x + y + z)^2*(x - z)", (R(3, 7), 1)),   # generic: 0 gives 3/(2+2+2+1) < 2/4 < 1/2
+        ("(x*y)^2*(x + y + z)^2", (R(1, 2), 3)),           # u = x, v = y, w = x + y + z: u²v²w²
+        ("(x*y*(x + y))^2*z", (R(1, 3), 1)),               # the z-axis lies on three double planes: 2/6
+    ],
+)
+def test_arrangements(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+@pytest.mark.parametrize("f", ["(x*y*(x + y))^2", "x*y*(x - y)*z", "x*(x + y)*(x + 2*y)*(x + 3*y)", "x*y*(x + y + z)"])
+def test_arrangements_agree_with_resolution(f):
+    by_flats, resolved = rlct(f), rlct(f, method="resolution")
+    assert resolved.certified and (by_flats.value, by_flats.multiplicity) == (resolved.value, resolved.multiplicity)
+
+
+def test_arrangement_with_a_prior_on_a_coordinate_hyperplane():
+    # xy(x + y) with prior x³: the flat {x = 0} gives (1 + 3)/1, the lines y, x + y give 1, the origin (2 + 3)/3.
+    r = rlct("x*y*(x + y)", prior="x^3")
+    assert (r.value, r.multiplicity) == (1, 1)
