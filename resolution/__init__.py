@@ -19,12 +19,14 @@ from .errors import (
 )
 from .germ import Germ, format_monomial, germ, parse_expression, parse_names, parse_point, parse_rational
 from .blowup import Chart, LocalThreshold, initial_chart
+from .budget import Budget, WallClockExceeded, wall_clock
 from .newton import Face, Facet, NewtonDistance, NewtonPolyhedron, minimal_points
 from .torus import TorusDecision, torus_critical_free, torus_zero_free
 from .tree import ResolutionTree, resolve, tree_to_dict, tree_to_dot
 
 __all__ = [
     "BadArgument",
+    "Budget",
     "BudgetExceeded",
     "Chart",
     "Face",
@@ -44,6 +46,7 @@ __all__ = [
     "TorusDecision",
     "UnknownFunction",
     "UnknownVariable",
+    "WallClockExceeded",
     "ZeroGerm",
     "format_monomial",
     "germ",
@@ -58,4 +61,5 @@ __all__ = [
     "torus_zero_free",
     "tree_to_dict",
     "tree_to_dot",
+    "wall_clock",
 ]

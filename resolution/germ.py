@@ -16,6 +16,7 @@ import io
 import keyword
 import tokenize
 import warnings
+from math import comb, prod
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
@@ -23,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from typing import Union
 
 import sympy
+from sympy import QQ
+from sympy.polys.rings import ring
 from sympy.parsing.sympy_parser import (
     convert_xor,
     parse_expr,
@@ -31,6 +34,7 @@ from sympy.parsing.sympy_parser import (
 
 from .errors import (
     BadArgument,
+    BudgetExceeded,
     FloatCoefficient,
     NotAnalytic,
     NotPolynomial,
@@ -41,7 +45,17 @@ from .errors import (
     UnknownVariable,
 )
 
-__all__ = ["Germ", "format_monomial", "germ", "parse_expression", "parse_names", "parse_point", "parse_rational"]
+__all__ = [
+    "Germ",
+    "expanded_size",
+    "format_monomial",
+    "germ",
+    "is_rational_polynomial",
+    "parse_expression",
+    "parse_names",
+    "parse_point",
+    "parse_rational",
+]
 
 Exponent = tuple[int, ...]
 ExprLike = Union[str, sympy.Expr, int, Fraction]
@@ -245,6 +259,65 @@ def parse_point(at: Mapping[str, object] | str | None) -> dict[str, sympy.Ration
     return {str(name): parse_rational(value, where=f"coordinate {name}") for name, value in at.items()}
 
 
+def is_rational_polynomial(expr: sympy.Expr, symbols: Iterable[sympy.Symbol]) -> bool:
+    """Whether ``expr`` is, by its form, a polynomial in ``symbols`` with rational coefficients.
+
+    Read off the expression tree without expanding it (so ``x^(10^12)`` costs nothing): rationals,
+    the symbols, sums, products, and powers with non-negative integer exponents.  A form that
+    hides a polynomial (``(x + √2)(x − √2)``) answers False.
+
+    Examples
+    --------
+    >>> x, y = sympy.symbols("x y")
+    >>> is_rational_polynomial((x + y/3)**40 * x**(10**12), [x, y]), is_rational_polynomial(sympy.sqrt(2)*x, [x])
+    (True, False)
+    """
+    allowed = set(symbols)
+
+    def walk(e: sympy.Expr) -> bool:
+        if e.is_Rational or e in allowed:
+            return True
+        if e.is_Add or e.is_Mul:
+            return all(walk(a) for a in e.args)
+        if e.is_Pow:
+            return e.exp.is_Integer and e.exp >= 0 and walk(e.base)
+        return False
+
+    return walk(expr)
+
+
+def expanded_size(expr: sympy.Expr) -> int:
+    """An upper bound on the number of terms of ``expr`` expanded (a polynomial by its form).
+
+    Monomials count 1, sums add, products multiply, powers raise to their exponent, and nothing
+    of total degree <= D in v variables has more than C(D + v, v) terms.
+
+    Examples
+    --------
+    >>> v, w, x, y, z = sympy.symbols("v w x y z")
+    >>> expanded_size((v + w + x + y + z)**40 + v**41), expanded_size(x**(10**12) + y)
+    (1221760, 2)
+    """
+
+    def walk(e: sympy.Expr) -> tuple[int, int]:  # (terms, total degree)
+        if e.is_Add or e.is_Mul:
+            parts = [walk(a) for a in e.args]
+            if e.is_Add:
+                terms, degree = sum(t for t, _ in parts), max(d for _, d in parts)
+            else:
+                terms, degree = prod(t for t, _ in parts), sum(d for _, d in parts)
+        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            base, degree = walk(e.base)
+            n = int(e.exp)
+            terms = base**n if base == 1 or n * base.bit_length() < 4096 else None
+            degree *= n
+        else:
+            return 1, 1 if e.is_Symbol else 0
+        monomials = comb(degree + len(e.free_symbols), degree)
+        return (monomials if terms is None else min(terms, monomials)), degree
+    return walk(expr)[0]
+
+
 def format_monomial(exponent: Iterable[int], names: Iterable[str]) -> str:
     """A monomial as text, ``^`` for powers and parentheses around negative ones.
 
@@ -412,6 +485,7 @@ def germ(
     variables: Iterable[object] | str | None = None,
     at: Mapping[str, object] | str | None = None,
     nonneg: Iterable[str] | str = (),
+    max_terms: int = 50_000,
 ) -> Germ:
     """Build the exact polynomial germ of ``f`` at a point.
 
@@ -428,6 +502,8 @@ def germ(
     nonneg : names, optional
         Variables constrained to ``w_j >= 0``.  At a point with w0_j > 0 the
         constraint is inactive and dropped; w0_j < 0 is an error.
+    max_terms : int
+        The expansion is refused when its size bound (:func:`expanded_size`) exceeds this.
 
     Returns
     -------
@@ -436,6 +512,8 @@ def germ(
     Raises
     ------
     ParseError, UnknownFunction, FloatCoefficient, NotPolynomial, UnknownVariable
+    resolution.errors.BudgetExceeded
+        The expansion could have more than ``max_terms`` terms (a budget, not bad input).
 
     Examples
     --------
@@ -470,18 +548,17 @@ def germ(
         expr = expr.xreplace({s: s + point[str(s)] for s in symbols if str(s) in point})
     if any(isinstance(a, sympy.Function) for a in sympy.preorder_traversal(expr)):
         raise NotPolynomial(str(f), "analytic (non-polynomial) functions are not supported yet")
-    try:
-        poly = sympy.Poly(expr, *symbols, domain=sympy.QQ) if symbols else None
-    except (sympy.PolynomialError, sympy.CoercionFailed, sympy.GeneratorsNeeded) as exc:
-        raise NotPolynomial(str(f), str(exc)) from None
-    if poly is None:
-        if not isinstance(expr, sympy.Rational):
-            raise NotPolynomial(str(f), "a constant that is not rational")
+    if not is_rational_polynomial(expr, symbols):
+        raise NotPolynomial(str(f), "its form is not a polynomial with rational coefficients (a division by a "
+                                    "variable, a fractional power, an irrational number)")
+    size = expanded_size(expr)
+    if size > max_terms:
+        raise BudgetExceeded(f"expanding {str(f)[:60]!r} (up to {size} terms)", max_terms)
+    if not symbols:
         terms = (((), expr),) if expr != 0 else ()
     else:
-        terms = tuple(
-            sorted((tuple(int(k) for k in e), sympy.Rational(c)) for e, c in poly.terms() if c != 0)
-        )
+        poly = ring([str(s) for s in symbols], QQ)[0].from_expr(expr)
+        terms = tuple(sorted((tuple(int(k) for k in e), QQ.to_sympy(c)) for e, c in poly.terms() if c))
     return Germ(
         names,
         terms,

@@ -39,16 +39,15 @@ Steps, in the order tried at a node that is not yet monomial:
   univariate polynomial), then larger centres, the point blow-up last; a centre
   is used only if the bad points of every chart are provably finite.
 
-Budgets (depth, number of nodes, seconds) stop the resolution with a partial
-tree whose unfinished nodes say why; see :func:`resolve`.
+Budgets (depth, number of nodes, polynomial terms built: deterministic) stop the resolution
+with a partial tree whose unfinished nodes say why; a wall-clock limit only cuts it short
+(:mod:`resolution.budget`); see :func:`resolve`.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-import time
-from dataclasses import dataclass
 from typing import Sequence
 
 import networkx as nx
@@ -57,6 +56,7 @@ from sympy.polys.rings import PolyElement, ring
 
 from ._fields import real_roots
 from .blowup import Chart, LocalThreshold, cofactor, initial_chart
+from .budget import Budget, check_wall_clock, wall_clock
 from .germ import format_monomial
 from .newton import NewtonPolyhedron
 
@@ -129,19 +129,24 @@ class ResolutionTree(nx.DiGraph):
         return nx.shortest_path(self, 0, node)
 
 
-@dataclass
-class _Budget:
-    max_depth: int
-    max_nodes: int
-    deadline: float
+class _Spending:
+    """The work a resolution has done, against its :class:`~resolution.budget.Budget`."""
+
+    def __init__(self, budget: Budget):
+        self.budget = budget
+        self.terms = 0
+
+    def charge(self, chart: Chart) -> None:
+        self.terms += sum(len(g) for g in chart.generators)
 
     def check(self, tree: ResolutionTree, depth: int) -> str | None:
-        if depth > self.max_depth:
-            return f"depth budget ({self.max_depth}) reached"
-        if tree.number_of_nodes() >= self.max_nodes:
-            return f"chart budget ({self.max_nodes} nodes) reached"
-        if time.monotonic() > self.deadline:
-            return "time budget reached"
+        check_wall_clock()
+        if depth > self.budget.max_depth:
+            return f"depth budget ({self.budget.max_depth}) reached"
+        if tree.number_of_nodes() >= self.budget.max_charts:
+            return f"chart budget ({self.budget.max_charts} nodes) reached"
+        if self.terms > self.budget.max_terms:
+            return f"term budget ({self.budget.max_terms} polynomial terms built) reached"
         return None
 
 
@@ -183,12 +188,13 @@ def _fibre_points(chart: Chart, index: int) -> tuple[list, list[str]] | None:
 
 
 class _Resolver:
-    def __init__(self, tree: ResolutionTree, budget: _Budget, toric_plane: bool):
+    def __init__(self, tree: ResolutionTree, budget: _Spending, toric_plane: bool):
         self.tree = tree
         self.budget = budget
         self.toric_plane = toric_plane
 
     def add(self, chart: Chart, depth: int, parent: int | None, operation: str = "", mapping: str = "") -> int:
+        self.budget.charge(chart)
         node = self.tree.number_of_nodes()
         self.tree.add_node(node, chart=chart, depth=depth, status="open", threshold=None, reason="", skipped=[])
         if parent is not None:
@@ -422,9 +428,7 @@ def resolve(
     variables: Sequence[str],
     *,
     measure: Sequence[int] | None = None,
-    max_depth: int = 40,
-    max_charts: int = 2000,
-    seconds: float = 60.0,
+    budget: Budget | None = None,
     plane: str = "toric",
 ) -> ResolutionTree:
     """Resolve the ideal ⟨generators⟩ with measure w^measure dw near the origin.
@@ -437,9 +441,11 @@ def resolve(
         The coordinates.
     measure : sequence of int, optional
         Exponents h of the monomial weight w^h (default 0).
-    max_depth, max_charts, seconds : budgets
-        Over any of them the tree is returned incomplete (``complete`` False,
-        ``stopped`` naming the budget), never guessed.
+    budget : resolution.Budget, optional
+        Depth, charts and polynomial terms built (deterministic), and an optional wall-clock
+        cut-off.  Over a deterministic limit the tree is returned incomplete (``complete`` False,
+        ``stopped`` naming the limit), never guessed; the wall clock raises
+        :class:`~resolution.budget.WallClockExceeded`.
     plane : {"toric", "blow-up"}
         For two variables: the Newton-polygon fast path (default) or point
         blow-ups only (the general resolver; an independent cross-check).
@@ -449,18 +455,22 @@ def resolve(
     >>> tree = resolve(["x**2 - y**3"], ["x", "y"])
     >>> tree.complete, tree.minimum()[:2]
     (True, (5/6, 1))
-    >>> resolve(["x*y + z*w"], ["x", "y", "z", "w"]).minimum()[:2]   # |xy + zw|
+    >>> resolve(["x*y + z*w + x**3"], ["x", "y", "z", "w"]).minimum()[:2]   # |xy + zw + x³|: a Morse point
     (1, 1)
+    >>> resolve(["x**2 - y**3"], ["x", "y"], budget=Budget(max_depth=0)).graph["stopped"]
+    'depth budget (0) reached'
     """
     if plane not in ("toric", "blow-up"):
         raise ValueError(f"plane must be 'toric' or 'blow-up', not {plane!r}")
-    chart = initial_chart(generators, variables, measure)
-    tree = ResolutionTree(
-        variables=list(variables), generators=[str(g) for g in generators], measure=list(chart.measure), stopped=""
-    )
-    budget = _Budget(max_depth, max_charts, time.monotonic() + seconds)
-    resolver = _Resolver(tree, budget, plane == "toric")
-    resolver.run(resolver.add(chart, 0, None))
+    budget = budget or Budget()
+    with wall_clock(budget.seconds):
+        chart = initial_chart(generators, variables, measure)
+        tree = ResolutionTree(
+            variables=list(variables), generators=[str(g) for g in generators], measure=list(chart.measure),
+            stopped="",
+        )
+        resolver = _Resolver(tree, _Spending(budget), plane == "toric")
+        resolver.run(resolver.add(chart, 0, None))
     tree.graph["complete"] = all(s != "open" for _, s in tree.nodes(data="status"))
     return tree
 

@@ -48,6 +48,7 @@ from typing import Callable, Sequence
 import sympy
 
 from resolution import NewtonPolyhedron, NotAnalytic, format_monomial, torus_zero_free
+from resolution.germ import is_rational_polynomial
 from resolution.errors import BudgetExceeded
 
 __all__ = ["Truncation", "is_polynomial", "taylor", "truncate", "value_at_origin"]
@@ -90,7 +91,9 @@ class Truncation:
 
 
 def is_polynomial(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> bool:
-    """Whether ``expr`` is a polynomial in ``symbols`` with rational coefficients.
+    """Whether ``expr`` is, by its form, a polynomial in ``symbols`` with rational coefficients.
+
+    See :func:`resolution.germ.is_rational_polynomial` (nothing is expanded).
 
     Examples
     --------
@@ -98,13 +101,7 @@ def is_polynomial(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> bool:
     >>> is_polynomial(a**2*b - b/3, [a, b]), is_polynomial(sympy.tanh(a), [a])
     (True, False)
     """
-    if not expr.is_polynomial(*symbols):
-        return False
-    try:
-        sympy.Poly(expr, *symbols, domain=sympy.QQ) if symbols else sympy.Rational(expr)
-    except (sympy.CoercionFailed, sympy.PolynomialError, TypeError):
-        return False
-    return True
+    return is_rational_polynomial(expr, symbols)
 
 
 def taylor(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], order: int) -> sympy.Expr:

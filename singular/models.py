@@ -34,12 +34,12 @@ from typing import Iterable, Mapping, Sequence
 
 import sympy
 
-from resolution import UnknownVariable, parse_expression, parse_names, parse_point, parse_rational
+from resolution import Budget, UnknownVariable, parse_expression, parse_names, parse_point, parse_rational
 
 from .analytic import is_polynomial, truncate, value_at_origin
 from .errors import BadModel, NotATrueParameter, SingularMomentMatrix
 from .prior import prior_exponents
-from .rlct import RLCT, _Budget, _from_truncation, rlct
+from .rlct import RLCT, _from_truncation, rlct, within
 
 __all__ = [
     "CoefficientIdeal",
@@ -424,7 +424,8 @@ class RegressionModel:
         max_order: int = 8,
         max_depth: int = 40,
         max_charts: int = 2000,
-        seconds: float = 60.0,
+        max_terms: int = 2_000_000,
+        seconds: float | None = None,
     ) -> RLCT:
         """The learning coefficient (λ, m) of the model at a true parameter.
 
@@ -432,7 +433,7 @@ class RegressionModel:
         ----------
         at : mapping or str, optional
             A point of the true set (default w0).
-        prior, method, max_order, max_depth, max_charts, seconds
+        prior, method, max_order, max_depth, max_charts, max_terms, seconds
             As for :func:`singular.rlct`.
 
         Returns
@@ -445,12 +446,18 @@ class RegressionModel:
         >>> RegressionModel("a*tanh(b*x)", params="a,b", inputs="x").rlct()
         RLCT(value=1/2, multiplicity=2, method='monomial', certified=True)
         """
+        limits = Budget(max_depth, max_charts, max_terms, seconds)
+        return within(limits, lambda: self._rlct(at, prior, method, max_order, limits))
+
+    def _rlct(self, at: object, prior: object, method: str, max_order: int, limits: Budget) -> RLCT:
+        """:meth:`rlct` under its budget."""
         point = _point_in(self.params, at, self.true_params)
         diffs = self._differences(point)
         where = _where(self.params, point)
         self._check_true(diffs, where)
         x = _symbols(self.inputs)
-        budget = dict(method=method, max_depth=max_depth, max_charts=max_charts, seconds=seconds)
+        budget = dict(method=method, max_depth=limits.max_depth, max_charts=limits.max_charts,
+                      max_terms=limits.max_terms)
         if all(g.is_polynomial(*x) for g in diffs) or isinstance(self.input_dist, FiniteSupport):
             try:
                 ideal = self._ideal(diffs)
@@ -472,8 +479,7 @@ class RegressionModel:
             "definite (checked exactly); the remainder is controlled under Watanabe's fundamental condition "
             "(Watanabe 2009, §6.1).\n"
         )
-        return _from_truncation(cut, self.params, h, ideal=True, method=method,
-                                budget=_Budget(max_depth, max_charts, seconds), head=head)
+        return _from_truncation(cut, self.params, h, ideal=True, method=method, budget=limits, head=head)
 
 
 def _with_head(result: RLCT, head: str) -> RLCT:
@@ -548,7 +554,7 @@ class DiscreteModel:
         prior: str | None = None,
         method: str = "auto",
         max_order: int = 8,
-        seconds: float = 60.0,
+        seconds: float | None = None,
     ) -> RLCT:
         """(λ, m) at a true parameter, from the ideal ⟨p_i(w) − q_i⟩."""
         point = _point_in(self.params, at, self.true_params)

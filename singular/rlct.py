@@ -40,15 +40,18 @@ at least 1/mult₀(f) (Kollár 1997, *Singularities of pairs*, Lemma 8.10).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import sympy
 
 from resolution import (
+    BadArgument,
+    Budget,
     BudgetExceeded,
     OutsideDomain,
     ParseError,
     UnknownVariable,
+    WallClockExceeded,
     Germ,
     NewtonPolyhedron,
     ResolutionTree,
@@ -61,6 +64,7 @@ from resolution import (
     resolve,
     torus_critical_free,
     torus_zero_free,
+    wall_clock,
 )
 from resolution.morse import morse_threshold, quadratic_part_matrix
 
@@ -322,13 +326,6 @@ def _perfect_power(g: Germ) -> tuple[Germ, int] | None:
     return Germ(g.variables, terms, g.nonneg, g.point), e
 
 
-@dataclass(frozen=True)
-class _Budget:
-    max_depth: int
-    max_charts: int
-    seconds: float
-
-
 def _ideal_form(expr: sympy.Expr) -> tuple[list[sympy.Expr], int, str] | None:
     """|f| ≍ (Σ q_i²)^{e/2} read off the *unexpanded* expression, if its form shows it.
 
@@ -355,7 +352,7 @@ def _resolution(
     expr: sympy.Expr | None,
     g: Germ,
     h: Sequence[int],
-    budget: _Budget,
+    budget: Budget,
     *,
     lower: sympy.Rational,
     upper: sympy.Rational,
@@ -382,14 +379,7 @@ def _resolution(
         if e != 1 or len(generators) > 1
         else ""
     )
-    tree = resolve(
-        generators,
-        names,
-        measure=h,
-        max_depth=budget.max_depth,
-        max_charts=budget.max_charts,
-        seconds=budget.seconds,
-    )
+    tree = resolve(generators, names, measure=h, budget=budget)
     tree.graph["power"] = e
     best = tree.minimum()
     size = f"{tree.number_of_nodes()} chart{'s' if tree.number_of_nodes() > 1 else ''}, depth {tree.depth}"
@@ -427,7 +417,7 @@ def _germ_rlct(
     nonnegative: bool,
     method: str,
     expr: sympy.Expr | None = None,
-    budget: _Budget | None = None,
+    budget: Budget | None = None,
 ) -> RLCT:
     if method in ("auto", "monomial"):
         result = _normal_crossing(g, h)
@@ -590,7 +580,8 @@ def _localize(
 
 
 def _smooth_reduction(
-    exprs: Sequence[sympy.Expr], variables: Iterable[str] | str | None, prior: object, at: object, **options: object
+    exprs: Sequence[sympy.Expr], variables: Iterable[str] | str | None, prior: object, at: object, *,
+    method: str, budget: Budget, max_order: int,
 ) -> RLCT | None:
     """λ of the ideal after eliminating its smooth directions (see :func:`_eliminate`), if any."""
     names, local, h, _ = _localize(exprs, variables, prior, at)
@@ -607,7 +598,7 @@ def _smooth_reduction(
         text = head + f"Nothing is left: K ≍ Σ of {count} squared coordinates, λ = {value}, m = 1."
         return RLCT(value, 1, "smooth elimination", True, text, (value, value))
     prior_rest = "*".join(f"{n}**{k}" for n, k in zip(kept, hk) if k) or None
-    inner = rlct(rest, variables=kept, prior=prior_rest, **options)
+    inner = _rlct(rest, kept, prior_rest, None, (), method, budget, max_order)
     half = sympy.Rational(count, 2)
     text = head + f"λ = {count}/2 + λ(⟨{', '.join(map(str, rest))}⟩):\n" + inner.certificate
     if inner.certified:
@@ -636,7 +627,7 @@ def _analytic(
     prior: object,
     at: Mapping[str, object] | str | None,
     method: str,
-    budget: _Budget,
+    budget: Budget,
     max_order: int,
 ) -> RLCT:
     """λ of |f| (or of Σ g_i² for an ideal) for analytic germs, through a certified truncation."""
@@ -653,7 +644,7 @@ def _from_truncation(
     *,
     ideal: bool,
     method: str,
-    budget: _Budget,
+    budget: Budget,
     head: str,
 ) -> RLCT:
     """The RLCT that a truncation of analytic germs (see :mod:`singular.analytic`) proves, or bounds."""
@@ -697,7 +688,8 @@ def rlct(
     method: str = "auto",
     max_depth: int = 40,
     max_charts: int = 2000,
-    seconds: float = 60.0,
+    max_terms: int = 2_000_000,
+    seconds: float | None = None,
     max_order: int = 8,
 ) -> RLCT:
     """The real log canonical threshold of |f| at a point, with its multiplicity.
@@ -726,8 +718,14 @@ def rlct(
         route (:mod:`singular.quasihomogeneous`), hyperplane arrangements
         (:mod:`singular.arrangement`), perfect powers, then resolution of
         singularities; ``resolution`` forces the resolver.
-    max_depth, max_charts, seconds : budgets of the resolution
-        Over budget, the result is uncertified with the best bounds found.
+    max_depth, max_charts, max_terms : deterministic budgets of the resolution
+        Depth and charts of the tree, and polynomial terms built (:class:`resolution.Budget`).
+        Over budget, the result is uncertified with the best bounds found; the same input and
+        budget give the same answer on any machine, however loaded.
+    seconds : float or None
+        A wall-clock cut-off from the start (parsing included), default none.  It only stops a
+        run: the result is then uncertified (``method="stopped"``, bounds unknown) and says
+        that the clock, not a budget, stopped it.
     max_order : int
         For analytic input, the largest Taylor order tried.
 
@@ -781,10 +779,25 @@ def rlct(
     """
     if method not in METHODS:
         raise UnknownMethod(method, METHODS)
-    budget = _Budget(max_depth, max_charts, seconds)
+    budget = Budget(max_depth, max_charts, max_terms, seconds)
+    return within(budget, lambda: _rlct(f, variables, prior, at, nonneg, method, budget, max_order))
+
+
+def within(budget: Budget, compute: Callable[[], RLCT]) -> RLCT:
+    """``compute()`` under the budget's wall-clock cut-off: an uncertified result saying so when it runs out."""
+    try:
+        with wall_clock(budget.seconds):
+            return compute()
+    except WallClockExceeded as exc:
+        return RLCT(None, None, "stopped", False, f"Not certified: {exc}.", (None, None))
+
+
+def _rlct(f, variables, prior, at, nonneg, method: str, budget: Budget, max_order: int) -> RLCT:
+    """:func:`rlct` after its budget is set."""
     if isinstance(f, Germ):
         if variables is not None or at is not None or nonneg:
-            raise TypeError("variables, at and nonneg are fixed by a Germ; build the germ with them")
+            raise BadArgument("f", f, "variables, at and nonneg are fixed by a Germ: build the germ with them, or "
+                                      "pass the expression")
         g, h, note = _unfold_germ(f, _local_prior(prior, f))
         return _noted(_checked_germ_rlct(g, h, f, nonnegative=False, method=method, expr=None, budget=budget), note)
     ideal = isinstance(f, (list, tuple))
@@ -796,14 +809,17 @@ def rlct(
     if not all(is_polynomial(e, list(e.free_symbols)) for e in exprs):
         return _noted(_analytic(exprs, ideal=ideal, **options), note)
     if ideal:
-        reduced = _smooth_reduction(exprs, variables, prior, at, method=method, max_depth=max_depth,
-                                    max_charts=max_charts, seconds=seconds, max_order=max_order)
+        reduced = _smooth_reduction(exprs, variables, prior, at, method=method, budget=budget, max_order=max_order)
         if reduced is not None:
             return _noted(reduced, note)
         expr = sympy.Add(*[e**2 for e in _primitive(exprs)])
     else:
         (expr,) = exprs
-    g = germ(expr, variables=variables, at=at)
+    try:
+        g = germ(expr, variables=variables, at=at, max_terms=budget.max_germ_terms)
+    except BudgetExceeded as exc:
+        text = f"{note}Not certified: {exc} (max_germ_terms); no route was tried."
+        return RLCT(None, None, "stopped", False, text, (None, None))
     nonnegative = _manifestly_nonnegative(expr)
     return _noted(_checked_germ_rlct(g, _local_prior(prior, g), f, nonnegative=nonnegative, method=method, expr=expr,
                                      budget=budget), note)

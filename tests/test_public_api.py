@@ -6,7 +6,7 @@ import pytest
 
 PUBLIC = {
     "resolution": {
-        "BadArgument", "BudgetExceeded", "Face", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
+        "BadArgument", "Budget", "BudgetExceeded", "Face", "WallClockExceeded", "wall_clock", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
         "NewtonPolyhedron", "NotAnalytic", "NotPolynomial", "NotReal", "OutsideDomain", "ParseError", "TorusDecision", "UnknownFunction",
         "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_names", "parse_point",
         "parse_rational", "torus_critical_free", "torus_zero_free",

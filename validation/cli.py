@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import pathlib
 import sys
 import warnings
@@ -58,7 +59,10 @@ def _germ_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--max-depth", type=_count, default=40, help="resolution budget: depth (default 40)")
     p.add_argument("--max-charts", type=_count, default=2000, help="resolution budget: charts (default 2000)")
-    p.add_argument("--seconds", type=float, default=60.0, help="resolution budget: seconds (default 60)")
+    p.add_argument("--max-terms", type=_count, default=2_000_000,
+                   help="resolution budget: polynomial terms built (default 2000000)")
+    p.add_argument("--seconds", type=_seconds, default=None,
+                   help="wall-clock cut-off in seconds (default none); it only stops a run, and says so")
 
 
 def _count(text: str) -> int:
@@ -68,6 +72,16 @@ def _count(text: str) -> int:
         value = -1
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
 
 
@@ -106,7 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     rg.add_argument("--sigma", default="1", help="noise standard deviation, exact (default 1)")
     for k in (rr, dl, th, rg):
         k.add_argument("--json", action="store_true", help="print one JSON object")
-        k.add_argument("--seconds", type=float, default=60.0, help="budget of the symbolic route (default 60)")
+        k.add_argument("--seconds", type=_seconds, default=None,
+                       help="wall-clock cut-off of the symbolic route in seconds (default none)")
     for k in (rr, dl, th):
         k.add_argument("--verify", action="store_true", help="also run the symbolic route and compare")
     return parser
@@ -316,6 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             method="resolution" if resolving else args.method,
             max_depth=args.max_depth,
             max_charts=args.max_charts,
+            max_terms=args.max_terms,
             seconds=args.seconds,
         )
         if resolving and result.tree is not None:

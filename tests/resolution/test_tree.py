@@ -6,7 +6,7 @@ import pytest
 import sympy
 from hypothesis import assume, given, settings, strategies as st
 
-from resolution import resolve, tree_to_dict, tree_to_dot
+from resolution import Budget, resolve, tree_to_dict, tree_to_dot
 
 R = sympy.Rational
 x, y = sympy.symbols("x y")
@@ -81,7 +81,7 @@ def plane_germs(draw):
 @settings(max_examples=60)
 @given(plane_germs())
 def test_every_chart_is_what_its_map_says(f):
-    tree = resolve([f], ["x", "y"], seconds=20)
+    tree = resolve([f], ["x", "y"])
     for _, data in tree.nodes(data=True):
         chart = data["chart"]
         if chart.field == sympy.QQ:
@@ -92,18 +92,18 @@ def test_every_chart_is_what_its_map_says(f):
 @settings(max_examples=150)
 @given(plane_germs())
 def test_the_plane_fast_path_agrees_with_point_blow_ups(f):
-    toric = resolve([f], ["x", "y"], seconds=20)
-    blown = resolve([f], ["x", "y"], plane="blow-up", seconds=20)
+    toric = resolve([f], ["x", "y"])
+    blown = resolve([f], ["x", "y"], plane="blow-up")
     assert toric.complete and blown.complete
     assert toric.minimum()[:2] == blown.minimum()[:2]
     assert toric.number_of_nodes() <= blown.number_of_nodes() + 2
 
 
 def test_budgets_stop_the_tree_and_say_so():
-    tree = resolve(["y**4 - 2*x**2*y**2 + x**4 - x**5"], ["x", "y"], max_charts=3)
+    tree = resolve(["y**4 - 2*x**2*y**2 + x**4 - x**5"], ["x", "y"], budget=Budget(max_charts=3))
     assert not tree.complete and "chart budget" in tree.graph["stopped"]
     assert any(status == "open" for _, status in tree.nodes(data="status"))
-    tree = resolve(["x**2 - y**3"], ["x", "y"], max_depth=0)
+    tree = resolve(["x**2 - y**3"], ["x", "y"], budget=Budget(max_depth=0))
     assert not tree.complete and "depth" in tree.graph["stopped"]
 
 
