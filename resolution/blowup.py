@@ -27,6 +27,7 @@ Every operation returns a new chart:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -35,6 +36,7 @@ from sympy import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
 from ._fields import to_sympy
+from ._flint import translate
 from .germ import format_monomial, parse_expression
 from .morse import morse_threshold, quadratic_part_matrix
 from .newton import NewtonPolyhedron
@@ -156,12 +158,7 @@ class Chart:
 
         The monomial and measure exponents of a moved coordinate drop to 0 (a unit near the new origin).
         """
-        gens = self.ring.gens
-        generators = []
-        for g in self.generators:
-            for i, c in shifts.items():
-                g = g.compose(gens[i], gens[i] + c)
-            generators.append(g)
+        generators = [translate(g, shifts) for g in self.generators]
         symbols = [sympy.Symbol(s) for s in self.names]
         substitution = {symbols[i]: symbols[i] + to_sympy(self.field, c) for i, c in shifts.items()}
         moved = [i for i, c in shifts.items() if c]
@@ -317,7 +314,8 @@ def initial_chart(
 ) -> Chart:
     """The identity chart of the ideal ⟨generators⟩ with measure w^measure dw (default dw).
 
-    ``generators`` are sympy expressions or text with rational coefficients.
+    ``generators`` are sympy expressions or text with rational coefficients, or mappings
+    {exponent vector: rational coefficient} (the fast way in for large polynomials).
 
     Examples
     --------
@@ -325,7 +323,11 @@ def initial_chart(
     (1, 0)
     """
     ring_, *_ = ring(list(variables), QQ)
-    polys = [ring_.from_expr(parse_expression(g, where="generator")) for g in generators]
+    polys = [
+        ring_({tuple(e): QQ.convert(c) for e, c in g.items()}) if isinstance(g, Mapping)
+        else ring_.from_expr(parse_expression(g, where="generator"))
+        for g in generators
+    ]
     h = tuple(measure) if measure is not None else (0,) * len(variables)
     symbols = tuple(sympy.Symbol(v) for v in variables)
     return Chart(ring_, symbols, (0,) * len(variables), h, tuple(polys)).normalized()

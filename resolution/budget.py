@@ -50,7 +50,8 @@ class Budget:
     max_depth : int
         Deepest chain of maps from the root of a resolution tree.
     max_charts : int
-        Number of charts (nodes) of a resolution tree.
+        Number of charts a resolution builds: the tree's nodes, and the trial charts of blow-up
+        centres it tried and rejected.
     max_terms : int
         Total number of polynomial terms the resolver may build, over all charts: a deterministic
         count of its work (and a bound on its memory).

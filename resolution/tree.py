@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Mapping
 from typing import Sequence
 
 import networkx as nx
@@ -55,6 +56,7 @@ import sympy
 from sympy.polys.rings import PolyElement, ring
 
 from ._fields import real_roots
+from ._flint import factors, gcd_all
 from .blowup import Chart, LocalThreshold, cofactor, initial_chart
 from .budget import Budget, check_wall_clock, wall_clock
 from .germ import format_monomial
@@ -135,16 +137,18 @@ class _Spending:
     def __init__(self, budget: Budget):
         self.budget = budget
         self.terms = 0
+        self.charts = 0
 
     def charge(self, chart: Chart) -> None:
         self.terms += sum(len(g) for g in chart.generators)
+        self.charts += 1
 
     def check(self, tree: ResolutionTree, depth: int) -> str | None:
         check_wall_clock()
         if depth > self.budget.max_depth:
             return f"depth budget ({self.budget.max_depth}) reached"
-        if tree.number_of_nodes() >= self.budget.max_charts:
-            return f"chart budget ({self.budget.max_charts} nodes) reached"
+        if self.charts >= self.budget.max_charts:
+            return f"chart budget ({self.budget.max_charts} charts built, trial charts included) reached"
         if self.terms > self.budget.max_terms:
             return f"term budget ({self.budget.max_terms} polynomial terms built) reached"
         return None
@@ -170,7 +174,7 @@ def _fibre_points(chart: Chart, index: int) -> tuple[list, list[str]] | None:
             return None
         candidates = functools.reduce(lambda a, b: a * b, nonzero)
     else:  # bad where every generator vanishes
-        candidates = functools.reduce(lambda a, b: a.gcd(b), nonzero)
+        candidates = gcd_all(nonzero)
     t = candidates.ring.gens[0]
     while candidates.degree() > 0 and not candidates.coeff(1):
         candidates = candidates.quo(t)
@@ -261,13 +265,19 @@ class _Resolver:
     def blow_up(self, node: int, chart: Chart) -> None:
         """Blow up the first coordinate subspace (pairs first) whose charts have finitely many bad points."""
         d = chart.dimension
-        centres = [c for size in range(2, d + 1) for c in itertools.combinations(range(d), size)]
+        centres = (c for size in range(2, d + 1) for c in itertools.combinations(range(d), size))
         for centre in centres:
             plan = []
             for j in centre:
                 free = [c for c in centre if c != j]
                 child, mapping = _blow_up_chart(chart, centre, j)
                 child, mapping = _straighten(child, free, mapping)
+                self.budget.charge(child)  # trial charts are work too
+                stop = self.budget.check(self.tree, self.tree.nodes[node]["depth"] + 1)
+                if stop is not None:
+                    self.tree.nodes[node]["reason"] = f"not resolved: {stop} while trying blow-up centres"
+                    self.tree.graph["stopped"] = stop
+                    return
                 found = _fibre_points(child, free[0]) if len(free) == 1 else _isolated_fibre(child, free)
                 if found is None:
                     break
@@ -388,7 +398,7 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
     candidates = list(chart.generators)
     for g in chart.generators:
         if len(g) <= MAX_FACTOR_TERMS and _solved_for(g, free) is None:
-            candidates.extend(f for f, _ in g.factor_list()[1] if _linear_in_some(f, free))
+            candidates.extend(f for f in factors(g) if _linear_in_some(f, free))
     for f in candidates:
         if f.get((0,) * chart.dimension):
             continue
@@ -435,8 +445,9 @@ def resolve(
 
     Parameters
     ----------
-    generators : sequence of str or sympy.Expr
-        Polynomials with rational coefficients vanishing at the origin.
+    generators : sequence of str or sympy.Expr or mapping
+        Polynomials with rational coefficients vanishing at the origin (a mapping
+        {exponent vector: coefficient} for large ones).
     variables : sequence of str
         The coordinates.
     measure : sequence of int, optional
@@ -466,13 +477,23 @@ def resolve(
     with wall_clock(budget.seconds):
         chart = initial_chart(generators, variables, measure)
         tree = ResolutionTree(
-            variables=list(variables), generators=[str(g) for g in generators], measure=list(chart.measure),
+            variables=list(variables), generators=[_label(g) for g in generators], measure=list(chart.measure),
             stopped="",
         )
         resolver = _Resolver(tree, _Spending(budget), plane == "toric")
         resolver.run(resolver.add(chart, 0, None))
     tree.graph["complete"] = all(s != "open" for _, s in tree.nodes(data="status"))
     return tree
+
+
+def _label(generator: object) -> str:
+    """A generator as text for the tree's record; a long one is named by its size (printing a large
+    polynomial costs more than resolving it)."""
+    if isinstance(generator, Mapping):
+        terms = len(generator)
+    else:
+        terms = len(sympy.Add.make_args(generator)) if isinstance(generator, sympy.Expr) else 0
+    return f"<a polynomial of {terms} terms>" if terms > 20 else str(generator)
 
 
 def node_label(tree: ResolutionTree, node: int, power: int) -> str:
