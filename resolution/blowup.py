@@ -324,7 +324,7 @@ def initial_chart(
     """
     ring_, *_ = ring(list(variables), QQ)
     polys = [
-        ring_({tuple(e): QQ.convert(c) for e, c in g.items()}) if isinstance(g, Mapping)
+        ring_({tuple(int(k) for k in e): QQ.convert(c) for e, c in g.items()}) if isinstance(g, Mapping)
         else ring_.from_expr(parse_expression(g, where="generator"))
         for g in generators
     ]
