@@ -92,12 +92,9 @@ class NotReal(GermError):
     """
 
     def __init__(self, value: object, where: str = "expression"):
-        self.value = value
-        self.where = where
-        super().__init__(
-            f"{where} contains the non-real number {value}; learning coefficients are defined for real "
-            "analytic functions: pass the real function, e.g. |f|² = re(f)² + im(f)² as an expression"
-        )
+        self.value, self.where = value, where
+        super().__init__(f"{where} contains the non-real number {value}; learning coefficients are defined for "
+                         "real analytic functions: pass the real function, e.g. |f|² = re(f)² + im(f)²")
 
 
 class BadArgument(GermError):
