@@ -39,7 +39,7 @@ from resolution import Budget, UnknownVariable, parse_expression, parse_names, p
 from .analytic import is_polynomial, truncate, value_at_origin
 from .errors import BadModel, NotATrueParameter, SingularMomentMatrix
 from .prior import prior_exponents
-from .rlct import RLCT, _from_truncation, rlct, within
+from .rlct import RLCT, _from_truncation, _unfold_orthant, rlct, within
 
 __all__ = [
     "CoefficientIdeal",
@@ -420,6 +420,7 @@ class RegressionModel:
         at: Mapping[str, object] | str | None = None,
         *,
         prior: str | None = None,
+        nonneg: Iterable[str] | str = (),
         method: str = "auto",
         max_order: int = 8,
         max_depth: int = 40,
@@ -433,8 +434,8 @@ class RegressionModel:
         ----------
         at : mapping or str, optional
             A point of the true set (default w0).
-        prior, method, max_order, max_depth, max_charts, max_terms, seconds
-            As for :func:`singular.rlct`.
+        prior, nonneg, method, max_order, max_depth, max_charts, max_terms, seconds
+            As for :func:`singular.rlct` (``nonneg``: parameters constrained to be >= 0).
 
         Returns
         -------
@@ -447,9 +448,9 @@ class RegressionModel:
         RLCT(value=1/2, multiplicity=2, method='monomial', certified=True)
         """
         limits = Budget(max_depth, max_charts, max_terms, seconds)
-        return within(limits, lambda: self._rlct(at, prior, method, max_order, limits))
+        return within(limits, lambda: self._rlct(at, prior, nonneg, method, max_order, limits))
 
-    def _rlct(self, at: object, prior: object, method: str, max_order: int, limits: Budget) -> RLCT:
+    def _rlct(self, at: object, prior: object, nonneg: object, method: str, max_order: int, limits: Budget) -> RLCT:
         """:meth:`rlct` under its budget."""
         point = _point_in(self.params, at, self.true_params)
         diffs = self._differences(point)
@@ -467,17 +468,23 @@ class RegressionModel:
                 ideal = self._ideal(diffs, refused=exc)
             if not ideal.generators:
                 raise BadModel("f", self.f, "the model does not depend on its parameters near the point")
-            result = rlct(list(ideal.generators), variables=self.params, prior=prior, max_order=max_order, **budget)
+            result = rlct(list(ideal.generators), variables=self.params, prior=prior, nonneg=nonneg,
+                          max_order=max_order, **budget)
             head = f"Model {self.name} at {where}: {ideal.justification}; ideal ⟨{', '.join(map(str, ideal.generators))}⟩.\n"
             return _with_head(result, head)
         w = _symbols(self.params)
+        for name in parse_names(nonneg, argument="nonneg"):
+            if name not in self.params:
+                raise UnknownVariable(name, self.params, "nonneg (not a parameter)")
+        diffs, _, prior, note = _unfold_orthant(diffs, self.params + self.inputs, prior,
+                                                dict(zip(self.params, point)), nonneg)
         cut = truncate(diffs, w, max_order=max_order, split=self._split_in_x)
         h = tuple(0 if p != 0 else k for p, k in zip(point, prior_exponents(prior, self.params)))
         head = (
             f"Model {self.name} at {where}: f is analytic, not polynomial, in the inputs; f(x, w) − f(x, w0) is "
             "expanded in w and each Taylor coefficient is a polynomial in x whose moment matrix is positive "
             "definite (checked exactly); the remainder is controlled under Watanabe's fundamental condition "
-            "(Watanabe 2009, §6.1).\n"
+            f"(Watanabe 2009, §6.1).\n{note}"
         )
         return _from_truncation(cut, self.params, h, ideal=True, method=method, budget=limits, head=head)
 
@@ -552,11 +559,22 @@ class DiscreteModel:
         at: Mapping[str, object] | str | None = None,
         *,
         prior: str | None = None,
+        nonneg: Iterable[str] | str = (),
         method: str = "auto",
         max_order: int = 8,
         seconds: float | None = None,
     ) -> RLCT:
-        """(λ, m) at a true parameter, from the ideal ⟨p_i(w) − q_i⟩."""
+        """(λ, m) at a true parameter, from the ideal ⟨p_i(w) − q_i⟩.
+
+        ``nonneg`` names parameters constrained to be >= 0 (mixture weights on the simplex's
+        boundary, say), as for :func:`singular.rlct`.
+
+        Examples
+        --------
+        >>> mix = DiscreteModel(["(1 - a)/2 + a*b", "(1 + a)/2 - a*b"], params="a,b", at="a=0,b=1")
+        >>> mix.rlct(nonneg="a")     # K ≍ a²/4 on a >= 0: a = s² gives s⁴ with prior |s|, λ = 2/4
+        RLCT(value=1/2, multiplicity=1, method='monomial', certified=True)
+        """
         point = _point_in(self.params, at, self.true_params)
         w = _symbols(self.params)
         shift = {s: s + p for s, p in zip(w, point) if p != 0}
@@ -566,8 +584,8 @@ class DiscreteModel:
             if residual != 0:
                 raise NotATrueParameter(_where(self.params, point), residual)
         generators = [g for g in generators if g != 0]
-        result = rlct(generators, variables=self.params, prior=prior, method=method, max_order=max_order,
-                      seconds=seconds)
+        result = rlct(generators, variables=self.params, prior=prior, nonneg=nonneg, method=method,
+                      max_order=max_order, seconds=seconds)
         head = (
             f"Model {self.name} at {_where(self.params, point)}: every true probability is positive, so "
             "K ≍ Σ (p_i(w) − q_i)² (second-order expansion of the Kullback-Leibler divergence).\n"

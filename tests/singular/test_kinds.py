@@ -191,3 +191,18 @@ def test_arrangement_with_a_prior_on_a_coordinate_hyperplane():
     # xy(x + y) with prior x³: the flat {x = 0} gives (1 + 3)/1, the lines y, x + y give 1, the origin (2 + 3)/3.
     r = rlct("x*y*(x + y)", prior="x^3")
     assert (r.value, r.multiplicity) == (1, 1)
+
+
+def test_models_take_sign_constraints():
+    # A two-outcome mixture at the simplex's edge a = 0: K ≍ a²/4 near b = 1, and ∫_0 a^(2z) da has its
+    # pole at −1/2; near b = 1/2, K ≍ (a·(b − 1/2))², normal crossing with λ = 1/2, m = 2 (the half-line
+    # a >= 0 changes neither: a = s² gives s⁴ with prior |s|, (1 + 1)/4 = 1/2).
+    from singular import DiscreteModel, RegressionModel
+
+    mix = DiscreteModel(["(1 - a)/2 + a*b", "(1 + a)/2 - a*b"], params="a,b", at="a=0,b=1")
+    assert (mix.rlct(nonneg="a").value, mix.rlct(nonneg="a").multiplicity) == (R(1, 2), 1)
+    assert (mix.rlct(nonneg="a", at="a=0,b=1/2").value, mix.rlct(nonneg="a", at="a=0,b=1/2").multiplicity) == (R(1, 2), 2)
+    # y = a·tanh(b·x): K ≍ a²b² (Watanabe 2009, Ch. 7: λ = 1/2, m = 2); a >= 0 keeps it (even in a).
+    model = RegressionModel("a*tanh(b*x)", params="a,b", inputs="x", input_dist="uniform")
+    r = model.rlct(nonneg="a")
+    assert (r.value, r.multiplicity, r.certified) == (R(1, 2), 2, True)
