@@ -4,24 +4,29 @@ Pure algebra and convex geometry; it never mentions priors, data or learning.
 """
 
 from .errors import (
+    BadArgument,
     BudgetExceeded,
     FloatCoefficient,
     GermError,
     NotAnalytic,
     NotPolynomial,
+    NotReal,
     OutsideDomain,
     ParseError,
     UnknownFunction,
     UnknownVariable,
     ZeroGerm,
 )
-from .germ import Germ, format_monomial, germ, parse_expression, parse_point, parse_rational
+from .germ import Germ, format_monomial, germ, parse_expression, parse_names, parse_point, parse_rational
 from .blowup import Chart, LocalThreshold, initial_chart
+from .budget import Budget, WallClockExceeded, wall_clock
 from .newton import Face, Facet, NewtonDistance, NewtonPolyhedron, minimal_points
 from .torus import TorusDecision, torus_critical_free, torus_zero_free
 from .tree import ResolutionTree, resolve, tree_to_dict, tree_to_dot
 
 __all__ = [
+    "BadArgument",
+    "Budget",
     "BudgetExceeded",
     "Chart",
     "Face",
@@ -34,18 +39,21 @@ __all__ = [
     "NewtonPolyhedron",
     "NotAnalytic",
     "NotPolynomial",
+    "NotReal",
     "OutsideDomain",
     "ParseError",
     "ResolutionTree",
     "TorusDecision",
     "UnknownFunction",
     "UnknownVariable",
+    "WallClockExceeded",
     "ZeroGerm",
     "format_monomial",
     "germ",
     "initial_chart",
     "minimal_points",
     "parse_expression",
+    "parse_names",
     "parse_point",
     "parse_rational",
     "resolve",
@@ -53,4 +61,5 @@ __all__ = [
     "torus_zero_free",
     "tree_to_dict",
     "tree_to_dot",
+    "wall_clock",
 ]

@@ -27,6 +27,7 @@ Every operation returns a new chart:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -35,7 +36,9 @@ from sympy import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
 from ._fields import to_sympy
-from .germ import format_monomial
+from ._flint import translate
+from .germ import format_monomial, parse_expression
+from .morse import morse_threshold, quadratic_part_matrix
 from .newton import NewtonPolyhedron
 
 __all__ = ["Chart", "LocalThreshold", "initial_chart"]
@@ -155,12 +158,7 @@ class Chart:
 
         The monomial and measure exponents of a moved coordinate drop to 0 (a unit near the new origin).
         """
-        gens = self.ring.gens
-        generators = []
-        for g in self.generators:
-            for i, c in shifts.items():
-                g = g.compose(gens[i], gens[i] + c)
-            generators.append(g)
+        generators = [translate(g, shifts) for g in self.generators]
         symbols = [sympy.Symbol(s) for s in self.names]
         substitution = {symbols[i]: symbols[i] + to_sympy(self.field, c) for i, c in shifts.items()}
         moved = [i for i, c in shifts.items() if c]
@@ -209,13 +207,15 @@ class Chart:
         return monomials
 
     def threshold(self) -> LocalThreshold | None:
-        """λ and m at the chart's origin if the ideal there is monomial in suitable coordinates; else None.
+        """λ(I) and m at the chart's origin if the ideal I there is monomial in suitable coordinates; else None.
+
+        Every value here is the threshold of the chart's pulled-back ideal I = u^k·⟨generators⟩ with
+        the measure u^h' (for a single generator f, of |f|), named λ(I) in the explanations.
 
         Four kinds of leaf:
 
-        * one generator with a definite Hessian at 0 and trivial monomial and measure:
-          a regular point, λ = d/2, m = 1 (Morse lemma; Watanabe 2009 §2.4; MATH.md §3);
-
+        * one generator with a non-degenerate Hessian at 0 (zero value and gradient) and trivial
+          monomial and measure: a Morse point, see :func:`morse_threshold`;
         * a generator with a non-zero constant term: the ideal is u^k·⟨1⟩, normal crossing,
           λ = min_j (h'_j + 1)/k_j, m = #attaining (Lin 2011, Prop. 3.7);
         * one generator g with ∂g/∂u_i ≠ 0 at 0 for a u_i absent from u^k and u^h': v = g
@@ -227,15 +227,10 @@ class Chart:
           ideals"; over R the same, as monomials never vanish on the torus: Lin 2011 Ch. 4).
         """
         names, d = self.names, self.dimension
-        if self._definite_quadratic():
-            value = sympy.Rational(d, 2)
-            return LocalThreshold(
-                value,
-                1,
-                "regular point",
-                f"one generator with a definite Hessian at 0 and a trivial measure: by the Morse lemma it is "
-                f"±(v_1² + … + v_{d}²) in analytic coordinates, so λ = d/2 = {value}, m = 1",
-            )
+        hessian = self._hessian()
+        morse = morse_threshold(hessian) if hessian is not None else None
+        if morse is not None:
+            return LocalThreshold(*morse)
         ratios = {names[j]: (self.measure[j], k) for j, k in enumerate(self.monomial) if k}
         smooth = self._smooth_coordinate()
         if smooth is not None:
@@ -253,28 +248,20 @@ class Chart:
             value,
             len(attained),
             "normal crossing",
-            f"ideal = {ideal}, measure {format_monomial(self.measure, names)}: "
-            f"λ = min({formula}) = {value}, attained by {', '.join(attained)}",
+            f"I = {ideal}, measure {format_monomial(self.measure, names)}: "
+            f"λ(I) = min({formula}) = {value}, attained by {', '.join(attained)}",
         )
 
-    def _definite_quadratic(self) -> bool:
-        """A single generator with zero value, zero gradient and a definite Hessian, and u^k = u^h' = 1."""
+    def _hessian(self) -> sympy.Matrix | None:
+        """The Hessian at 0 of a single generator with zero value and gradient, when u^k = u^h' = 1."""
         if len(self.generators) != 1 or any(self.monomial) or any(self.measure):
-            return False
+            return None
         (g,) = self.generators
-        d = self.dimension
         if any(sum(m) < 2 for m in g.itermonoms()):
-            return False
-        hessian = sympy.zeros(d, d)
-        for m, c in g.iterterms():
-            if sum(m) == 2:
-                idx = [j for j in range(d) for _ in range(m[j])]
-                value = self.field.to_sympy(c)
-                if idx[0] == idx[1]:
-                    hessian[idx[0], idx[0]] = 2 * value
-                else:
-                    hessian[idx[0], idx[1]] = hessian[idx[1], idx[0]] = value
-        return bool(hessian.is_positive_definite or hessian.is_negative_definite)
+            return None
+        return quadratic_part_matrix(
+            [(m, self.field.to_sympy(c)) for m, c in g.iterterms() if sum(m) == 2], self.dimension
+        )
 
     def _smooth_coordinate(self) -> str | None:
         """For a single generator vanishing at 0 with a linear term in a free coordinate: that generator."""
@@ -304,8 +291,8 @@ class Chart:
             value,
             distance.face.codim,
             "monomial ideal",
-            f"ideal = ⟨{listing}⟩·(units), measure {format_monomial(self.measure, names)}: "
-            f"τ = {tau}, t₀ = {distance.t0}, λ = 1/t₀ = {value}, m = codim of the τ-face = {distance.face.codim}",
+            f"I = ⟨{listing}⟩·(units), measure {format_monomial(self.measure, names)}: "
+            f"τ = {tau}, t₀ = {distance.t0}, λ(I) = 1/t₀ = {value}, m = codim of the τ-face = {distance.face.codim}",
         )
 
     def describe(self) -> dict[str, object]:
@@ -327,7 +314,8 @@ def initial_chart(
 ) -> Chart:
     """The identity chart of the ideal ⟨generators⟩ with measure w^measure dw (default dw).
 
-    ``generators`` are sympy expressions or text with rational coefficients.
+    ``generators`` are sympy expressions or text with rational coefficients, or mappings
+    {exponent vector: rational coefficient} (the fast way in for large polynomials).
 
     Examples
     --------
@@ -335,8 +323,11 @@ def initial_chart(
     (1, 0)
     """
     ring_, *_ = ring(list(variables), QQ)
-    symbols = [sympy.Symbol(v) for v in variables]
-    locals_ = dict(zip(variables, symbols))
-    polys = [ring_.from_expr(sympy.sympify(g, locals=locals_)) for g in generators]
+    polys = [
+        ring_({tuple(int(k) for k in e): QQ.convert(c) for e, c in g.items()}) if isinstance(g, Mapping)
+        else ring_.from_expr(parse_expression(g, where="generator"))
+        for g in generators
+    ]
     h = tuple(measure) if measure is not None else (0,) * len(variables)
-    return Chart(ring_, tuple(symbols), (0,) * len(variables), h, tuple(polys)).normalized()
+    symbols = tuple(sympy.Symbol(v) for v in variables)
+    return Chart(ring_, symbols, (0,) * len(variables), h, tuple(polys)).normalized()

@@ -9,11 +9,13 @@ from __future__ import annotations
 from fractions import Fraction
 
 __all__ = [
+    "BadArgument",
     "BudgetExceeded",
     "FloatCoefficient",
     "GermError",
     "NotAnalytic",
     "NotPolynomial",
+    "NotReal",
     "OutsideDomain",
     "ParseError",
     "UnknownFunction",
@@ -80,6 +82,28 @@ class NotPolynomial(GermError):
         self.expr = expr
         self.reason = reason
         super().__init__(f"{expr!r} is not a polynomial with rational coefficients: {reason}")
+
+
+class NotReal(GermError):
+    """A coefficient is not a real number (``sympy.I`` in a sympy expression, ``sqrt(-1)`` in text).
+
+    The RLCT is defined for real analytic functions; for complex f the rules that hold for real
+    f (a non-zero linear part gives λ = 1, say) are false for |f|: |i·x + y²|² = x² + y⁴.
+    """
+
+    def __init__(self, value: object, where: str = "expression"):
+        self.value, self.where = value, where
+        super().__init__(f"{where} contains the non-real number {value}; learning coefficients are defined for "
+                         "real analytic functions: pass the real function, e.g. |f|² = re(f)² + im(f)²")
+
+
+class BadArgument(GermError):
+    """An argument of the wrong type or form (names, points, budgets)."""
+
+    def __init__(self, argument: str, value: object, fix: str):
+        self.argument = argument
+        self.value = value
+        super().__init__(f"{argument}={value!r}: {fix}")
 
 
 class UnknownVariable(GermError):

@@ -15,12 +15,17 @@ from __future__ import annotations
 import io
 import keyword
 import tokenize
+import warnings
+from math import comb, prod
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Iterable, Mapping, Union
+from collections.abc import Iterable, Mapping
+from typing import Union
 
 import sympy
+from sympy import QQ
+from sympy.polys.rings import ring
 from sympy.parsing.sympy_parser import (
     convert_xor,
     parse_expr,
@@ -28,16 +33,29 @@ from sympy.parsing.sympy_parser import (
 )
 
 from .errors import (
+    BadArgument,
+    BudgetExceeded,
     FloatCoefficient,
     NotAnalytic,
     NotPolynomial,
+    NotReal,
     OutsideDomain,
     ParseError,
     UnknownFunction,
     UnknownVariable,
 )
 
-__all__ = ["Germ", "format_monomial", "germ", "parse_expression", "parse_point", "parse_rational"]
+__all__ = [
+    "Germ",
+    "expanded_size",
+    "format_monomial",
+    "germ",
+    "is_rational_polynomial",
+    "parse_expression",
+    "parse_names",
+    "parse_point",
+    "parse_rational",
+]
 
 Exponent = tuple[int, ...]
 ExprLike = Union[str, sympy.Expr, int, Fraction]
@@ -65,6 +83,9 @@ NON_ANALYTIC = frozenset(
     {"abs", "Abs", "max", "Max", "min", "Min", "sign", "relu", "ReLU", "floor", "ceiling", "Heaviside"}
 )
 _NON_ANALYTIC_TYPES = (sympy.Abs, sympy.Max, sympy.Min, sympy.sign, sympy.floor, sympy.ceiling, sympy.Heaviside)
+
+#: Operators of arithmetic; any other (|, &, ~, <, %, ...) is refused before sympy sees it.
+_OPERATORS = frozenset({"+", "-", "*", "/", "**", "^", "(", ")", ","})
 
 
 def _scan(text: str, where: str) -> tuple[set[str], set[str], list[str]]:
@@ -98,6 +119,8 @@ def _scan(text: str, where: str) -> tuple[set[str], set[str], list[str]]:
             (called if following == "(" else names).add(tok.string)
         if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
             raise ParseError(text, f"unexpected character {tok.string!r}")
+        if tok.type == tokenize.OP and tok.string not in _OPERATORS:
+            raise ParseError(text, f"{tok.string!r} is not an arithmetic operator (use + - * / ^ and parentheses)")
         depth += tok.string in "([{" if tok.type == tokenize.OP else 0
         depth -= tok.string in ")]}" if tok.type == tokenize.OP else 0
         previous = tokens[i - 1] if i else None
@@ -161,12 +184,14 @@ def parse_expression(f: ExprLike, *, where: str = "expression") -> sympy.Expr:
         transformations = standard_transformations + (convert_xor,)
         builtins = {"Integer": sympy.Integer, "Symbol": sympy.Symbol}
         try:
-            expr = sympy.Add(
-                *(parse_expr(s, local_dict=local, global_dict=builtins, transformations=transformations)
-                  for s in summands)
-            )
-        except (SyntaxError, TypeError, ValueError, AttributeError, NameError, tokenize.TokenError) as exc:
-            raise ParseError(text, str(exc) or type(exc).__name__) from None
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                expr = sympy.Add(
+                    *(parse_expr(s, local_dict=local, global_dict=builtins, transformations=transformations)
+                      for s in summands)
+                )
+        except (SyntaxError, TypeError, ValueError, AttributeError, NameError, tokenize.TokenError, Warning) as exc:
+            raise ParseError(text, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         if not isinstance(expr, sympy.Expr):
             raise ParseError(text, "not an algebraic expression")
     elif isinstance(f, sympy.Basic):
@@ -181,6 +206,10 @@ def parse_expression(f: ExprLike, *, where: str = "expression") -> sympy.Expr:
     floats = expr.atoms(sympy.Float)
     if floats:
         raise FloatCoefficient(str(min(floats, key=str)), where)
+    if expr.has(sympy.I):
+        raise NotReal(next(a for a in sympy.preorder_traversal(expr) if a.is_number and a.has(sympy.I)), where)
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo):
+        raise ParseError(str(expr), f"{where} is not finite (a division by zero or an infinity)")
     undefined = [
         fn for fn in expr.atoms(sympy.Function) if isinstance(fn.func, sympy.core.function.UndefinedFunction)
     ]
@@ -221,9 +250,72 @@ def parse_point(at: Mapping[str, object] | str | None) -> dict[str, sympy.Ration
             name, sep, value = item.partition("=")
             if not sep or not name.strip() or not value.strip():
                 raise ParseError(at, f"expected name=value, got {item!r}")
+            if name.strip() in pairs:
+                raise BadArgument("at", at, f"{name.strip()} is given twice; give each coordinate once")
             pairs[name.strip()] = value.strip()
         at = pairs
+    if not isinstance(at, Mapping):
+        raise BadArgument("at", at, "give the point as a mapping {name: value} or text like 'x=1,y=0'")
     return {str(name): parse_rational(value, where=f"coordinate {name}") for name, value in at.items()}
+
+
+def is_rational_polynomial(expr: sympy.Expr, symbols: Iterable[sympy.Symbol]) -> bool:
+    """Whether ``expr`` is, by its form, a polynomial in ``symbols`` with rational coefficients.
+
+    Read off the expression tree without expanding it (so ``x^(10^12)`` costs nothing): rationals,
+    the symbols, sums, products, and powers with non-negative integer exponents.  A form that
+    hides a polynomial (``(x + √2)(x − √2)``) answers False.
+
+    Examples
+    --------
+    >>> x, y = sympy.symbols("x y")
+    >>> is_rational_polynomial((x + y/3)**40 * x**(10**12), [x, y]), is_rational_polynomial(sympy.sqrt(2)*x, [x])
+    (True, False)
+    """
+    allowed = set(symbols)
+
+    def walk(e: sympy.Expr) -> bool:
+        if e.is_Rational or e in allowed:
+            return True
+        if e.is_Add or e.is_Mul:
+            return all(walk(a) for a in e.args)
+        if e.is_Pow:
+            return e.exp.is_Integer and e.exp >= 0 and walk(e.base)
+        return False
+
+    return walk(expr)
+
+
+def expanded_size(expr: sympy.Expr) -> int:
+    """An upper bound on the number of terms of ``expr`` expanded (a polynomial by its form).
+
+    Monomials count 1, sums add, products multiply, powers raise to their exponent, and nothing
+    of total degree <= D in v variables has more than C(D + v, v) terms.
+
+    Examples
+    --------
+    >>> v, w, x, y, z = sympy.symbols("v w x y z")
+    >>> expanded_size((v + w + x + y + z)**40 + v**41), expanded_size(x**(10**12) + y)
+    (1221760, 2)
+    """
+
+    def walk(e: sympy.Expr) -> tuple[int, int]:  # (terms, total degree)
+        if e.is_Add or e.is_Mul:
+            parts = [walk(a) for a in e.args]
+            if e.is_Add:
+                terms, degree = sum(t for t, _ in parts), max(d for _, d in parts)
+            else:
+                terms, degree = prod(t for t, _ in parts), sum(d for _, d in parts)
+        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            base, degree = walk(e.base)
+            n = int(e.exp)
+            terms = base**n if base == 1 or n * base.bit_length() < 4096 else None
+            degree *= n
+        else:
+            return 1, 1 if e.is_Symbol else 0
+        monomials = comb(degree + len(e.free_symbols), degree)
+        return (monomials if terms is None else min(terms, monomials)), degree
+    return walk(expr)[0]
 
 
 def format_monomial(exponent: Iterable[int], names: Iterable[str]) -> str:
@@ -238,18 +330,45 @@ def format_monomial(exponent: Iterable[int], names: Iterable[str]) -> str:
     return "*".join(factors) or "1"
 
 
-def _variable_names(variables: Iterable[object] | str | None) -> tuple[str, ...] | None:
-    if variables is None:
-        return None
-    if isinstance(variables, str):
-        variables = [v.strip() for v in variables.split(",") if v.strip()]
-    names = tuple(str(v) for v in variables)
+def parse_names(value: Iterable[object] | str, *, argument: str) -> tuple[str, ...]:
+    """Names from text like ``"x, y"`` or a sequence of names (strings or sympy symbols).
+
+    Raises
+    ------
+    BadArgument
+        ``value`` is not text or a sequence of names, or a name is not an identifier.
+    ParseError
+        A name is listed twice.
+
+    Examples
+    --------
+    >>> parse_names("a, b", argument="params")
+    ('a', 'b')
+    >>> parse_names([1, 2], argument="params")
+    Traceback (most recent call last):
+    ...
+    resolution.errors.BadArgument: params=[1, 2]: 1 is not a name; give names like 'a,b' or ['a', 'b']
+    """
+    if isinstance(value, str):
+        items: list[object] = [v.strip() for v in value.split(",") if v.strip()]
+    elif isinstance(value, Iterable) and not isinstance(value, Mapping):
+        items = list(value)
+    else:
+        raise BadArgument(argument, value, "give names like 'a,b' or ['a', 'b']")
+    for item in items:
+        if not isinstance(item, (str, sympy.Symbol)):
+            raise BadArgument(argument, value, f"{item!r} is not a name; give names like 'a,b' or ['a', 'b']")
+    names = tuple(str(v) for v in items)
     if len(set(names)) != len(names):
-        raise ParseError(", ".join(names), "a variable is listed twice")
+        raise ParseError(", ".join(names), f"a name is listed twice in {argument}")
     for name in names:
         if not name.isidentifier() or keyword.iskeyword(name):
-            raise ParseError(name, "not a valid variable name")
+            raise BadArgument(argument, value, f"{name!r} is not a valid name")
     return names
+
+
+def _variable_names(variables: Iterable[object] | str | None) -> tuple[str, ...] | None:
+    return None if variables is None else parse_names(variables, argument="variables")
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +485,7 @@ def germ(
     variables: Iterable[object] | str | None = None,
     at: Mapping[str, object] | str | None = None,
     nonneg: Iterable[str] | str = (),
+    max_terms: int = 50_000,
 ) -> Germ:
     """Build the exact polynomial germ of ``f`` at a point.
 
@@ -382,6 +502,8 @@ def germ(
     nonneg : names, optional
         Variables constrained to ``w_j >= 0``.  At a point with w0_j > 0 the
         constraint is inactive and dropped; w0_j < 0 is an error.
+    max_terms : int
+        The expansion is refused when its size bound (:func:`expanded_size`) exceeds this.
 
     Returns
     -------
@@ -390,6 +512,8 @@ def germ(
     Raises
     ------
     ParseError, UnknownFunction, FloatCoefficient, NotPolynomial, UnknownVariable
+    resolution.errors.BudgetExceeded
+        The expansion could have more than ``max_terms`` terms (a budget, not bad input).
 
     Examples
     --------
@@ -407,9 +531,7 @@ def germ(
         extra = [s for s in free if s not in names]
         if extra:
             raise UnknownVariable(extra[0], names, "the expression")
-    if isinstance(nonneg, str):
-        nonneg = [v.strip() for v in nonneg.split(",") if v.strip()]
-    nonneg = frozenset(nonneg)
+    nonneg = frozenset(parse_names(nonneg, argument="nonneg"))
     for name in sorted(nonneg):
         if name not in names:
             raise UnknownVariable(name, names, "nonneg")
@@ -426,18 +548,17 @@ def germ(
         expr = expr.xreplace({s: s + point[str(s)] for s in symbols if str(s) in point})
     if any(isinstance(a, sympy.Function) for a in sympy.preorder_traversal(expr)):
         raise NotPolynomial(str(f), "analytic (non-polynomial) functions are not supported yet")
-    try:
-        poly = sympy.Poly(expr, *symbols, domain=sympy.QQ) if symbols else None
-    except (sympy.PolynomialError, sympy.CoercionFailed, sympy.GeneratorsNeeded) as exc:
-        raise NotPolynomial(str(f), str(exc)) from None
-    if poly is None:
-        if not isinstance(expr, sympy.Rational):
-            raise NotPolynomial(str(f), "a constant that is not rational")
+    if not is_rational_polynomial(expr, symbols):
+        raise NotPolynomial(str(f), "its form is not a polynomial with rational coefficients (a division by a "
+                                    "variable, a fractional power, an irrational number)")
+    size = expanded_size(expr)
+    if size > max_terms:
+        raise BudgetExceeded(f"expanding {str(f)[:60]!r} (up to {size} terms)", max_terms)
+    if not symbols:
         terms = (((), expr),) if expr != 0 else ()
     else:
-        terms = tuple(
-            sorted((tuple(int(k) for k in e), sympy.Rational(c)) for e, c in poly.terms() if c != 0)
-        )
+        poly = ring([str(s) for s in symbols], QQ)[0].from_expr(expr)
+        terms = tuple(sorted((tuple(int(k) for k in e), QQ.to_sympy(c)) for e, c in poly.terms() if c))
     return Germ(
         names,
         terms,

@@ -7,7 +7,8 @@ Two kinds of computation, chosen for what each question needs:
   method (:mod:`resolution._lp`).  No facet is enumerated, so this scales to
   12 variables and hundreds of terms.  The optimal dual is a supporting normal
   n >= 0 with n·τ = 1 and min n·a = t₀, an exact certificate of optimality.
-* **Facets and the face lattice** use Qhull (Barber, Dobkin & Huhdanpaa 1996,
+* **Facets and the face lattice** of a plane polygon come from its lower-left convex chain, in
+  integers; in three or more variables they use Qhull (Barber, Dobkin & Huhdanpaa 1996,
   *ACM TOMS* 22:469, through :class:`scipy.spatial.ConvexHull`) for candidate
   facets only: Qhull is well kept and fast, but works in floating point.  Every
   candidate is then verified in integer arithmetic: its primitive integer
@@ -33,6 +34,7 @@ import logging
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
+from math import gcd
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -53,6 +55,39 @@ Exponent = tuple[int, ...]
 def _dimension(points: Sequence[Exponent], rays: Iterable[int], d: int) -> int:
     """Dimension of conv(points) + cone(e_j : j in rays)."""
     return affine_dimension(points, [tuple(int(k == j) for k in range(d)) for j in rays])
+
+
+#: Qhull's floating-point facets are trusted for candidates only up to this exponent (then 1e-6
+#: relative tolerances still separate lattice points).
+_QHULL_MAX_COORDINATE = 10**6
+
+
+def _plane_facets(points: Sequence[Exponent]) -> dict["Facet", tuple[frozenset[int], frozenset[int]]]:
+    """The facets of a plane Γ₊ exactly, by the lower-left convex chain of its minimal points.
+
+    ``points`` are the minimal points sorted (x ascending, so y descending); the chain keeps a
+    point only while the turn from its two neighbours is strictly convex (integer cross products).
+    """
+    chain: list[int] = []
+    for k, p in enumerate(points):
+        while len(chain) >= 2:
+            a, b = points[chain[-2]], points[chain[-1]]
+            if (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) > 0:
+                break
+            chain.pop()
+        chain.append(k)
+    facets = {
+        Facet((1, 0), points[chain[0]][0]): (frozenset({chain[0]}), frozenset({1})),
+        Facet((0, 1), points[chain[-1]][1]): (frozenset({chain[-1]}), frozenset({0})),
+    }
+    for i, j in zip(chain, chain[1:]):
+        (x0, y0), (x1, y1) = points[i], points[j]
+        g = gcd(y0 - y1, x1 - x0)
+        normal = ((y0 - y1) // g, (x1 - x0) // g)
+        rhs = normal[0] * x0 + normal[1] * y0
+        on = frozenset(k for k, q in enumerate(points) if normal[0] * q[0] + normal[1] * q[1] == rhs)
+        facets[Facet(normal, rhs)] = (on, frozenset())
+    return facets
 
 
 def minimal_points(points: Iterable[Exponent]) -> tuple[Exponent, ...]:
@@ -325,6 +360,11 @@ class NewtonPolyhedron:
         d, pts = self._d, self._points
         if d == 1:
             return {Facet((1,), pts[0][0]): (frozenset({0}), frozenset())}
+        if d == 2:
+            return _plane_facets(pts)
+        if max(max(p) for p in pts) > _QHULL_MAX_COORDINATE:
+            raise BudgetExceeded("an exponent of the Newton polyhedron (Qhull works in floating point)",
+                                 _QHULL_MAX_COORDINATE)
         cloud = sorted(set(pts) | {tuple(a[k] + (k == j) for k in range(d)) for a in pts for j in range(d)})
         array = np.array(cloud, dtype=float)
         try:

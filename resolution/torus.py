@@ -23,10 +23,10 @@ Methods, in order (each exact):
    Gröbner basis {1} for (∂_1 f_γ, …, ∂_d f_γ, 1 − z·x_1⋯x_d) over Q proves
    there is none, even over C;
 6. a polynomial whose terms split into blocks in disjoint variables, each
-   block positive on the torus by test 1, 2 or 4 (a monomial with an even
-   exponent vector, a sum of even monomials with positive coefficients, or a
-   positive definite quadratic form), is positive there (and likewise with
-   every block negative), e.g. x² + 2xy + 2y² + z⁴;
+   block zero-free on the torus by these tests (recursively) and of one strict
+   sign on every orthant (read at the points (±1, …, ±1)), the same sign for
+   every block, has that sign everywhere on the torus, e.g. x² + 2xy + 2y² + z⁴
+   or x² + xy² + y⁴ + z⁴;
 7. a sign change between two sample points of one orthant proves a zero
    (intermediate value theorem on the connected orthant), as does an exact
    zero at a sample point.
@@ -125,22 +125,26 @@ def _even_one_signed(terms: Sequence[Term]) -> bool:
     return len({c > 0 for _, c in terms}) == 1 and all(k % 2 == 0 for e, _ in terms for k in e)
 
 
-def _definite_sign(terms: Sequence[Term], d: int) -> int:
-    """+1 or −1 when the polynomial is, by an exact test, of that strict sign on the torus; else 0."""
-    if _even_one_signed(terms):
-        return 1 if terms[0][1] > 0 else -1
-    if _quadratic_form(terms, d) is not None:
-        return _quadratic_sign(terms)
-    return 0
+def _orthant_signs(terms: Sequence[Term], d: int) -> set[int]:
+    """The signs of the polynomial at the points (±1, …, ±1) of its variables' orthants."""
+    used = [j for j in range(d) if any(e[j] for e, _ in terms)]
+    signs = set()
+    for choice in itertools.product((-1, 1), repeat=len(used)):
+        point = [1] * d
+        for j, v in zip(used, choice):
+            point[j] = v
+        value = _evaluate(terms, point)
+        signs.add((value > 0) - (value < 0))
+    return signs
 
 
-def _quadratic_sign(terms: Sequence[Term]) -> int:
-    """The sign of a definite quadratic form: that of any diagonal coefficient (one exists)."""
-    return next(1 if c > 0 else -1 for e, c in terms if max(e) == 2)
+def _blocks(terms: Sequence[Term], d: int, names: Sequence[str]) -> TorusDecision | None:
+    """Test 6: blocks in disjoint variables, each zero-free and of one sign on the whole torus, all the same.
 
-
-def _blocks(terms: Sequence[Term], d: int) -> TorusDecision | None:
-    """Test 6: blocks in disjoint variables, all of one strict sign."""
+    A block with no zero on the torus has one sign on each (connected) orthant, read off at the
+    orthant's point (±1, …, ±1); if that sign is the same on every orthant and for every block,
+    their sum has that strict sign everywhere on the torus.
+    """
     parent = list(range(d))
 
     def find(i: int) -> int:
@@ -159,11 +163,19 @@ def _blocks(terms: Sequence[Term], d: int) -> TorusDecision | None:
         groups.setdefault(find(used[0]) if used else -1, []).append(term)
     if len(groups) < 2 or -1 in groups:
         return None
-    signs = {_definite_sign(block, d) for block in groups.values()}
-    if signs in ({1}, {-1}):
-        return TorusDecision(True, f"a sum of {len(groups)} blocks in disjoint variables, each of one strict sign "
-                                   "(even monomials with one-signed coefficients, or a definite quadratic form)")
-    return None
+    if any(sum(1 for j in range(d) if any(e[j] for e, _ in block)) > _SAMPLE_MAX_VARIABLES for block in groups.values()):
+        return None
+    reasons, signs = [], set()
+    for block in groups.values():
+        decision = torus_zero_free(block, names)
+        if decision.zero_free is not True:
+            return None
+        signs |= _orthant_signs(block, d)
+        reasons.append(decision.reason)
+    if len(signs) != 1:
+        return None
+    return TorusDecision(True, f"a sum of {len(groups)} blocks in disjoint variables, each without a zero on the "
+                               f"torus and of one strict sign there, the same for all ({'; '.join(reasons)})")
 
 
 def _groebner(terms: Sequence[Term], d: int) -> TorusDecision | None:
@@ -301,7 +313,7 @@ def torus_zero_free(
         return _on_a_line(terms, names)
     for method in (
         lambda: _quadratic_form(terms, d),
-        lambda: _blocks(terms, d),
+        lambda: _blocks(terms, d, names),
         lambda: _groebner(terms, d)
         if nonnegative and d <= _GROEBNER_MAX_VARIABLES and len(terms) <= _GROEBNER_MAX_TERMS
         else None,

@@ -39,16 +39,16 @@ Steps, in the order tried at a node that is not yet monomial:
   univariate polynomial), then larger centres, the point blow-up last; a centre
   is used only if the bad points of every chart are provably finite.
 
-Budgets (depth, number of nodes, seconds) stop the resolution with a partial
-tree whose unfinished nodes say why; see :func:`resolve`.
+Budgets (depth, number of nodes, polynomial terms built: deterministic) stop the resolution
+with a partial tree whose unfinished nodes say why; a wall-clock limit only cuts it short
+(:mod:`resolution.budget`); see :func:`resolve`.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-import time
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Sequence
 
 import networkx as nx
@@ -56,11 +56,13 @@ import sympy
 from sympy.polys.rings import PolyElement, ring
 
 from ._fields import real_roots
+from ._flint import factors, gcd_all
 from .blowup import Chart, LocalThreshold, cofactor, initial_chart
+from .budget import Budget, check_wall_clock, wall_clock
 from .germ import format_monomial
 from .newton import NewtonPolyhedron
 
-__all__ = ["ResolutionTree", "chart_formula", "resolve", "tree_to_dict", "tree_to_dot"]
+__all__ = ["ResolutionTree", "chart_formula", "node_label", "resolve", "tree_to_dict", "tree_to_dot"]
 
 #: Generators up to this many terms are factored when looking for a coordinate change.
 MAX_FACTOR_TERMS = 200
@@ -129,19 +131,26 @@ class ResolutionTree(nx.DiGraph):
         return nx.shortest_path(self, 0, node)
 
 
-@dataclass
-class _Budget:
-    max_depth: int
-    max_nodes: int
-    deadline: float
+class _Spending:
+    """The work a resolution has done, against its :class:`~resolution.budget.Budget`."""
+
+    def __init__(self, budget: Budget):
+        self.budget = budget
+        self.terms = 0
+        self.charts = 0
+
+    def charge(self, chart: Chart) -> None:
+        self.terms += sum(len(g) for g in chart.generators)
+        self.charts += 1
 
     def check(self, tree: ResolutionTree, depth: int) -> str | None:
-        if depth > self.max_depth:
-            return f"depth budget ({self.max_depth}) reached"
-        if tree.number_of_nodes() >= self.max_nodes:
-            return f"chart budget ({self.max_nodes} nodes) reached"
-        if time.monotonic() > self.deadline:
-            return "time budget reached"
+        check_wall_clock()
+        if depth > self.budget.max_depth:
+            return f"depth budget ({self.budget.max_depth}) reached"
+        if self.charts >= self.budget.max_charts:
+            return f"chart budget ({self.budget.max_charts} charts built, trial charts included) reached"
+        if self.terms > self.budget.max_terms:
+            return f"term budget ({self.budget.max_terms} polynomial terms built) reached"
         return None
 
 
@@ -165,7 +174,7 @@ def _fibre_points(chart: Chart, index: int) -> tuple[list, list[str]] | None:
             return None
         candidates = functools.reduce(lambda a, b: a * b, nonzero)
     else:  # bad where every generator vanishes
-        candidates = functools.reduce(lambda a, b: a.gcd(b), nonzero)
+        candidates = gcd_all(nonzero)
     t = candidates.ring.gens[0]
     while candidates.degree() > 0 and not candidates.coeff(1):
         candidates = candidates.quo(t)
@@ -183,12 +192,13 @@ def _fibre_points(chart: Chart, index: int) -> tuple[list, list[str]] | None:
 
 
 class _Resolver:
-    def __init__(self, tree: ResolutionTree, budget: _Budget, toric_plane: bool):
+    def __init__(self, tree: ResolutionTree, budget: _Spending, toric_plane: bool):
         self.tree = tree
         self.budget = budget
         self.toric_plane = toric_plane
 
     def add(self, chart: Chart, depth: int, parent: int | None, operation: str = "", mapping: str = "") -> int:
+        self.budget.charge(chart)
         node = self.tree.number_of_nodes()
         self.tree.add_node(node, chart=chart, depth=depth, status="open", threshold=None, reason="", skipped=[])
         if parent is not None:
@@ -255,13 +265,19 @@ class _Resolver:
     def blow_up(self, node: int, chart: Chart) -> None:
         """Blow up the first coordinate subspace (pairs first) whose charts have finitely many bad points."""
         d = chart.dimension
-        centres = [c for size in range(2, d + 1) for c in itertools.combinations(range(d), size)]
+        centres = (c for size in range(2, d + 1) for c in itertools.combinations(range(d), size))
         for centre in centres:
             plan = []
             for j in centre:
                 free = [c for c in centre if c != j]
                 child, mapping = _blow_up_chart(chart, centre, j)
                 child, mapping = _straighten(child, free, mapping)
+                self.budget.charge(child)  # trial charts are work too
+                stop = self.budget.check(self.tree, self.tree.nodes[node]["depth"] + 1)
+                if stop is not None:
+                    self.tree.nodes[node]["reason"] = f"not resolved: {stop} while trying blow-up centres"
+                    self.tree.graph["stopped"] = stop
+                    return
                 found = _fibre_points(child, free[0]) if len(free) == 1 else _isolated_fibre(child, free)
                 if found is None:
                     break
@@ -381,8 +397,8 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
         return None
     candidates = list(chart.generators)
     for g in chart.generators:
-        if len(g) <= MAX_FACTOR_TERMS and not _linear_in_some(g, free):
-            candidates.extend(f for f, _ in g.factor_list()[1] if _linear_in_some(f, free))
+        if len(g) <= MAX_FACTOR_TERMS and _solved_for(g, free) is None:
+            candidates.extend(f for f in factors(g) if _linear_in_some(f, free))
     for f in candidates:
         if f.get((0,) * chart.dimension):
             continue
@@ -403,6 +419,16 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
     return None
 
 
+def _solved_for(f: PolyElement, free: Sequence[int]) -> int | None:
+    """A coordinate i in ``free`` with f = c·u_i + r, c a non-zero constant and r free of u_i."""
+    d = f.ring.ngens
+    for i in free:
+        e = tuple(1 if j == i else 0 for j in range(d))
+        if f.get(e) and all(m == e or not m[i] for m in f.itermonoms()):
+            return i
+    return None
+
+
 def _linear_in_some(f: PolyElement, free: Sequence[int]) -> bool:
     return any(f.degree(i) == 1 for i in free)
 
@@ -412,24 +438,25 @@ def resolve(
     variables: Sequence[str],
     *,
     measure: Sequence[int] | None = None,
-    max_depth: int = 40,
-    max_charts: int = 2000,
-    seconds: float = 60.0,
+    budget: Budget | None = None,
     plane: str = "toric",
 ) -> ResolutionTree:
     """Resolve the ideal ⟨generators⟩ with measure w^measure dw near the origin.
 
     Parameters
     ----------
-    generators : sequence of str or sympy.Expr
-        Polynomials with rational coefficients vanishing at the origin.
+    generators : sequence of str or sympy.Expr or mapping
+        Polynomials with rational coefficients vanishing at the origin (a mapping
+        {exponent vector: coefficient} for large ones).
     variables : sequence of str
         The coordinates.
     measure : sequence of int, optional
         Exponents h of the monomial weight w^h (default 0).
-    max_depth, max_charts, seconds : budgets
-        Over any of them the tree is returned incomplete (``complete`` False,
-        ``stopped`` naming the budget), never guessed.
+    budget : resolution.Budget, optional
+        Depth, charts and polynomial terms built (deterministic), and an optional wall-clock
+        cut-off.  Over a deterministic limit the tree is returned incomplete (``complete`` False,
+        ``stopped`` naming the limit), never guessed; the wall clock raises
+        :class:`~resolution.budget.WallClockExceeded`.
     plane : {"toric", "blow-up"}
         For two variables: the Newton-polygon fast path (default) or point
         blow-ups only (the general resolver; an independent cross-check).
@@ -439,35 +466,52 @@ def resolve(
     >>> tree = resolve(["x**2 - y**3"], ["x", "y"])
     >>> tree.complete, tree.minimum()[:2]
     (True, (5/6, 1))
-    >>> resolve(["x*y + z*w"], ["x", "y", "z", "w"]).minimum()[:2]   # |xy + zw|
+    >>> resolve(["x*y + z*w + x**3"], ["x", "y", "z", "w"]).minimum()[:2]   # |xy + zw + x³|: a Morse point
     (1, 1)
+    >>> resolve(["x**2 - y**3"], ["x", "y"], budget=Budget(max_depth=0)).graph["stopped"]
+    'depth budget (0) reached'
     """
     if plane not in ("toric", "blow-up"):
         raise ValueError(f"plane must be 'toric' or 'blow-up', not {plane!r}")
-    chart = initial_chart(generators, variables, measure)
-    tree = ResolutionTree(
-        variables=list(variables), generators=[str(g) for g in generators], measure=list(chart.measure), stopped=""
-    )
-    budget = _Budget(max_depth, max_charts, time.monotonic() + seconds)
-    resolver = _Resolver(tree, budget, plane == "toric")
-    resolver.run(resolver.add(chart, 0, None))
+    budget = budget or Budget()
+    with wall_clock(budget.seconds):
+        chart = initial_chart(generators, variables, measure)
+        tree = ResolutionTree(
+            variables=list(variables), generators=[_label(g) for g in generators], measure=list(chart.measure),
+            stopped="",
+        )
+        resolver = _Resolver(tree, _Spending(budget), plane == "toric")
+        resolver.run(resolver.add(chart, 0, None))
     tree.graph["complete"] = all(s != "open" for _, s in tree.nodes(data="status"))
     return tree
 
 
-def _node_label(tree: ResolutionTree, node: int, power: int) -> str:
+def _label(generator: object) -> str:
+    """A generator as text for the tree's record; a long one is named by its size (printing a large
+    polynomial costs more than resolving it)."""
+    if isinstance(generator, Mapping):
+        terms = len(generator)
+    else:
+        terms = len(sympy.Add.make_args(generator)) if isinstance(generator, sympy.Expr) else 0
+    return f"<a polynomial of {terms} terms>" if terms > 20 else str(generator)
+
+
+def node_label(tree: ResolutionTree, node: int, power: int) -> str:
+    """``"node: (λ(f), m)"`` for a leaf (λ(f) = λ(I)/power), ``"node: status"`` otherwise."""
     data = tree.nodes[node]
     if data["status"] == "leaf":
         t = data["threshold"]
-        return f"{node}: ({t.value / power}, {t.multiplicity})"
+        return f"{node}: (λ(f), m) = ({t.value / power}, {t.multiplicity})"
     return f"{node}: {data['status']}"
 
 
 def tree_to_dict(tree: ResolutionTree, *, power: int | None = None) -> dict[str, object]:
     """The tree as JSON-ready data: nodes (chart, status, reason, leaf λ and m) and edges (operation, map).
 
-    Leaf values are divided by ``power`` (default: the graph's ``power``, 1 if unset), as
-    λ(f) = λ(ideal)/e when |f| ≍ (Σ q_i²)^{e/2}.
+    One convention, named in the output's ``convention``: a node's ``reason`` and ``ideal_rlct``
+    give λ(I), the threshold of the resolved ideal I (as every leaf explanation writes it), and its
+    ``rlct`` gives λ(f) = λ(I)/``power`` (default: the graph's ``power``, 1 if unset), as
+    λ(f) = λ(I)/e when |f| ≍ (Σ q_i²)^{e/2}.
 
     Examples
     --------
@@ -483,7 +527,9 @@ def tree_to_dict(tree: ResolutionTree, *, power: int | None = None) -> dict[str,
         entry["skipped"] = list(data["skipped"])
         if data["threshold"] is not None:
             t = data["threshold"]
-            entry.update(rlct=str(t.value / power), multiplicity=t.multiplicity, leaf_kind=t.kind)
+            entry.update(
+                rlct=str(t.value / power), ideal_rlct=str(t.value), multiplicity=t.multiplicity, leaf_kind=t.kind
+            )
         nodes.append(entry)
     edges = [{"source": a, "target": b, "operation": d["operation"], "map": d["map"]} for a, b, d in tree.edges(data=True)]
     best = tree.minimum()
@@ -492,6 +538,9 @@ def tree_to_dict(tree: ResolutionTree, *, power: int | None = None) -> dict[str,
         "generators": tree.graph["generators"],
         "measure": tree.graph["measure"],
         "power": power,
+        "convention": (
+            f"rlct = λ(f) = λ(I)/{power} for the resolved ideal I; ideal_rlct and each leaf's reason give λ(I)"
+        ),
         "complete": tree.complete,
         "stopped": tree.graph["stopped"],
         "charts": tree.number_of_nodes(),
@@ -508,8 +557,14 @@ def _dot_string(text: str) -> str:
 
 
 def chart_formula(chart: Chart) -> str:
-    """The pulled-back ideal as text: monomial · ⟨strict transforms⟩."""
-    strict = [str(g.as_expr()) for g in chart.generators]
+    """The pulled-back ideal as text, ``^`` for powers: monomial · ⟨strict transforms⟩.
+
+    Examples
+    --------
+    >>> chart_formula(initial_chart(["x**2*(y**2 + x**3)"], ["x", "y"]))
+    'x^2 * (x^3 + y^2)'
+    """
+    strict = [str(g.as_expr()).replace("**", "^") for g in chart.generators]
     inner = strict[0] if len(strict) == 1 else "<" + ", ".join(strict) + ">"
     if not any(chart.monomial):
         return inner
@@ -523,13 +578,13 @@ def tree_to_dot(tree: ResolutionTree, *, power: int | None = None) -> str:
     Examples
     --------
     >>> print(tree_to_dot(resolve(["x*y"], ["x", "y"])).splitlines()[1])
-      0 [label="0: (1, 2)\\nx*y", shape=box, style=filled, fillcolor="#81c784"];
+      0 [label="0: (λ(f), m) = (1, 2)\\nx*y", shape=box, style=filled, fillcolor="#81c784"];
     """
     power = power or tree.graph.get("power", 1)
     best = tree.minimum()
     lines = ["digraph resolution {"]
     for n, data in tree.nodes(data=True):
-        label = f"{_node_label(tree, n, power)}\n{chart_formula(data['chart'])}"
+        label = f"{node_label(tree, n, power)}\n{chart_formula(data['chart'])}"
         colour = {"leaf": "#c8e6c9", "inner": "#ffffff", "open": "#ffcdd2"}[data["status"]]
         if best is not None and n == best[2]:
             colour = "#81c784"

@@ -48,9 +48,10 @@ from typing import Callable, Sequence
 import sympy
 
 from resolution import NewtonPolyhedron, NotAnalytic, format_monomial, torus_zero_free
+from resolution.germ import is_rational_polynomial
 from resolution.errors import BudgetExceeded
 
-__all__ = ["Truncation", "is_polynomial", "taylor", "truncate"]
+__all__ = ["Truncation", "is_polynomial", "taylor", "truncate", "value_at_origin"]
 
 #: Face enumeration for the order certificate (as for the Newton route).
 _MAX_FACE_DIM = 7
@@ -90,7 +91,9 @@ class Truncation:
 
 
 def is_polynomial(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> bool:
-    """Whether ``expr`` is a polynomial in ``symbols`` with rational coefficients.
+    """Whether ``expr`` is, by its form, a polynomial in ``symbols`` with rational coefficients.
+
+    See :func:`resolution.germ.is_rational_polynomial` (nothing is expanded).
 
     Examples
     --------
@@ -98,13 +101,7 @@ def is_polynomial(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> bool:
     >>> is_polynomial(a**2*b - b/3, [a, b]), is_polynomial(sympy.tanh(a), [a])
     (True, False)
     """
-    if not expr.is_polynomial(*symbols):
-        return False
-    try:
-        sympy.Poly(expr, *symbols, domain=sympy.QQ) if symbols else sympy.Rational(expr)
-    except (sympy.CoercionFailed, sympy.PolynomialError, TypeError):
-        return False
-    return True
+    return is_rational_polynomial(expr, symbols)
 
 
 def taylor(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], order: int) -> sympy.Expr:
@@ -115,7 +112,7 @@ def taylor(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], order: int) -> sym
     Raises
     ------
     resolution.errors.NotAnalytic
-        The expansion has logarithms or fractional powers (``expr`` is not analytic at 0).
+        ``expr`` has a pole at 0, or its expansion there has logarithms or fractional powers.
 
     Examples
     --------
@@ -131,15 +128,56 @@ def taylor(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], order: int) -> sym
         raise NotAnalytic(str(expr), f"no Taylor expansion at the point ({exc})") from None
     series = sympy.expand(series)
     if not series.is_polynomial(t):
-        raise NotAnalytic(str(expr), "its expansion at the point has logarithms or fractional powers")
+        pole = any(p.is_negative for p in (a.as_base_exp()[1] for a in series.atoms(sympy.Pow) if a.has(t)))
+        raise NotAnalytic(str(expr), "it has a pole at the point" if pole
+                          else "its expansion at the point has logarithms or fractional powers")
     result = sympy.expand(series.xreplace({t: sympy.Integer(1)}))
     if not result.is_polynomial(*symbols):
         raise NotAnalytic(str(expr), "its expansion at the point is not a power series")
     return result
 
 
+def value_at_origin(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> sympy.Expr:
+    """f(0), exactly, also where f has a removable singularity there (sin(u)/u, (exp(u) − 1)/u, ...).
+
+    Substitution first; where that gives nan or an infinity, the constant term of the Taylor
+    expansion (:func:`taylor` at order 0), which exists exactly when f extends analytically to 0.
+
+    Raises
+    ------
+    resolution.errors.NotAnalytic
+        f has no analytic extension to 0 (a pole, a logarithm, a fractional power).
+
+    Examples
+    --------
+    >>> u = sympy.Symbol("u")
+    >>> value_at_origin(sympy.sin(u)/u - 1, [u]), value_at_origin(sympy.log(1 + u)/sympy.log(1 - u), [u])
+    (0, -1)
+    >>> value_at_origin(1/u + u, [u])
+    Traceback (most recent call last):
+    ...
+    resolution.errors.NotAnalytic: u + 1/u is not analytic: it has a pole at the point; learning coefficients are defined for analytic models (Watanabe 2009, Ch. 6): replace it by an analytic function (e.g. a polynomial or tanh)
+
+    A function continuous but not analytic at 0 (u²·log u) gets its limit here; the truncation
+    (:func:`truncate`) then refuses it.
+    """
+    value = sympy.simplify(expr.xreplace({s: 0 for s in symbols}))
+    if value.is_finite:
+        return value
+    return sympy.simplify(taylor(expr, symbols, 0))
+
+
 def _vanishes(expr: sympy.Expr) -> bool:
     return sympy.simplify(expr) == 0
+
+
+def _on_hyperplane(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
+    """expr restricted to u_j = 0, through its expansion in u_j where substitution meets a removable
+    singularity (sin(u_1 u_2)/(u_1 u_2) on u_1 = 0 is 1)."""
+    value = expr.xreplace({symbol: 0})
+    if not value.has(sympy.nan, sympy.zoo, sympy.oo):
+        return value
+    return sympy.series(expr, symbol, 0, 1).removeO().xreplace({symbol: 0})
 
 
 def _monomial_factor(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol], limit: int) -> tuple[int, ...]:
@@ -147,7 +185,7 @@ def _monomial_factor(exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol
     beta = []
     for s in symbols:
         b = 0
-        while b < limit and all(_vanishes(sympy.diff(g, s, b).xreplace({s: 0})) for g in exprs):
+        while b < limit and all(_vanishes(_on_hyperplane(sympy.diff(g, s, b), s)) for g in exprs):
             b += 1
         beta.append(b)
     return tuple(beta)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from resolution import BadArgument
+
 __all__ = [
     "BadModel",
     "NotATrueParameter",
@@ -48,13 +50,9 @@ class UnknownMethod(SingularError):
         super().__init__(f"method={method!r} is unknown; choose one of {', '.join(known)}")
 
 
-class BadModel(SingularError):
-    """A model specification that does not make sense (sizes, ranks, names, sigma)."""
-
-    def __init__(self, argument: str, value: object, fix: str):
-        self.argument = argument
-        self.value = value
-        super().__init__(f"{argument}={value!r}: {fix}")
+class BadModel(BadArgument, SingularError):
+    """A model specification that does not make sense (sizes, ranks, names, sigma): a
+    :class:`resolution.BadArgument` that is also a :class:`SingularError`."""
 
 
 class NotATrueParameter(SingularError):

@@ -34,12 +34,12 @@ from typing import Iterable, Mapping, Sequence
 
 import sympy
 
-from resolution import UnknownVariable, parse_expression, parse_point, parse_rational
+from resolution import Budget, UnknownVariable, parse_expression, parse_names, parse_point, parse_rational
 
-from .analytic import is_polynomial, truncate
+from .analytic import is_polynomial, truncate, value_at_origin
 from .errors import BadModel, NotATrueParameter, SingularMomentMatrix
 from .prior import prior_exponents
-from .rlct import RLCT, _Budget, _from_truncation, rlct
+from .rlct import RLCT, _from_truncation, _unfold_orthant, rlct, within
 
 __all__ = [
     "CoefficientIdeal",
@@ -224,13 +224,6 @@ def _where(params: Sequence[str], point: Sequence[sympy.Rational]) -> str:
     return "(" + ", ".join(f"{n}={p}" for n, p in zip(params, point)) + ")"
 
 
-def _names(value: Iterable[str] | str, argument: str) -> tuple[str, ...]:
-    names = tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else tuple(value)
-    if len(set(names)) != len(names):
-        raise BadModel(argument, value, "a name is listed twice")
-    return names
-
-
 class RegressionModel:
     """y = f(x, w) + N(0, σ²·I), with a true parameter w0 and an input law (module docstring).
 
@@ -275,8 +268,8 @@ class RegressionModel:
         if not outputs:
             raise BadModel("f", f, "give at least one output")
         self.f = tuple(parse_expression(q, where="f") for q in outputs)
-        self.params = _names(params, "params")
-        self.inputs = _names(inputs, "inputs")
+        self.params = parse_names(params, argument="params")
+        self.inputs = parse_names(inputs, argument="inputs")
         if not self.params:
             raise BadModel("params", params, "the model needs at least one parameter")
         both = sorted(set(self.params) & set(self.inputs))
@@ -339,7 +332,7 @@ class RegressionModel:
 
     def _check_true(self, diffs: Sequence[sympy.Expr], where: str) -> None:
         w = _symbols(self.params)
-        at_point = [sympy.simplify(g.xreplace({s: 0 for s in w})) for g in diffs]
+        at_point = [value_at_origin(g, w) for g in diffs]
         if isinstance(self.input_dist, FiniteSupport):
             x = _symbols(self.inputs)
             at_point = [g.xreplace(dict(zip(x, p))) for g in at_point for p in self.input_dist.points]
@@ -427,11 +420,13 @@ class RegressionModel:
         at: Mapping[str, object] | str | None = None,
         *,
         prior: str | None = None,
+        nonneg: Iterable[str] | str = (),
         method: str = "auto",
         max_order: int = 8,
         max_depth: int = 40,
         max_charts: int = 2000,
-        seconds: float = 60.0,
+        max_terms: int = 2_000_000,
+        seconds: float | None = None,
     ) -> RLCT:
         """The learning coefficient (λ, m) of the model at a true parameter.
 
@@ -439,8 +434,8 @@ class RegressionModel:
         ----------
         at : mapping or str, optional
             A point of the true set (default w0).
-        prior, method, max_order, max_depth, max_charts, seconds
-            As for :func:`singular.rlct`.
+        prior, nonneg, method, max_order, max_depth, max_charts, max_terms, seconds
+            As for :func:`singular.rlct` (``nonneg``: parameters constrained to be >= 0).
 
         Returns
         -------
@@ -452,12 +447,18 @@ class RegressionModel:
         >>> RegressionModel("a*tanh(b*x)", params="a,b", inputs="x").rlct()
         RLCT(value=1/2, multiplicity=2, method='monomial', certified=True)
         """
+        limits = Budget(max_depth, max_charts, max_terms, seconds)
+        return within(limits, lambda: self._rlct(at, prior, nonneg, method, max_order, limits))
+
+    def _rlct(self, at: object, prior: object, nonneg: object, method: str, max_order: int, limits: Budget) -> RLCT:
+        """:meth:`rlct` under its budget."""
         point = _point_in(self.params, at, self.true_params)
         diffs = self._differences(point)
         where = _where(self.params, point)
         self._check_true(diffs, where)
         x = _symbols(self.inputs)
-        budget = dict(method=method, max_depth=max_depth, max_charts=max_charts, seconds=seconds)
+        budget = dict(method=method, max_depth=limits.max_depth, max_charts=limits.max_charts,
+                      max_terms=limits.max_terms)
         if all(g.is_polynomial(*x) for g in diffs) or isinstance(self.input_dist, FiniteSupport):
             try:
                 ideal = self._ideal(diffs)
@@ -467,20 +468,25 @@ class RegressionModel:
                 ideal = self._ideal(diffs, refused=exc)
             if not ideal.generators:
                 raise BadModel("f", self.f, "the model does not depend on its parameters near the point")
-            result = rlct(list(ideal.generators), variables=self.params, prior=prior, max_order=max_order, **budget)
+            result = rlct(list(ideal.generators), variables=self.params, prior=prior, nonneg=nonneg,
+                          max_order=max_order, **budget)
             head = f"Model {self.name} at {where}: {ideal.justification}; ideal ⟨{', '.join(map(str, ideal.generators))}⟩.\n"
             return _with_head(result, head)
         w = _symbols(self.params)
+        for name in parse_names(nonneg, argument="nonneg"):
+            if name not in self.params:
+                raise UnknownVariable(name, self.params, "nonneg (not a parameter)")
+        diffs, _, prior, note = _unfold_orthant(diffs, self.params + self.inputs, prior,
+                                                dict(zip(self.params, point)), nonneg)
         cut = truncate(diffs, w, max_order=max_order, split=self._split_in_x)
         h = tuple(0 if p != 0 else k for p, k in zip(point, prior_exponents(prior, self.params)))
         head = (
             f"Model {self.name} at {where}: f is analytic, not polynomial, in the inputs; f(x, w) − f(x, w0) is "
             "expanded in w and each Taylor coefficient is a polynomial in x whose moment matrix is positive "
             "definite (checked exactly); the remainder is controlled under Watanabe's fundamental condition "
-            "(Watanabe 2009, §6.1).\n"
+            f"(Watanabe 2009, §6.1).\n{note}"
         )
-        return _from_truncation(cut, self.params, h, ideal=True, method=method,
-                                budget=_Budget(max_depth, max_charts, seconds), head=head)
+        return _from_truncation(cut, self.params, h, ideal=True, method=method, budget=limits, head=head)
 
 
 def _with_head(result: RLCT, head: str) -> RLCT:
@@ -515,7 +521,7 @@ class DiscreteModel:
         name: str = "discrete",
     ):
         self.probabilities = tuple(parse_expression(p, where="probability") for p in probabilities)
-        self.params = _names(params, "params")
+        self.params = parse_names(params, argument="params")
         if len(self.probabilities) < 2:
             raise BadModel("probabilities", probabilities, "a discrete model needs at least two outcomes")
         for p in self.probabilities:
@@ -553,22 +559,33 @@ class DiscreteModel:
         at: Mapping[str, object] | str | None = None,
         *,
         prior: str | None = None,
+        nonneg: Iterable[str] | str = (),
         method: str = "auto",
         max_order: int = 8,
-        seconds: float = 60.0,
+        seconds: float | None = None,
     ) -> RLCT:
-        """(λ, m) at a true parameter, from the ideal ⟨p_i(w) − q_i⟩."""
+        """(λ, m) at a true parameter, from the ideal ⟨p_i(w) − q_i⟩.
+
+        ``nonneg`` names parameters constrained to be >= 0 (mixture weights on the simplex's
+        boundary, say), as for :func:`singular.rlct`.
+
+        Examples
+        --------
+        >>> mix = DiscreteModel(["(1 - a)/2 + a*b", "(1 + a)/2 - a*b"], params="a,b", at="a=0,b=1")
+        >>> mix.rlct(nonneg="a")     # K ≍ a²/4 on a >= 0: a = s² gives s⁴ with prior |s|, λ = 2/4
+        RLCT(value=1/2, multiplicity=1, method='monomial', certified=True)
+        """
         point = _point_in(self.params, at, self.true_params)
         w = _symbols(self.params)
         shift = {s: s + p for s, p in zip(w, point) if p != 0}
         generators = [sympy.expand(p.xreplace(shift) - q) for p, q in zip(self.probabilities, self.truth)]
         for g in generators:
-            residual = sympy.simplify(g.xreplace({s: 0 for s in w}))
+            residual = value_at_origin(g, w)
             if residual != 0:
                 raise NotATrueParameter(_where(self.params, point), residual)
         generators = [g for g in generators if g != 0]
-        result = rlct(generators, variables=self.params, prior=prior, method=method, max_order=max_order,
-                      seconds=seconds)
+        result = rlct(generators, variables=self.params, prior=prior, nonneg=nonneg, method=method,
+                      max_order=max_order, seconds=seconds)
         head = (
             f"Model {self.name} at {_where(self.params, point)}: every true probability is positive, so "
             "K ≍ Σ (p_i(w) − q_i)² (second-order expansion of the Kullback-Leibler divergence).\n"

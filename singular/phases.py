@@ -101,6 +101,24 @@ class PhaseComparison:
 def compare_phases(a: Phase, b: Phase) -> PhaseComparison:
     """The sample sizes at which the posterior switches between ``a`` and ``b``.
 
+    Parameters
+    ----------
+    a, b : Phase
+        Two local solutions with different names.
+
+    Returns
+    -------
+    PhaseComparison
+        With equal losses there is no trade of accuracy against complexity, so no crossing: the
+        phase with the lower λ is preferred at every n, and at equal λ the one with the larger m
+        (its free energy is lower by (Δm)·log log n); identical (L, λ, m) is a tie, named
+        ``"a = b"``.
+
+    Raises
+    ------
+    BadModel
+        The two phases have the same name.
+
     Examples
     --------
     An accurate, complex phase against a simple one: the free energies cross where
@@ -109,12 +127,28 @@ def compare_phases(a: Phase, b: Phase) -> PhaseComparison:
     >>> cmp = compare_phases(Phase("accurate", 0.1, 3), Phase("simple", 0.3, 1))
     >>> round(cmp.critical_n, 1), cmp.preferred
     (35.8, ('simple', 'accurate'))
+    >>> compare_phases(Phase("x", 0.1, 1), Phase("y", 0.1, 2)).preferred
+    ('x',)
+
+    Notes
+    -----
+    The difference of the free energies is computed as n·(L_a − L_b) + (λ_a − λ_b)·log n −
+    (m_a − m_b)·log log n, with L_a − L_b taken exactly (the losses as exact binary fractions)
+    before any rounding: subtracting two rounded values of n·L near n ≈ 10¹⁸ would create
+    crossings out of rounding noise.
     """
     if a.name == b.name:
         raise BadModel("b", b.name, "the two phases need different names")
+    loss_gap = float(sympy.Rational(a.loss) - sympy.Rational(b.loss))
+    lam_gap = float(sympy.Rational(a.lam) - sympy.Rational(b.lam))
+    m_gap = a.m - b.m
+    if loss_gap == 0:
+        order = (lam_gap, -m_gap)
+        winner = a.name if order < (0, 0) else b.name if order > (0, 0) else f"{a.name} = {b.name}"
+        return PhaseComparison(a, b, (), (winner,))
 
     def gap(log_n: float) -> float:
-        return free_energy(a, math.exp(log_n)) - free_energy(b, math.exp(log_n))
+        return math.exp(log_n) * loss_gap + lam_gap * log_n - m_gap * math.log(log_n)
 
     grid = np.linspace(1.0 + 1e-9, _LOG_N_MAX, 20_000)
     values = np.array([gap(t) for t in grid])

@@ -40,14 +40,18 @@ at least 1/mult₀(f) (Kollár 1997, *Singularities of pairs*, Lemma 8.10).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import sympy
 
 from resolution import (
+    BadArgument,
+    Budget,
     BudgetExceeded,
+    OutsideDomain,
     ParseError,
     UnknownVariable,
+    WallClockExceeded,
     Germ,
     NewtonPolyhedron,
     ResolutionTree,
@@ -55,15 +59,20 @@ from resolution import (
     format_monomial,
     germ,
     parse_expression,
+    parse_names,
     parse_point,
     resolve,
     torus_critical_free,
     torus_zero_free,
+    wall_clock,
 )
+from resolution.morse import morse_threshold, quadratic_part_matrix
 
-from .analytic import Truncation, is_polynomial, truncate
+from .analytic import Truncation, is_polynomial, truncate, value_at_origin
 from .errors import NotVanishing, UnknownMethod
 from .prior import prior_exponents
+from .arrangement import arrangement_rlct
+from .quasihomogeneous import quasi_homogeneous_rlct
 
 __all__ = ["RLCT", "rlct"]
 
@@ -157,19 +166,17 @@ class RLCT:
         return head + "\n" + "\n".join("  " + line for line in self.certificate.splitlines())
 
 
-def _manifestly_nonnegative(expr: sympy.Expr, nonneg: frozenset[str]) -> bool:
+def _manifestly_nonnegative(expr: sympy.Expr) -> bool:
     """True when ``expr`` is >= 0 by its form (sums and products of squares, positive constants)."""
     if isinstance(expr, sympy.Rational):
         return expr >= 0
-    if isinstance(expr, sympy.Symbol):
-        return str(expr) in nonneg
     if isinstance(expr, sympy.Pow):
         base, power = expr.args
         if isinstance(power, sympy.Integer) and power > 0:
-            return power % 2 == 0 or _manifestly_nonnegative(base, nonneg)
+            return power % 2 == 0 or _manifestly_nonnegative(base)
         return False
     if isinstance(expr, (sympy.Add, sympy.Mul)):
-        return all(_manifestly_nonnegative(arg, nonneg) for arg in expr.args)
+        return all(_manifestly_nonnegative(arg) for arg in expr.args)
     return False
 
 
@@ -319,13 +326,6 @@ def _perfect_power(g: Germ) -> tuple[Germ, int] | None:
     return Germ(g.variables, terms, g.nonneg, g.point), e
 
 
-@dataclass(frozen=True)
-class _Budget:
-    max_depth: int
-    max_charts: int
-    seconds: float
-
-
 def _ideal_form(expr: sympy.Expr) -> tuple[list[sympy.Expr], int, str] | None:
     """|f| ≍ (Σ q_i²)^{e/2} read off the *unexpanded* expression, if its form shows it.
 
@@ -352,7 +352,7 @@ def _resolution(
     expr: sympy.Expr | None,
     g: Germ,
     h: Sequence[int],
-    budget: _Budget,
+    budget: Budget,
     *,
     lower: sympy.Rational,
     upper: sympy.Rational,
@@ -379,14 +379,7 @@ def _resolution(
         if e != 1 or len(generators) > 1
         else ""
     )
-    tree = resolve(
-        generators,
-        names,
-        measure=h,
-        max_depth=budget.max_depth,
-        max_charts=budget.max_charts,
-        seconds=budget.seconds,
-    )
+    tree = resolve(generators, names, measure=h, budget=budget)
     tree.graph["power"] = e
     best = tree.minimum()
     size = f"{tree.number_of_nodes()} chart{'s' if tree.number_of_nodes() > 1 else ''}, depth {tree.depth}"
@@ -417,23 +410,6 @@ def _resolution(
     return RLCT(None, None, "resolution", False, text, (lower, upper), tree)
 
 
-def _try_resolution(
-    expr: sympy.Expr | None, g: Germ, h: Sequence[int], budget: _Budget, newton: RLCT, lower_reason: str
-) -> RLCT:
-    low, high = newton.bounds
-    if g.nonneg:
-        return RLCT(
-            None,
-            None,
-            "resolution",
-            False,
-            "Resolution with sign constraints (nonneg) is not implemented: a blow-up of a half-space "
-            f"keeps only part of each fibre. {lower_reason} Newton bound: λ <= {high}.",
-            (low, high),
-        )
-    return _resolution(expr, g, h, budget, lower=low, upper=high, bound_reason=lower_reason)
-
-
 def _germ_rlct(
     g: Germ,
     h: Sequence[int],
@@ -441,10 +417,14 @@ def _germ_rlct(
     nonnegative: bool,
     method: str,
     expr: sympy.Expr | None = None,
-    budget: _Budget | None = None,
+    budget: Budget | None = None,
 ) -> RLCT:
     if method in ("auto", "monomial"):
         result = _normal_crossing(g, h)
+        if result is not None:
+            return result
+    if method == "auto":
+        result = _morse(g, h)
         if result is not None:
             return result
     lower = sympy.Rational(1, g.order)
@@ -454,7 +434,7 @@ def _germ_rlct(
     )
     result = _newton(g, h, nonnegative=nonnegative, lower=lower, lower_reason=lower_reason)
     if method == "resolution":
-        return _try_resolution(expr, g, h, budget, result, lower_reason)
+        return _resolution(expr, g, h, budget, lower=lower, upper=result.bounds[1], bound_reason=lower_reason)
     if method == "monomial":
         return RLCT(
             None,
@@ -465,16 +445,43 @@ def _germ_rlct(
             f"normal-crossing formula does not apply. {lower_reason} Newton bound: λ <= {result.bounds[1]}.",
             (lower, result.bounds[1]),
         )
+    if not result.certified and method == "auto":
+        result = _closed_route(g, h, result, quasi_homogeneous_rlct, "quasi-homogeneous")
+    if not result.certified and method == "auto":
+        result = _closed_route(g, h, result, arrangement_rlct, "hyperplane arrangement")
     if not result.certified:
         result = _power_of_newton(g, h, result, method)
     if result.certified or method != "auto" or budget is None:
         return result
-    resolved = _try_resolution(expr, g, h, budget, result, lower_reason)
+    low, high = result.bounds
+    resolved = _resolution(expr, g, h, budget, lower=low, upper=high, bound_reason=lower_reason)
     if resolved.certified:
         return resolved
     low, high = max(result.bounds[0], resolved.bounds[0]), min(result.bounds[1], resolved.bounds[1])
     text = f"{result.certificate}\nResolution of singularities: {resolved.certificate}"
     return RLCT(None, None, "resolution", False, text, (low, high), resolved.tree)
+
+
+def _morse(g: Germ, h: Sequence[int]) -> RLCT | None:
+    """f of order 2 with a non-degenerate quadratic part and a positive prior (:mod:`resolution.morse`)."""
+    if any(h) or g.order != 2:
+        return None
+    found = morse_threshold(quadratic_part_matrix(g.terms, g.dimension))
+    if found is None:
+        return None
+    value, multiplicity, kind, text = found
+    text = f"f has order 2 at the point: {text.replace('λ(I)', 'λ')}."
+    return RLCT(value, multiplicity, kind, True, text, (value, value))
+
+
+def _closed_route(g: Germ, h: Sequence[int], result: RLCT, route, method: str) -> RLCT:
+    """A route that returns (λ, m, certificate) or None (:mod:`singular.quasihomogeneous`,
+    :mod:`singular.arrangement`); ``result`` when it does not apply."""
+    found = route(g, h)
+    if found is None:
+        return result
+    value, multiplicity, text = found
+    return RLCT(value, multiplicity, method, True, text, (value, value))
 
 
 def _power_of_newton(g: Germ, h: Sequence[int], result: RLCT, method: str) -> RLCT:
@@ -565,7 +572,7 @@ def _localize(
     local = [e.xreplace(shift) for e in exprs]
     where = "(" + ", ".join(f"{n}={point.get(n, 0)}" for n in names) + ")"
     for e in local:
-        value = sympy.simplify(e.xreplace({s: 0 for s in symbols}))
+        value = value_at_origin(e, symbols)
         if value != 0:
             raise NotVanishing(value, where)
     h = tuple(0 if point.get(n, 0) != 0 else k for n, k in zip(names, prior_exponents(prior, names)))
@@ -573,7 +580,8 @@ def _localize(
 
 
 def _smooth_reduction(
-    exprs: Sequence[sympy.Expr], variables: Iterable[str] | str | None, prior: object, at: object, **options: object
+    exprs: Sequence[sympy.Expr], variables: Iterable[str] | str | None, prior: object, at: object, *,
+    method: str, budget: Budget, max_order: int,
 ) -> RLCT | None:
     """λ of the ideal after eliminating its smooth directions (see :func:`_eliminate`), if any."""
     names, local, h, _ = _localize(exprs, variables, prior, at)
@@ -590,7 +598,7 @@ def _smooth_reduction(
         text = head + f"Nothing is left: K ≍ Σ of {count} squared coordinates, λ = {value}, m = 1."
         return RLCT(value, 1, "smooth elimination", True, text, (value, value))
     prior_rest = "*".join(f"{n}**{k}" for n, k in zip(kept, hk) if k) or None
-    inner = rlct(rest, variables=kept, prior=prior_rest, **options)
+    inner = _rlct(rest, kept, prior_rest, None, (), method, budget, max_order)
     half = sympy.Rational(count, 2)
     text = head + f"λ = {count}/2 + λ(⟨{', '.join(map(str, rest))}⟩):\n" + inner.certificate
     if inner.certified:
@@ -603,7 +611,7 @@ def _smooth_reduction(
 def _names(exprs: Sequence[sympy.Expr], variables: Iterable[str] | str | None) -> tuple[str, ...]:
     if variables is None:
         return tuple(sorted({str(s) for e in exprs for s in e.free_symbols}))
-    names = tuple(v.strip() for v in variables.split(",")) if isinstance(variables, str) else tuple(map(str, variables))
+    names = parse_names(variables, argument="variables")
     for e in exprs:
         extra = sorted({str(s) for s in e.free_symbols} - set(names))
         if extra:
@@ -619,7 +627,7 @@ def _analytic(
     prior: object,
     at: Mapping[str, object] | str | None,
     method: str,
-    budget: _Budget,
+    budget: Budget,
     max_order: int,
 ) -> RLCT:
     """λ of |f| (or of Σ g_i² for an ideal) for analytic germs, through a certified truncation."""
@@ -636,7 +644,7 @@ def _from_truncation(
     *,
     ideal: bool,
     method: str,
-    budget: _Budget,
+    budget: Budget,
     head: str,
 ) -> RLCT:
     """The RLCT that a truncation of analytic germs (see :mod:`singular.analytic`) proves, or bounds."""
@@ -680,7 +688,8 @@ def rlct(
     method: str = "auto",
     max_depth: int = 40,
     max_charts: int = 2000,
-    seconds: float = 60.0,
+    max_terms: int = 2_000_000,
+    seconds: float | None = None,
     max_order: int = 8,
 ) -> RLCT:
     """The real log canonical threshold of |f| at a point, with its multiplicity.
@@ -705,10 +714,18 @@ def rlct(
     nonneg : names, optional
         Variables constrained to w_j >= 0 (the integral runs over that half-space).
     method : {"auto", "monomial", "newton", "resolution"}
-        ``auto`` tries normal crossing, then Newton, then resolution of
+        ``auto`` tries normal crossing, a Morse point, Newton, the quasi-homogeneous
+        route (:mod:`singular.quasihomogeneous`), hyperplane arrangements
+        (:mod:`singular.arrangement`), perfect powers, then resolution of
         singularities; ``resolution`` forces the resolver.
-    max_depth, max_charts, seconds : budgets of the resolution
-        Over budget, the result is uncertified with the best bounds found.
+    max_depth, max_charts, max_terms : deterministic budgets of the resolution
+        Depth and charts of the tree, and polynomial terms built (:class:`resolution.Budget`).
+        Over budget, the result is uncertified with the best bounds found; the same input and
+        budget give the same answer on any machine, however loaded.
+    seconds : float or None
+        A wall-clock cut-off from the start (parsing included), default none.  It only stops a
+        run: the result is then uncertified (``method="stopped"``, bounds unknown) and says
+        that the clock, not a budget, stopped it.
     max_order : int
         For analytic input, the largest Taylor order tried.
 
@@ -732,10 +749,16 @@ def rlct(
     RLCT(value=1/4, multiplicity=1, method='monomial', certified=True)
     >>> rlct("x^6 + x^2*y^2 + y^8")
     RLCT(value=1/2, multiplicity=2, method='newton', certified=True)
-    >>> rlct("(x + y)^2")
-    RLCT(value=1/2, multiplicity=1, method='resolution', certified=True)
+    >>> rlct("(x + y)^2 + x^3")          # Newton-degenerate: u = x + y gives u² + x³, λ = 1/2 + 1/3
+    RLCT(value=5/6, multiplicity=1, method='resolution', certified=True)
     >>> rlct("(x + y)^2", method="newton")
     RLCT(value=None, bounds=(1/2, 1), method='newton', certified=False)
+    >>> rlct("x*y + z^2")                # a Morse point (Morse lemma)
+    RLCT(value=1, multiplicity=1, method='Morse point', certified=True)
+    >>> rlct("x*y*z*(x + y + z)*(x - y + 2*z)")   # a central arrangement: min codim X / #{H ⊇ X}
+    RLCT(value=3/5, multiplicity=1, method='hyperplane arrangement', certified=True)
+    >>> rlct("x - y^2", nonneg="x")      # sign constraints: unfolded by x = s² (s² − y² = (s − y)(s + y))
+    RLCT(value=1, multiplicity=1, method='hyperplane arrangement', certified=True)
     >>> rlct("w1**2*w2**6", prior="w1")
     RLCT(value=1/6, multiplicity=1, method='monomial', certified=True)
     >>> rlct("x^2 - y^3")   # |x^2 - y^3|: its face vanishes on the torus, but smoothly
@@ -756,39 +779,126 @@ def rlct(
     """
     if method not in METHODS:
         raise UnknownMethod(method, METHODS)
-    budget = _Budget(max_depth, max_charts, seconds)
-    if isinstance(f, (list, tuple)):
-        if not f:
-            raise ParseError("[]", "an ideal needs at least one generator")
-        exprs = [parse_expression(q) for q in f]
-        if nonneg:
-            raise TypeError("nonneg is not supported for ideals; pass K = g_1**2 + ... instead")
-        if all(is_polynomial(e, list(e.free_symbols)) for e in exprs):
-            reduced = _smooth_reduction(exprs, variables, prior, at, method=method, max_depth=max_depth,
-                                        max_charts=max_charts, seconds=seconds, max_order=max_order)
-            if reduced is not None:
-                return reduced
-            f = sympy.Add(*[e**2 for e in _primitive(exprs)])
-        else:
-            return _analytic(exprs, ideal=True, variables=variables, prior=prior, at=at, method=method,
-                             budget=budget, max_order=max_order)
+    budget = Budget(max_depth, max_charts, max_terms, seconds)
+    return within(budget, lambda: _rlct(f, variables, prior, at, nonneg, method, budget, max_order))
+
+
+def within(budget: Budget, compute: Callable[[], RLCT]) -> RLCT:
+    """``compute()`` under the budget's wall-clock cut-off: an uncertified result saying so when it runs out."""
+    try:
+        with wall_clock(budget.seconds):
+            return compute()
+    except WallClockExceeded as exc:
+        return RLCT(None, None, "stopped", False, f"Not certified: {exc}.", (None, None))
+
+
+def _rlct(f, variables, prior, at, nonneg, method: str, budget: Budget, max_order: int) -> RLCT:
+    """:func:`rlct` after its budget is set."""
     if isinstance(f, Germ):
-        g = f
         if variables is not None or at is not None or nonneg:
-            raise TypeError("variables, at and nonneg are fixed by a Germ; build the germ with them")
-        nonnegative, expr = False, None
+            raise BadArgument("f", f, "variables, at and nonneg are fixed by a Germ: build the germ with them, or "
+                                      "pass the expression")
+        g, h, note = _unfold_germ(f, _local_prior(prior, f))
+        return _noted(_checked_germ_rlct(g, h, f, nonnegative=False, method=method, expr=None, budget=budget), note)
+    ideal = isinstance(f, (list, tuple))
+    if ideal and not f:
+        raise ParseError("[]", "an ideal needs at least one generator")
+    exprs = [parse_expression(q) for q in (f if ideal else [f])]
+    exprs, variables, prior, note = _unfold_orthant(exprs, variables, prior, at, nonneg)
+    options = dict(variables=variables, prior=prior, at=at, method=method, budget=budget, max_order=max_order)
+    if not all(is_polynomial(e, list(e.free_symbols)) for e in exprs):
+        return _noted(_analytic(exprs, ideal=ideal, **options), note)
+    if ideal:
+        reduced = _smooth_reduction(exprs, variables, prior, at, method=method, budget=budget, max_order=max_order)
+        if reduced is not None:
+            return _noted(reduced, note)
+        expr = sympy.Add(*[e**2 for e in _primitive(exprs)])
     else:
-        expr = parse_expression(f)
-        if not is_polynomial(expr, list(expr.free_symbols)) and not nonneg:
-            return _analytic([expr], ideal=False, variables=variables, prior=prior, at=at, method=method,
-                             budget=budget, max_order=max_order)
-        g = germ(expr, variables=variables, at=at, nonneg=nonneg)
-        nonnegative = _manifestly_nonnegative(expr, g.nonneg)
+        (expr,) = exprs
+    try:
+        g = germ(expr, variables=variables, at=at, max_terms=budget.max_germ_terms)
+    except BudgetExceeded as exc:
+        text = f"{note}Not certified: {exc} (max_germ_terms); no route was tried."
+        return RLCT(None, None, "stopped", False, text, (None, None))
+    nonnegative = _manifestly_nonnegative(expr)
+    return _noted(_checked_germ_rlct(g, _local_prior(prior, g), f, nonnegative=nonnegative, method=method, expr=expr,
+                                     budget=budget), note)
+
+
+def _local_prior(prior: object, g: Germ) -> tuple[int, ...]:
+    """The prior's exponents at the germ's point: factors w_j^h_j with w0_j != 0 are units there."""
+    h = prior_exponents(prior, g.variables)
+    return tuple(0 if p != 0 else k for k, p in zip(h, g.point)) if g.point else h
+
+
+def _checked_germ_rlct(g: Germ, h: Sequence[int], f: object, **options: object) -> RLCT:
+    """:func:`_germ_rlct` after the checks that f is non-zero and vanishes at the point."""
     if g.is_zero:
         raise ZeroGerm(str(f))
     if g.constant_term != 0:
         where = ", ".join(f"{v}={p}" for v, p in zip(g.variables, g.point)) or "the origin"
         raise NotVanishing(g.constant_term, f"({where})")
-    h = prior_exponents(prior, g.variables)
-    h = tuple(0 if p != 0 else k for k, p in zip(h, g.point)) if g.point else h
-    return _germ_rlct(g, h, nonnegative=nonnegative, method=method, expr=expr, budget=budget)
+    return _germ_rlct(g, h, **options)
+
+
+_ORTHANT_NOTE = (
+    "Sign constraints {names} >= 0 unfolded: w_j = s_j² maps R onto [0, ∞) two-to-one with dw_j = 2|s_j|·ds_j, so "
+    "∫_(w_j >= 0) |f|^z w^h dw = ½ ∫ |f(…, s_j², …)|^z |s_j|^(2h_j + 1) ds: the same (λ, m) for f(s²) with the "
+    "prior exponent 2h_j + 1 and no constraint (each s_j is named like its w_j below).\n"
+)
+
+
+def _unfold_orthant(
+    exprs: list[sympy.Expr], variables: object, prior: object, at: object, nonneg: object
+) -> tuple[list[sympy.Expr], object, object, str]:
+    """Expressions, variables and prior with every active constraint w_j >= 0 unfolded by w_j = s_j².
+
+    A constraint is active where w0_j = 0; at w0_j > 0 it is dropped, and w0_j < 0 is an error.
+    """
+    wanted = parse_names(nonneg, argument="nonneg")
+    if not wanted:
+        return exprs, variables, prior, ""
+    names = _names(exprs, variables)
+    point = parse_point(at)
+    for name in wanted:
+        if name not in names:
+            raise UnknownVariable(name, names, "nonneg")
+        if point.get(name, 0) < 0:
+            raise OutsideDomain(name, point[name])
+    active = [n for n in wanted if point.get(n, 0) == 0]
+    even = [n for n in active if all(_even_in(e, sympy.Symbol(n)) for e in exprs)]
+    note = (
+        f"Constraints {', '.join(even)} >= 0 dropped: f is even in each, and so is the prior |w^h|, so the integral "
+        "over the half-space is half the integral over the whole space (same λ and m).\n" if even else ""
+    )
+    active = [n for n in active if n not in even]
+    if not active:
+        return exprs, variables, prior, note
+    square = {sympy.Symbol(n): sympy.Symbol(n) ** 2 for n in active}
+    weight = sympy.Mul(*square)
+    base = parse_expression(prior, where="prior") if prior is not None else sympy.Integer(1)
+    unfolded = [e.xreplace(square) for e in exprs]
+    return unfolded, names, base.xreplace(square) * weight, note + _ORTHANT_NOTE.format(names=", ".join(active))
+
+
+def _even_in(expr: sympy.Expr, symbol: sympy.Symbol) -> bool:
+    """expr(−w_j) = expr(w_j) identically (an exact symbolic check; False when not shown)."""
+    return sympy.expand(expr.xreplace({symbol: -symbol}) - expr) == 0
+
+
+def _unfold_germ(g: Germ, h: tuple[int, ...]) -> tuple[Germ, tuple[int, ...], str]:
+    """:func:`_unfold_orthant` for a :class:`~resolution.Germ` (its constraints are the active ones)."""
+    if not g.nonneg:
+        return g, h, ""
+    mask = g.nonneg_mask
+    terms = tuple(sorted((tuple(2 * k if m else k for k, m in zip(e, mask)), c) for e, c in g.terms))
+    h = tuple(2 * k + 1 if m else k for k, m in zip(h, mask))
+    return Germ(g.variables, terms, frozenset(), g.point), h, _ORTHANT_NOTE.format(names=", ".join(sorted(g.nonneg)))
+
+
+def _noted(result: RLCT, note: str) -> RLCT:
+    """``result`` with ``note`` before its certificate."""
+    if not note:
+        return result
+    return RLCT(result.value, result.multiplicity, result.method, result.certified, note + result.certificate,
+                result.bounds, result.tree)

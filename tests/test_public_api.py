@@ -6,9 +6,9 @@ import pytest
 
 PUBLIC = {
     "resolution": {
-        "BudgetExceeded", "Face", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
-        "NewtonPolyhedron", "NotAnalytic", "NotPolynomial", "OutsideDomain", "ParseError", "TorusDecision", "UnknownFunction",
-        "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_point",
+        "BadArgument", "Budget", "BudgetExceeded", "Face", "WallClockExceeded", "wall_clock", "Facet", "FloatCoefficient", "Germ", "GermError", "NewtonDistance",
+        "NewtonPolyhedron", "NotAnalytic", "NotPolynomial", "NotReal", "OutsideDomain", "ParseError", "TorusDecision", "UnknownFunction",
+        "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_names", "parse_point",
         "parse_rational", "torus_critical_free", "torus_zero_free",
         "Chart", "LocalThreshold", "ResolutionTree", "initial_chart", "resolve", "tree_to_dict", "tree_to_dot",
     },
@@ -20,8 +20,8 @@ PUBLIC = {
         "truncate", "Phase", "PhaseComparison", "compare_phases", "free_energy",
     },
     "singular.families": {
-        "dln", "dln_model", "normal_crossing", "normal_crossing_model", "regular", "regular_model", "rrr",
-        "rrr_model", "tanh", "tanh_ideal", "tanh_model",
+        "dln", "dln_model", "dln_size", "normal_crossing", "normal_crossing_model", "regular", "regular_model",
+        "rrr", "rrr_model", "rrr_size", "tanh", "tanh_ideal", "tanh_model", "tanh_size",
     },
     "estimators": {
         "BadData", "BadSetting", "Diagnostics", "Divergence", "EstimatorError", "LLCConfig", "LLCEstimate", "MALA",

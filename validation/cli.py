@@ -25,7 +25,18 @@ from estimators import EstimatorError, LLCWarning, estimate_llc
 from resolution import GermError
 from resolution.tree import tree_to_dict
 from singular import SingularError, rlct
-from singular.families import dln, dln_model, rrr, rrr_model, tanh, tanh_ideal, tanh_model
+from singular.families import (
+    dln,
+    dln_model,
+    dln_size,
+    rrr,
+    rrr_model,
+    rrr_size,
+    tanh,
+    tanh_ideal,
+    tanh_model,
+    tanh_size,
+)
 from singular.models import RegressionModel
 
 from .benchmark import DEFAULT_ESTIMATORS, SUITE_SETTINGS, run_benchmark
@@ -50,7 +61,10 @@ def _germ_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--max-depth", type=_count, default=40, help="resolution budget: depth (default 40)")
     p.add_argument("--max-charts", type=_count, default=2000, help="resolution budget: charts (default 2000)")
-    p.add_argument("--seconds", type=float, default=60.0, help="resolution budget: seconds (default 60)")
+    p.add_argument("--max-terms", type=_count, default=2_000_000,
+                   help="resolution budget: polynomial terms built (default 2000000)")
+    p.add_argument("--seconds", type=_seconds, default=None,
+                   help="wall-clock cut-off in seconds (default none); it only stops a run, and says so")
 
 
 def _count(text: str) -> int:
@@ -60,6 +74,16 @@ def _count(text: str) -> int:
         value = -1
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
 
 
@@ -98,7 +122,8 @@ def _parser() -> argparse.ArgumentParser:
     rg.add_argument("--sigma", default="1", help="noise standard deviation, exact (default 1)")
     for k in (rr, dl, th, rg):
         k.add_argument("--json", action="store_true", help="print one JSON object")
-        k.add_argument("--seconds", type=float, default=60.0, help="budget of the symbolic route (default 60)")
+        k.add_argument("--seconds", type=_seconds, default=None,
+                       help="wall-clock cut-off of the symbolic route in seconds (default none)")
     for k in (rr, dl, th):
         k.add_argument("--verify", action="store_true", help="also run the symbolic route and compare")
     return parser
@@ -254,29 +279,30 @@ def _model(args: argparse.Namespace) -> int:
         model = RegressionModel(args.f, params=args.params, inputs=args.inputs, at=args.at,
                                 input_dist=args.input_dist, sigma=args.sigma)
         formula, symbolic = None, model.rlct(seconds=args.seconds)
+        name, d = model.name, model.d
     else:
         if args.kind == "rrr":
             sizes = (args.inputs, args.outputs, args.rank, args.true_rank)
-            formula, build = rrr(*sizes), lambda: rrr_model(*sizes)
+            formula, (name, d), build = rrr(*sizes), rrr_size(*sizes), lambda: rrr_model(*sizes)
         elif args.kind == "dln":
             widths = _widths(args.widths)
-            formula, build = dln(widths, args.true_rank), lambda: dln_model(widths, args.true_rank)
+            formula, (name, d) = dln(widths, args.true_rank), dln_size(widths, args.true_rank)
+            build = lambda: dln_model(widths, args.true_rank)  # noqa: E731
         else:
-            formula, build = tanh(args.hidden), lambda: tanh_model(args.hidden)
-        model = build()
-        symbolic = (
-            rlct(tanh_ideal(args.hidden), seconds=args.seconds) if args.kind == "tanh" and args.verify
-            else model.rlct(seconds=args.seconds) if args.verify else None
-        )
+            formula, (name, d), build = tanh(args.hidden), tanh_size(args.hidden), lambda: tanh_model(args.hidden)
+        symbolic = None
+        if args.verify:
+            symbolic = rlct(tanh_ideal(args.hidden), seconds=args.seconds) if args.kind == "tanh" else \
+                build().rlct(seconds=args.seconds)
     main_result = formula or symbolic
     if args.json:
-        payload = {**main_result.to_dict(), "model": model.name, "d": model.d}
+        payload = {**main_result.to_dict(), "model": name, "d": d}
         if formula is not None and symbolic is not None:
             payload["symbolic"] = symbolic.to_dict()
             payload["agree"] = _agree(formula, symbolic)
         print(json.dumps(payload, ensure_ascii=False))
         return 0
-    print(f"{model.name}, d = {model.d}")
+    print(f"{name}, d = {d}")
     print(main_result.summary())
     if formula is not None and symbolic is not None:
         print("Symbolic route:")
@@ -353,6 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             method="resolution" if resolving else args.method,
             max_depth=args.max_depth,
             max_charts=args.max_charts,
+            max_terms=args.max_terms,
             seconds=args.seconds,
         )
         if resolving and result.tree is not None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pathlib
-
-import networkx as nx
+import textwrap
 
 from resolution import ResolutionTree
-from resolution.tree import chart_formula
+from resolution.tree import chart_formula, node_label
 
 __all__ = ["draw_tree"]
 
@@ -32,9 +31,21 @@ def _layout(tree: ResolutionTree) -> dict[int, tuple[float, float]]:
     return position
 
 
+def _wrapped(text: str, width: int = 26, lines: int = 3) -> str:
+    """``text`` in lines of at most ``width`` characters, at most ``lines`` of them (… marks a cut)."""
+    rows = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+    if len(rows) > lines:
+        rows = rows[:lines]
+        rows[-1] = rows[-1][: width - 1] + "…"
+    return "\n".join(rows)
+
+
 def draw_tree(tree: ResolutionTree, path: str | pathlib.Path, *, power: int | None = None, title: str = "") -> pathlib.Path:
-    """Draw ``tree`` to a PNG: leaves labelled (λ, m) (λ divided by ``power``, default the graph's), the
-    minimizing leaf highlighted.
+    """Draw ``tree`` to a PNG: one box per chart, leaves labelled (λ(f), m) with λ(f) = λ(I)/``power``
+    (default the graph's), the minimizing leaf highlighted, powers written ``^`` throughout.
+
+    Boxes sit one column per leaf, each column as wide as the longest label, so labels neither
+    overlap nor leave the figure; long formulas are wrapped and cut after three lines.
 
     Examples
     --------
@@ -53,27 +64,29 @@ def draw_tree(tree: ResolutionTree, path: str | pathlib.Path, *, power: int | No
     power = power or tree.graph.get("power", 1)
     position = _layout(tree)
     best = tree.minimum()
-    width = max(6.0, 2.2 * (1 + max(x for x, _ in position.values())))
-    height = max(3.0, 1.8 * (1 + tree.depth))
-    figure, axes = plt.subplots(figsize=(min(width, 40.0), min(height, 30.0)))
-    colours, labels = [], {}
+    labels = {n: node_label(tree, n, power) + "\n" + _wrapped(chart_formula(tree.nodes[n]["chart"])) for n in tree}
+    columns = 1 + max(x for x, _ in position.values())
+    widest = max(len(line) for label in labels.values() for line in label.splitlines())
+    column_inches = 0.075 * widest + 0.3
+    row_inches = 0.16 * max(label.count("\n") + 1 for label in labels.values()) + 0.5
+    figure, axes = plt.subplots(figsize=(max(6.0, column_inches * columns), max(3.0, row_inches * (1 + tree.depth))))
+    for a, b in tree.edges:
+        (xa, ya), (xb, yb) = position[a], position[b]
+        axes.plot([xa, xb], [ya, yb], color="#757575", linewidth=0.8, zorder=1)
     for n, data in tree.nodes(data=True):
-        colour = {"leaf": "#c8e6c9", "inner": "#e0e0e0", "open": "#ffcdd2"}[data["status"]]
+        colour = {"leaf": "#c8e6c9", "inner": "#eeeeee", "open": "#ffcdd2"}[data["status"]]
         if best is not None and n == best[2]:
-            colour = "#43a047"
-        colours.append(colour)
-        if data["status"] == "leaf":
-            t = data["threshold"]
-            labels[n] = f"({t.value / power}, {t.multiplicity})\n{chart_formula(data['chart'])}"
-        else:
-            labels[n] = f"{n}: {data['status']}"
-    nx.draw_networkx_edges(tree, position, ax=axes, arrows=True, edge_color="#757575")
-    nx.draw_networkx_nodes(tree, position, ax=axes, node_color=colours, node_size=900, edgecolors="#424242")
-    nx.draw_networkx_labels(tree, position, labels=labels, ax=axes, font_size=7)
+            colour = "#66bb6a"
+        x, y = position[n]
+        axes.text(x, y, labels[n], ha="center", va="center", fontsize=7, family="monospace", zorder=2,
+                  bbox=dict(boxstyle="round,pad=0.3", facecolor=colour, edgecolor="#424242"))
+    axes.set_xlim(-0.6, columns - 0.4)
+    axes.set_ylim(-tree.depth - 0.6, 0.6)
     summary = "complete" if tree.complete else f"incomplete ({tree.graph['stopped'] or 'open nodes'})"
-    head = title or ", ".join(tree.graph["generators"])
-    value = "" if best is None else f"; λ = {best[0] / power}, m = {best[1]} at node {best[2]}"
-    axes.set_title(f"{head}: {tree.number_of_nodes()} charts, depth {tree.depth}, {summary}{value}", fontsize=9)
+    head = (title or ", ".join(tree.graph["generators"])).replace("**", "^")
+    value = "" if best is None else f"; λ(f) = {best[0] / power}, m = {best[1]} at node {best[2]}"
+    axes.set_title(_wrapped(f"{head}: {tree.number_of_nodes()} charts, depth {tree.depth}, {summary}{value}",
+                            width=max(60, int(12 * columns)), lines=4), fontsize=9)
     axes.axis("off")
     figure.tight_layout()
     figure.savefig(path, dpi=120)

@@ -5,21 +5,24 @@ and every ``family_model(...)`` builds the :class:`~singular.models.RegressionMo
 each formula can be checked against the symbolic route on small sizes.
 """
 
-from .dln import dln, dln_model
+from .dln import dln, dln_model, dln_size
 from .elementary import normal_crossing, normal_crossing_model, regular, regular_model
-from .rrr import rrr, rrr_model
-from .tanh import tanh, tanh_ideal, tanh_model
+from .rrr import rrr, rrr_model, rrr_size
+from .tanh import tanh, tanh_ideal, tanh_model, tanh_size
 
 __all__ = [
     "dln",
     "dln_model",
+    "dln_size",
     "normal_crossing",
     "normal_crossing_model",
     "regular",
     "regular_model",
     "rrr",
     "rrr_model",
+    "rrr_size",
     "tanh",
     "tanh_ideal",
     "tanh_model",
+    "tanh_size",
 ]

@@ -20,7 +20,7 @@ from ..models import RegressionModel
 from ..rlct import RLCT
 from ._common import check_count, formula, identity_block, matrix_symbols, names_of
 
-__all__ = ["dln", "dln_model"]
+__all__ = ["dln", "dln_model", "dln_size"]
 
 _PAPER = "Aoyagi (2024)"
 
@@ -117,6 +117,18 @@ def dln(widths: Sequence[int], true_rank: int = 0) -> RLCT:
     return formula(value, multiplicity, _PAPER, certificate)
 
 
+def dln_size(widths: Sequence[int], true_rank: int = 0) -> tuple[str, int]:
+    """The name and the number of parameters of :func:`dln_model`, without building it.
+
+    Examples
+    --------
+    >>> dln_size([20, 30, 10, 40, 25], 7)
+    ('dln(widths=[20, 30, 10, 40, 25], r=7)', 2300)
+    """
+    widths = _check(widths, true_rank)
+    return f"dln(widths={list(widths)}, r={true_rank})", sum(p * q for p, q in zip(widths, widths[1:]))
+
+
 def dln_model(widths: Sequence[int], true_rank: int = 0) -> RegressionModel:
     """y = W_L ⋯ W_1·x + N(0, I), x ~ N(0, I), at W_l = diag(I_r, 0) (entries ``w{l}_{i}_{j}``).
 
@@ -141,5 +153,5 @@ def dln_model(widths: Sequence[int], true_rank: int = 0) -> RegressionModel:
         params=names_of(layers),
         inputs=[str(s) for s in x],
         at=at,
-        name=f"dln(widths={list(widths)}, r={true_rank})",
+        name=dln_size(widths, true_rank)[0],
     )

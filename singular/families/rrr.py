@@ -17,7 +17,7 @@ from ..models import RegressionModel
 from ..rlct import RLCT
 from ._common import check_count, formula, identity_block, matrix_symbols, names_of
 
-__all__ = ["rrr", "rrr_model"]
+__all__ = ["rrr", "rrr_model", "rrr_size"]
 
 _PAPER = "Aoyagi & Watanabe (2005)"
 
@@ -89,6 +89,18 @@ def rrr(inputs: int, outputs: int, rank: int, true_rank: int = 0) -> RLCT:
     return formula(value, multiplicity, _PAPER, certificate)
 
 
+def rrr_size(inputs: int, outputs: int, rank: int, true_rank: int = 0) -> tuple[str, int]:
+    """The name and the number of parameters H·(M + N) of :func:`rrr_model`, without building it.
+
+    Examples
+    --------
+    >>> rrr_size(5, 5, 3, 0)
+    ('rrr(M=5, N=5, H=3, r=0)', 30)
+    """
+    _check(inputs, outputs, rank, true_rank)
+    return f"rrr(M={inputs}, N={outputs}, H={rank}, r={true_rank})", rank * (inputs + outputs)
+
+
 def rrr_model(inputs: int, outputs: int, rank: int, true_rank: int = 0) -> RegressionModel:
     """The model y = B·A·x + N(0, I), x ~ N(0, I_M), at the true parameter A0 = B0 = diag(I_r, 0).
 
@@ -109,5 +121,5 @@ def rrr_model(inputs: int, outputs: int, rank: int, true_rank: int = 0) -> Regre
         params=names_of([A, B]),
         inputs=[str(s) for s in x],
         at=at,
-        name=f"rrr(M={inputs}, N={outputs}, H={rank}, r={true_rank})",
+        name=rrr_size(inputs, outputs, rank, true_rank)[0],
     )

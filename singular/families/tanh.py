@@ -17,7 +17,7 @@ from ..models import RegressionModel
 from ..rlct import RLCT
 from ._common import check_count, formula
 
-__all__ = ["tanh", "tanh_ideal", "tanh_model"]
+__all__ = ["tanh", "tanh_ideal", "tanh_model", "tanh_size"]
 
 _PAPER = "Aoyagi & Watanabe (2005)"
 
@@ -47,6 +47,18 @@ def tanh(hidden: int) -> RLCT:
     return formula(value, multiplicity, _PAPER, text)
 
 
+def tanh_size(hidden: int) -> tuple[str, int]:
+    """The name and the number of parameters 2H of :func:`tanh_model`, without building it.
+
+    Examples
+    --------
+    >>> tanh_size(3)
+    ('tanh(H=3)', 6)
+    """
+    check_count("hidden", hidden, minimum=1)
+    return f"tanh(H={hidden})", 2 * hidden
+
+
 def tanh_model(hidden: int) -> RegressionModel:
     """y = Σ_h a_h·tanh(b_h·x) + N(0, 1), x ~ U[−1, 1], at the origin (true function 0).
 
@@ -64,7 +76,7 @@ def tanh_model(hidden: int) -> RegressionModel:
         params=[str(s) for s in a + b],
         inputs="x",
         input_dist="uniform",
-        name=f"tanh(H={hidden})",
+        name=tanh_size(hidden)[0],
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 import sympy
 from hypothesis import assume, given, settings, strategies as st
 
-from resolution import resolve, tree_to_dict, tree_to_dot
+from resolution import Budget, resolve, tree_to_dict, tree_to_dot
 
 R = sympy.Rational
 x, y = sympy.symbols("x y")
@@ -31,9 +31,24 @@ def test_literature_values(f, value, multiplicity, plane):
 
 
 def test_irrational_points_are_followed_exactly():
-    tree = resolve(["y**2 - 2*x**2"], ["x", "y"])
+    # (y² − 2x²)² is not a Morse point: its two lines y = ±√2·x are followed in Q(√2).
+    tree = resolve(["(y**2 - 2*x**2)**2"], ["x", "y"])
     fields = {str(data["chart"].field) for _, data in tree.nodes(data=True)}
     assert any("sqrt(2)" in f for f in fields)
+    assert tree.minimum()[:2] == (R(1, 2), 2)   # (y − √2x)²(y + √2x)² ~ u²v²: λ = 1/2, m = 2
+
+
+def test_morse_points_are_leaves():
+    # Morse lemma: xy + z² ~ a non-degenerate indefinite form in 3 variables: λ = min(3/2, 1) = 1, m = 1;
+    # xy: λ = 1, m = 2 (normal crossing); the definite x² + y² + z²: λ = 3/2 (Watanabe 2009, §2.4).
+    for generator, names, expected in [
+        ("x*y + z**2 + x**5", "xyz", (1, 1)),
+        ("x*y + y**7", "xy", (1, 2)),
+        ("x**2 + y**2 - z**2 - w**2 + x**3", "xyzw", (1, 1)),
+        ("x**2 + y**2 + z**2 + x*y*z", "xyz", (R(3, 2), 1)),
+    ]:
+        tree = resolve([generator], list(names))
+        assert tree.number_of_nodes() == 1 and tree.minimum()[:2] == expected
 
 
 def test_non_real_points_are_skipped_with_the_reason():
@@ -66,7 +81,7 @@ def plane_germs(draw):
 @settings(max_examples=60)
 @given(plane_germs())
 def test_every_chart_is_what_its_map_says(f):
-    tree = resolve([f], ["x", "y"], seconds=20)
+    tree = resolve([f], ["x", "y"])
     for _, data in tree.nodes(data=True):
         chart = data["chart"]
         if chart.field == sympy.QQ:
@@ -77,18 +92,18 @@ def test_every_chart_is_what_its_map_says(f):
 @settings(max_examples=150)
 @given(plane_germs())
 def test_the_plane_fast_path_agrees_with_point_blow_ups(f):
-    toric = resolve([f], ["x", "y"], seconds=20)
-    blown = resolve([f], ["x", "y"], plane="blow-up", seconds=20)
+    toric = resolve([f], ["x", "y"])
+    blown = resolve([f], ["x", "y"], plane="blow-up")
     assert toric.complete and blown.complete
     assert toric.minimum()[:2] == blown.minimum()[:2]
     assert toric.number_of_nodes() <= blown.number_of_nodes() + 2
 
 
 def test_budgets_stop_the_tree_and_say_so():
-    tree = resolve(["y**4 - 2*x**2*y**2 + x**4 - x**5"], ["x", "y"], max_charts=3)
+    tree = resolve(["y**4 - 2*x**2*y**2 + x**4 - x**5"], ["x", "y"], budget=Budget(max_charts=3))
     assert not tree.complete and "chart budget" in tree.graph["stopped"]
     assert any(status == "open" for _, status in tree.nodes(data="status"))
-    tree = resolve(["x**2 - y**3"], ["x", "y"], max_depth=0)
+    tree = resolve(["x**2 - y**3"], ["x", "y"], budget=Budget(max_depth=0))
     assert not tree.complete and "depth" in tree.graph["stopped"]
 
 

@@ -48,5 +48,7 @@ def test_the_issue_examples():
     c = rlct("(x+y)^2", method="newton")
     assert not c.certified and c.value is None and c.bounds[1] == 1
     assert "vanishes" in c.certificate and "resolution" in c.certificate
-    d = rlct("(x+y)^2")
-    assert (d.value, d.multiplicity, d.method, d.certified) == (sympy.Rational(1, 2), 1, "resolution", True)
+    d = rlct("(x+y)^2")   # a double hyperplane: certified by the arrangement route, and by resolution
+    assert (d.value, d.multiplicity, d.method, d.certified) == (sympy.Rational(1, 2), 1, "hyperplane arrangement", True)
+    e = rlct("(x+y)^2", method="resolution")
+    assert (e.value, e.multiplicity, e.method, e.certified) == (sympy.Rational(1, 2), 1, "resolution", True)

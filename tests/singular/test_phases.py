@@ -53,3 +53,21 @@ def test_same_names_and_small_n_are_refused():
         compare_phases(Phase("a", 0, 1), Phase("a", 1, 0))
     with pytest.raises(BadModel):
         free_energy(Phase("a", 0, 1), 2.0)
+
+
+def test_equal_losses_never_cross():
+    # Issue 19, item 12: with L_a = L_b the free-energy gap is Δλ·log n − Δm·log log n; a rounded
+    # n·L_a − n·L_b made thousands of "crossings" near n ≈ 3·10¹⁸.
+    cmp = compare_phases(Phase("x", 0.1, 1), Phase("y", 0.1, 2))
+    assert cmp.crossings == () and cmp.preferred == ("x",)
+    cmp = compare_phases(Phase("x", sympy.Rational(1, 10), 1, m=1), Phase("y", sympy.Rational(1, 10), 1, m=2))
+    assert cmp.crossings == () and cmp.preferred == ("y",)   # lower F_n by log log n
+    assert compare_phases(Phase("x", 0.3, 2), Phase("y", 0.3, 2)).preferred == ("x = y",)
+
+
+def test_nearly_equal_losses_cross_once_where_the_closed_form_says():
+    # ΔL = 1e-12, Δλ = 1, m = 1: n = −(Δλ/ΔL)·W₋₁(−ΔL/Δλ), computed from the exact loss difference.
+    d_loss = float(sympy.Rational(0.1 + 1e-12) - sympy.Rational(0.1))
+    closed = float((-(1 / d_loss) * lambertw(-d_loss, -1)).real)
+    cmp = compare_phases(Phase("accurate", 0.1, 2), Phase("simple", 0.1 + 1e-12, 1))
+    assert len(cmp.crossings) == 1 and cmp.critical_n == pytest.approx(closed, rel=1e-9)

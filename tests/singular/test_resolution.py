@@ -114,9 +114,10 @@ def test_over_budget_is_uncertified_with_valid_bounds():
     assert "chart budget" in r.certificate
 
 
-def test_sign_constraints_are_not_resolved_silently():
+def test_sign_constraints_are_resolved_after_unfolding():
+    # s, t >= 0: s = u², t = v² gives u² + v² with prior |u||v|: ∫∫_[0,1]² (s + t)^z converges iff z > −2.
     r = rlct("s + t", nonneg="s,t", method="resolution")
-    assert not r.certified and "nonneg" in r.certificate
+    assert (r.value, r.multiplicity, r.certified) == (2, 1, True) and "unfolded" in r.certificate
 
 
 def test_random_is_seeded():

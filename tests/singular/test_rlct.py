@@ -48,8 +48,11 @@ def test_translation():
 
 
 def test_nonneg_variables_use_the_positive_torus():
-    # (s - t)^2 vanishes on s = t, inside the positive quadrant: still degenerate.
-    assert not rlct("(s - t)^2", nonneg="s,t").certified
+    # (s - t)^2 vanishes on s = t, inside the positive quadrant: Newton-degenerate, but in u = s − t
+    # it is u² near every point of the diagonal: λ = 1/2, m = 1.
+    assert not rlct("(s - t)^2", nonneg="s,t", method="newton").certified
+    r = rlct("(s - t)^2", nonneg="s,t")
+    assert (r.value, r.multiplicity, r.certified) == (R(1, 2), 1, True)
     # s + t >= 0 on the quadrant; its face s + t has no zero on the positive torus:
     # λ = 1/t0 with t0 = 1/2 ... the integral ∫∫_{[0,1]^2} (s+t)^z is finite iff z > -2, so λ = 2.
     r = rlct("s + t", nonneg="s,t")
@@ -154,4 +157,5 @@ def test_varchenko_needs_t0_above_one(f, truth):
     r = rlct(f, method="newton")
     assert not r.certified and r.bounds[0] <= truth <= r.bounds[1]
     resolved = rlct(f)
-    assert resolved.method == "resolution" and resolved.value == truth
+    assert resolved.certified and resolved.value == truth
+    assert rlct(f, method="resolution").value == truth

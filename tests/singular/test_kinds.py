@@ -1,0 +1,208 @@
+"""Kinds the exact engine certifies (issue 19, items 1-5), each against an independent route:
+a formula from the literature, or a coordinate change constructed here."""
+
+import json
+
+import pytest
+import sympy
+
+from singular import rlct
+from validation import main
+
+R = sympy.Rational
+
+
+# -- item 2: non-degenerate quadratic forms and cones (Morse lemma; resolution/morse.py) ------------
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        ("x*y + z^2", (1, 1)),                       # indefinite, d = 3: min(3/2, 1)
+        ("x*y", (1, 2)),                             # d = 2: both poles at 1
+        ("x^2 + y^2 - z^2", (1, 1)),
+        ("x^2 - y^2 + z^2 - w^2 + x^3*y", (1, 1)),   # d = 4, with higher-order terms
+        ("x^1000 + y^999 + x*y", (1, 2)),            # issue 19, item 11: Morse, no toric fan of 999 rays
+        ("x^2 + x*y + y^2 + z^2 + z^5", (R(3, 2), 1)),
+    ],
+)
+def test_morse_points(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        ("(x^2 + y^2 - z^2)^2", (R(1, 2), 1)),       # the real quadric cone, squared
+        ("(x*y + z^2)^3", (R(1, 3), 1)),
+        ("(x*y - z*w)^2", (R(1, 2), 1)),
+    ],
+)
+def test_powers_of_morse_points(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+def test_resolve_json_names_one_convention(capsys):
+    # (x² − y³)²: the ideal ⟨x² − y³⟩ has λ(I) = 5/6, and λ(f) = λ(I)/2 = 5/12 (MATH.md §2).
+    assert main(["resolve", "(x^2 - y^3)^2", "--json"]) == 0
+    tree = json.loads(capsys.readouterr().out)["tree"]
+    assert tree["power"] == 2 and "λ(I)" in tree["convention"]
+    best = next(n for n in tree["nodes"] if n["id"] == tree["minimizing_leaf"])
+    assert (best["rlct"], best["ideal_rlct"]) == ("5/12", "5/6")
+    assert "λ(I) = " in best["reason"] and "5/6" in best["reason"]
+
+
+# -- item 1: quasi-homogeneous germs (singular/quasihomogeneous.py; torus test 6) --------------------
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # weights w with f(t^w x) = t f(x), no real zero off 0: λ = Σ w_i, m = 1 (weighted polar coordinates)
+        ("x^2 + x*y^2 + y^4 + z^4", (1, 1)),                       # w = (1/2, 1/4, 1/4)
+        ("x^2 + x*y^3 + y^6", (R(2, 3), 1)),                        # w = (1/2, 1/6)
+        ("x^2 - x*y^2 + y^4 + z^4 - z^2*w^2 + w^4", (R(5, 4), 1)),  # (1/2, 1/4, 1/4, 1/4)
+        ("x^2 + 2*x*y + 2*y^2 + z^4", (R(5, 4), 1)),
+        ("x^4 + x^3*y + y^4 + z^6", (R(2, 3), 1)),                  # x⁴ + x³y + y⁴ > 0 off 0; (1/4, 1/4, 1/6)
+    ],
+)
+def test_quasi_homogeneous_positive_off_the_origin(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # real zeros, isolated critical point: λ = min(Σw, 1), m = 2 iff Σw = 1
+        ("x^2 + x*y^2 + y^4 - z^4", (1, 2)),
+        ("x^3 + y^3 + z^3", (1, 2)),            # the cone over the Fermat cubic: lct 1
+        ("x^4 + y^4 - z^4 - w^4", (1, 2)),
+        ("x^3 + y^3 + z^3 + w^3", (1, 1)),      # Σw = 4/3 > 1
+        ("x^3 - y^5", (R(8, 15), 1)),           # Σw = 1/3 + 1/5 < 1 (the cusp family: 1/p + 1/q)
+    ],
+)
+def test_quasi_homogeneous_cones(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+def test_quasi_homogeneous_with_a_monomial_prior():
+    # x² + y⁴ with prior y²: Σ w_i(h_i + 1) = 1/2 + 3/4 = 5/4 (the Newton route agrees: τ = (1, 3)).
+    r = rlct("x^2 + x*y^2 + y^4", prior="y^2")
+    assert r.certified and (r.value, r.multiplicity) == (R(5, 4), 1)
+
+
+# -- item 3: triangular coordinate changes -------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # u = x + y², v = y + z², w = z is a polynomial automorphism with Jacobian 1: f = uvw, λ = 1, m = 3
+        ("(x + y^2)*(y + z^2)*z", (1, 3)),
+        ("(w + x^2)*(x + y^2)*(y + z^2)*z", (1, 4)),
+        ("(x + y^2)^2*(y + z^3)", (R(1, 2), 1)),             # u²v
+        ("(x + y*z)*(y + z^2)*(z + x^2)", (1, 3)),           # Jacobian at 0 is I: local coordinates u, v, w
+        ("(x + y^2)^2*(y + z^2)^2*z^3", (R(1, 3), 1)),       # u²v²w³
+    ],
+)
+def test_products_of_coordinates_after_a_triangular_change(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+# -- item 5: sign constraints ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "f, nonneg, expected",
+    [
+        ("x - y^2", "x,y", (1, 1)),          # a smooth curve through the quadrant: λ = 1
+        ("x - y^2", "y", (1, 1)),
+        ("x*y + z^2", "z", (1, 1)),          # even in z: the half-space integral is half the whole one
+        ("(s - t)^2", "s,t", (R(1, 2), 1)),
+        ("s + t", "s,t", (2, 1)),            # ∫∫_[0,1]² (s + t)^z converges iff z > −2
+        ("x^2 - y^2", "x,y", (1, 2)),        # even in both: a quarter of ∫|uv|^z over R², u = x − y, v = x + y
+        ("x^3 - y^2", "x,y", (R(5, 6), 1)),  # the cusp's branch y = x^(3/2) in the quadrant
+    ],
+)
+def test_sign_constraints_reach_every_route(f, nonneg, expected):
+    r = rlct(f, nonneg=nonneg)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+# -- item 7: removable singularities in analytic input ---------------------------------------------------
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # sin(x)/x − 1 = −x²/6 + …: λ = 1/2;  (eˣ − 1)/x − 1 = x/2 + …: λ = 1;
+        # log(1+x)/log(1−x) + 1 = (log(1−x) + log(1+x))/log(1−x) = −x²/(−x + …) = x + …: λ = 1
+        ("sin(x)/x - 1", (R(1, 2), 1)),
+        ("(exp(x)-1)/x - 1", (1, 1)),
+        ("log(1+x)/log(1-x) + 1", (1, 1)),
+        ("(1 - cos(x))/x^2 - 1/2", (R(1, 2), 1)),       # = −x²/24 + …
+        ("sin(x*y)/(x*y) - 1 + x^2", (R(1, 2), 1)),     # = x² − x²y²/6 + …: x²·(unit)
+    ],
+)
+def test_removable_singularities_are_evaluated_by_series(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+@pytest.mark.parametrize("f, why", [("x^2*log(x)", "logarithm"), ("1/x + y", "pole"), ("sqrt(x)", "fractional")])
+def test_true_singularities_are_named(f, why):
+    from resolution import NotAnalytic
+
+    with pytest.raises(NotAnalytic, match=why):
+        rlct(f)
+
+
+# -- item 4: hyperplane arrangements (singular/arrangement.py) --------------------------------------------
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        # n generic planes through 0 in R³ (only double lines): min(3/n, 2/2, 1) after one blow-up of 0,
+        # whose strict transforms are lines in general position on the exceptional P²
+        ("x*y*z*(x + y + z)*(x - y + 2*z)", (R(3, 5), 1)),
+        ("x*y*z*(x + y + z)*(x - y + 2*z)*(2*x + 3*y - z)", (R(1, 2), 1)),
+        ("x*y*(x + y + z)", (1, 3)),                   # three planes in general position: normal crossing
+        # the braid arrangement A3 (xyz(x+y)(y+z)(x+y+z)): 0 gives 3/6; the four triple lines give 2/3
+        ("x*y*z*(x + y)*(y + z)*(x + y + z)", (R(1, 2), 1)),
+        ("(x*y*(x + y))^2", (R(1, 3), 1)),             # three lines, doubled: (2/3)/2
+        ("x*y*(x - y)*z", (R(2, 3), 1)),               # three lines × a transverse plane: min(2/3, 1)
+        ("x^2*y^2*(x + y + z)^2*(x - z)", (R(3, 7), 1)),   # generic: 0 gives 3/(2+2+2+1) < 2/4 < 1/2
+        ("(x*y)^2*(x + y + z)^2", (R(1, 2), 3)),           # u = x, v = y, w = x + y + z: u²v²w²
+        ("(x*y*(x + y))^2*z", (R(1, 3), 1)),               # the z-axis lies on three double planes: 2/6
+    ],
+)
+def test_arrangements(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+@pytest.mark.parametrize("f", ["(x*y*(x + y))^2", "x*y*(x - y)*z", "x*(x + y)*(x + 2*y)*(x + 3*y)", "x*y*(x + y + z)"])
+def test_arrangements_agree_with_resolution(f):
+    by_flats, resolved = rlct(f), rlct(f, method="resolution")
+    assert resolved.certified and (by_flats.value, by_flats.multiplicity) == (resolved.value, resolved.multiplicity)
+
+
+def test_arrangement_with_a_prior_on_a_coordinate_hyperplane():
+    # xy(x + y) with prior x³: the flat {x = 0} gives (1 + 3)/1, the lines y, x + y give 1, the origin (2 + 3)/3.
+    r = rlct("x*y*(x + y)", prior="x^3")
+    assert (r.value, r.multiplicity) == (1, 1)
+
+
+def test_models_take_sign_constraints():
+    # A two-outcome mixture at the simplex's edge a = 0: K ≍ a²/4 near b = 1, and ∫_0 a^(2z) da has its
+    # pole at −1/2; near b = 1/2, K ≍ (a·(b − 1/2))², normal crossing with λ = 1/2, m = 2 (the half-line
+    # a >= 0 changes neither: a = s² gives s⁴ with prior |s|, (1 + 1)/4 = 1/2).
+    from singular import DiscreteModel, RegressionModel
+
+    mix = DiscreteModel(["(1 - a)/2 + a*b", "(1 + a)/2 - a*b"], params="a,b", at="a=0,b=1")
+    assert (mix.rlct(nonneg="a").value, mix.rlct(nonneg="a").multiplicity) == (R(1, 2), 1)
+    assert (mix.rlct(nonneg="a", at="a=0,b=1/2").value, mix.rlct(nonneg="a", at="a=0,b=1/2").multiplicity) == (R(1, 2), 2)
+    # y = a·tanh(b·x): K ≍ a²b² (Watanabe 2009, Ch. 7: λ = 1/2, m = 2); a >= 0 keeps it (even in a).
+    model = RegressionModel("a*tanh(b*x)", params="a,b", inputs="x", input_dist="uniform")
+    r = model.rlct(nonneg="a")
+    assert (r.value, r.multiplicity, r.certified) == (R(1, 2), 2, True)

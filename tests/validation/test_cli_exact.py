@@ -1,0 +1,35 @@
+"""The exact side of the command line (issue 19): closed forms without the symbolic model."""
+
+import json
+
+import pytest
+
+import validation.cli as cli
+from singular.families import dln, dln_size, rrr_size, tanh_size
+
+
+@pytest.mark.parametrize(
+    "argv, kind",
+    [
+        (["model", "dln", "--widths", "6,6,6,6,6,6,6", "--true-rank", "2", "--json"], "dln_model"),
+        (["model", "dln", "--widths", "20,30,10,40,25", "--true-rank", "7", "--json"], "dln_model"),
+        (["model", "rrr", "--inputs", "50", "--outputs", "40", "--rank", "30", "--json"], "rrr_model"),
+        (["model", "tanh", "--hidden", "40", "--json"], "tanh_model"),
+    ],
+)
+def test_closed_forms_never_build_the_symbolic_model(argv, kind, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the symbolic model was built without --verify")
+
+    monkeypatch.setattr(cli, kind, refuse)
+    assert cli.main(argv) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["certified"] is True
+
+
+def test_dln_closed_form_and_its_size():
+    # Aoyagi (2024) Thm 1 for H_s = 6 (s = 0..6), r = 2: M_s = 4, Σ = all 7 indices, ℓ = 6, S = 28,
+    # M̄ = 5, a = 28 − 4·6 = 4: λ = (−4 + 2·12)/2 + 4·2/24 − 6·5/4·(28/6)² + ½·21·16 = 15.
+    assert dln([6] * 7, 2).value == 15
+    assert dln_size([6] * 7, 2) == ("dln(widths=[6, 6, 6, 6, 6, 6, 6], r=2)", 6 * 36)
+    assert rrr_size(2, 3, 4, 1)[1] == 4 * (2 + 3) and tanh_size(5)[1] == 10
