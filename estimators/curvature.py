@@ -141,7 +141,8 @@ def hessian_spectrum(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, 
         nβ and γ.
     steps : int
         Lanczos steps (Hessian-vector products); with steps ≥ the number of parameters the result
-        is the whole spectrum.
+        is the whole spectrum, with multiplicities (an early breakdown, which repeated eigenvalues
+        cause, falls back to the matrix built from d products).
     seed : int
         Seed of the random start vector.
 
@@ -176,7 +177,20 @@ def hessian_spectrum(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, 
     flat = flatten(point)
     gen = torch.Generator().manual_seed(seed)
     start = torch.randn(flat.numel(), generator=gen, dtype=torch.float64).to(device=flat.device, dtype=flat.dtype)
-    return _lanczos(hessian.matvec, start, steps)
+    spectrum = _lanczos(hessian.matvec, start, steps)
+    if spectrum.complete or steps < flat.numel():
+        return spectrum
+    # Lanczos broke down early: the Krylov space holds each distinct eigenvalue once, so repeated
+    # eigenvalues lose their multiplicity; the whole spectrum then comes from the matrix itself.
+    return _dense_spectrum(hessian.matvec, flat)
+
+
+def _dense_spectrum(matvec: Callable[[Tensor], Tensor], like: Tensor) -> HessianSpectrum:
+    """The eigenvalues of the symmetric matrix behind ``matvec``, from its columns (dim products)."""
+    columns = torch.stack([matvec(e) for e in torch.eye(like.numel(), dtype=like.dtype, device=like.device)])
+    values, vectors = torch.linalg.eigh((columns + columns.T) / 2)
+    return HessianSpectrum(tuple(float(v) for v in values), float(values[-1]), float(values[0]), vectors[:, 0],
+                           complete=True)
 
 
 def gradient_noise(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, y: Tensor, *,

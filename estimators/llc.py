@@ -603,6 +603,8 @@ def estimate_llc(
     return _result(block, tuned.first_nonfinite, [nll for _, nll in waic_draws], config=config, init_loss=init_loss,
                    seed=seed, fallback=runner.fallback, spectrum=spectrum, minimum=minimum, richardson=richardson,
                    noise_trace=noise, metropolis=sampler.metropolis,
+                   stiffness=spectrum.top / spectrum.bottom
+                   if spectrum.bottom > 0 and sampler.preconditioner(state) is None else None,
                    curvature_noise=probe.curvature_error(spectrum) if checks and spectrum.complete else None)
 
 
@@ -742,14 +744,15 @@ def _gaussian_target(spectrum, minimum: MinimumCheck | None, noise: float | None
     least 5 standard errors (``noise``, from two halves of the data) above 0 — a curvature made by
     the data's noise alone (of order nβ/√n) is not a regular direction.
     """
-    if not spectrum.complete or minimum is None:
-        return None, (f"the Hessian's spectrum is computed for d ≤ {_REGULAR_MAX_D} only" if not spectrum.complete
-                      else "checks=False")
+    if minimum is None:
+        return None, "checks=False"
     curvatures = np.asarray(spectrum.ritz) - localization
     floor = max(_REGULAR_MARGIN * max(localization, 1.0), 5 * (noise or 0.0))
-    if curvatures.min() < floor:
+    if curvatures.min() < floor:  # the lowest Ritz value bounds the lowest eigenvalue from above
         return None, (f"the Hessian at w* is degenerate (smallest nβ·h = {curvatures.min():.3g}, below "
                       f"{floor:.3g}: 10·max(γ, 1) and 5 standard errors of the data's noise): not a regular point")
+    if not spectrum.complete:
+        return None, f"the Hessian's whole spectrum is computed for d ≤ {_REGULAR_MAX_D} only"
     return float(0.5 * np.sum(curvatures / (curvatures + localization)) - minimum.drop), ""
 
 
@@ -769,7 +772,8 @@ def _interval(mean: float, std_err: float, richardson: Richardson | None, predic
 
 
 def _result(block: Block, burnin_nonfinite, waic_draws, *, config: LLCConfig, init_loss, seed, fallback, spectrum,
-            minimum, richardson, noise_trace, curvature_noise, metropolis: bool) -> LLCEstimate:
+            minimum, richardson, noise_trace, curvature_noise, metropolis: bool,
+            stiffness: float | None) -> LLCEstimate:
     burnin, nbeta = config.num_burnin, config.nbeta
     divergences = tuple(
         Divergence(chain=c, step=burnin_step if burnin_step is not None else burnin + draw_step,
@@ -814,7 +818,7 @@ def _result(block: Block, burnin_nonfinite, waic_draws, *, config: LLCConfig, in
         _trust.bias_check(predicted, richardson) if not metropolis else
         Check("discretisation", "ok", 0.0, "Metropolis-corrected: the step size does not bias the estimate"),
         _trust.noise_check(noise),
-        _trust.mixing_check(projection_rhat, projection_ess, moving),
+        _trust.mixing_check(projection_rhat, projection_ess, moving, stiffness),
         _trust.regular_check(gaussian, not_regular, mean, std_err, predicted),
         _trust.precision_check(mean, std_err, config.num_draws_source),
     ]

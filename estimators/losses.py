@@ -81,7 +81,8 @@ def cross_entropy_nll() -> LossFn:
     Returns
     -------
     callable
-        ``torch.nn.functional.cross_entropy(output, target)`` (mean over samples, nats).
+        ``torch.nn.functional.cross_entropy(output, target)`` (mean over samples, nats); it raises
+        ``ValueError`` for logits of fewer than 2 classes, whose cross-entropy is identically 0.
 
     Examples
     --------
@@ -96,6 +97,11 @@ class _CrossEntropyNLL:
     __slots__ = ()
 
     def __call__(self, output: Tensor, target: Tensor) -> Tensor:
+        classes = output.shape[1] if output.dim() > 1 else output.shape[0]
+        if classes < 2:
+            raise ValueError(f"cross_entropy_nll needs logits for at least 2 classes, got output of shape "
+                             f"{tuple(output.shape)} (its cross-entropy is 0 whatever the weights); for regression "
+                             "pass floating-point targets or loss_fn=gaussian_nll(sigma)")
         return torch.nn.functional.cross_entropy(output, target)
 
     def __repr__(self) -> str:

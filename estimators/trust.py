@@ -23,6 +23,7 @@ NOISE_DOUBTFUL = 0.25
 """Variance added by the minibatch gradient noise, as a share of the injected noise's."""
 RHAT_DOUBTFUL, RHAT_UNRELIABLE = 1.1, 1.5
 ESS_DOUBTFUL = 50.0
+STIFF = 1e3  # condition number of ∇²U above which the mixing check advises a preconditioner
 DROP_DOUBTFUL, DROP_UNRELIABLE = 0.15, 0.5
 """How far below w* the potential falls within reach, as a share of λ̂."""
 REGULAR_DOUBTFUL, REGULAR_UNRELIABLE = 0.15, 0.30
@@ -117,7 +118,8 @@ def bound_check(mean: float, std_err: float, low: float, dimension: int, predict
                      f"λ̂ = {mean:.4g} is above d/2 = {dimension / 2:g}, the largest value λ can take at a minimum "
                      f"of {dimension} parameters: the chains are too hot (step size, minibatch noise) or w* is not "
                      "a minimum")
-    return Check("upper bound d/2", "ok", mean, f"λ̂ is below d/2 = {dimension / 2:g}")
+    return Check("upper bound d/2", "ok", mean,
+                 f"λ̂ = {mean:.4g} is not above d/2 = {dimension / 2:g} by more than two standard errors")
 
 
 def bias_check(predicted: float, richardson) -> Check:
@@ -151,7 +153,12 @@ def noise_check(share: float) -> Check:
                  "weighting)" + ("; raise batch_size or lower step_size" if status != "ok" else ""))
 
 
-def mixing_check(rhat: float, ess: float, moving: tuple[str, ...]) -> Check:
+def mixing_check(rhat: float, ess: float, moving: tuple[str, ...], stiffness: float | None = None) -> Check:
+    """R-hat and ESS of the parameters' projections; ``stiffness`` is the condition number κ of ∇²U
+    at w* for a sampler without a preconditioner.  On a Gaussian, Langevin steps contract a
+    direction of curvature a by 1 − εa per step, and stability needs ε < 2/a_max, so the flattest
+    direction needs more than κ/2 steps to relax: above κ = 10³ a preconditioner helps more than
+    longer chains."""
     if not math.isfinite(rhat):
         return Check("mixing", NOT_RUN, None, "too few chains or draws to compare")
     status = max(_grade(rhat - 1, RHAT_DOUBTFUL - 1, RHAT_UNRELIABLE - 1),
@@ -159,7 +166,11 @@ def mixing_check(rhat: float, ess: float, moving: tuple[str, ...]) -> Check:
     text = f"R-hat {rhat:.3f} and ESS {ess:.0f} over the parameters' projections, ‖w − w*‖² and the loss"
     if moving:
         text += f"; still moving: {', '.join(moving)}"
-    if status != "ok":
+    if status != "ok" and stiffness is not None and stiffness > STIFF:
+        text += (f"; the curvature at w* spans a factor {stiffness:.2g}, so the step the stiffest direction allows "
+                 "barely moves the flattest: use a preconditioned sampler (sampler='rmsprop_sgld') or rescale the "
+                 "parameters")
+    elif status != "ok":
         text += "; run longer (raise max_steps or num_draws)"
     return Check("mixing", status, rhat, text)
 

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from estimators import (
+    BadData,
     Check,
     LLCWarning,
     bias_index,
@@ -77,6 +78,56 @@ def test_lanczos_finds_the_explicit_hessians_eigenvalues():
     assert spectrum.complete
     np.testing.assert_allclose(spectrum.ritz, expected, rtol=1e-8, atol=1e-8)
     assert spectrum.bottom == pytest.approx(expected[0]) and spectrum.top == pytest.approx(expected[-1])
+
+
+def test_repeated_eigenvalues_keep_their_multiplicity():
+    """An orthogonal design makes ∇²U = (nβ/σ² + γ)·I: Lanczos stops after one step, the matrix is used."""
+    q, _ = torch.linalg.qr(torch.randn(N, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
+    x = q * math.sqrt(N)  # XᵀX/n = I
+    net = torch.nn.Linear(3, 1, bias=False).double()
+    point = {"weight": torch.zeros(1, 3, dtype=torch.float64)}
+    spectrum = hessian_spectrum(net, gaussian_nll(1.0), point, x, torch.zeros(N, 1, dtype=torch.float64),
+                                nbeta=100.0, localization=1.0, steps=50)
+    assert spectrum.complete
+    np.testing.assert_allclose(spectrum.ritz, [101.0] * 3, rtol=1e-10)
+
+
+def test_the_regular_point_check_runs_where_the_hessian_has_repeated_eigenvalues():
+    """The Gaussian closed form ½Σ nβh/(nβh + γ) with h = 1 three times, at the least-squares w*."""
+    gen = torch.Generator().manual_seed(2)
+    q, _ = torch.linalg.qr(torch.randn(N, 3, generator=gen, dtype=torch.float64))
+    x = q * math.sqrt(N)
+    y = x @ torch.tensor([[0.3], [-0.2], [0.1]], dtype=torch.float64) + torch.randn(N, 1, generator=gen,
+                                                                                   dtype=torch.float64)
+    net = torch.nn.Linear(3, 1, bias=False).double()
+    with torch.no_grad():
+        net.weight.copy_(torch.linalg.lstsq(x, y).solution.T)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LLCWarning)
+        est = estimate_llc(net, (x, y), loss_fn=gaussian_nll(1.0), max_steps=600, seed=0)
+    regular = {c.name: c for c in est.diagnostics.trust.checks}["regular point"]
+    assert regular.value == pytest.approx(1.5 * est.nbeta / (est.nbeta + 1.0), rel=1e-6)
+
+
+def test_logits_of_one_class_are_refused():
+    """Integer labels with a one-output model: the default cross-entropy would be 0 at every weight."""
+    x = torch.randn(100, 2, dtype=torch.float64)
+    net = torch.nn.Linear(2, 1).double()
+    with pytest.raises(BadData, match="at least 2 classes"):
+        estimate_llc(net, (x, torch.zeros(100, dtype=torch.long)), seed=0)
+
+
+def test_poor_mixing_under_stiff_curvature_advises_a_preconditioner():
+    stiff = trust.mixing_check(2.0, 10.0, (), stiffness=1e6)
+    assert stiff.status == "unreliable" and "rmsprop_sgld" in stiff.message
+    mild = trust.mixing_check(2.0, 10.0, (), stiffness=10.0)
+    assert "run longer" in mild.message and "rmsprop_sgld" not in mild.message
+
+
+def test_the_bound_check_says_where_the_estimate_is():
+    assert "1.63" in trust.bound_check(1.63, 0.08, 1.4, 3).message
+    assert trust.bound_check(1.63, 0.08, 1.4, 3).status == "ok"
+    assert trust.bound_check(1.9, 0.05, 1.8, 3).status == "unreliable"
 
 
 def test_gradient_noise_is_the_per_sample_variance_by_hand():
