@@ -36,8 +36,24 @@ Steps, in the order tried at a node that is not yet monomial:
   Tsigaridas & Tsukahara (2026);
 * otherwise a **blow-up along a coordinate subspace** {u_i = 0, i ∈ S}: first
   the pairs S (one-dimensional fibres, whose bad points are roots of one
-  univariate polynomial), then larger centres, the point blow-up last; a centre
-  is used only if the bad points of every chart are provably finite.
+  univariate polynomial), then the minimal coordinate subspaces inside the zero
+  set of the strict transforms (so that every generator gives up the exceptional
+  divisor), then larger centres, the point blow-up last; a centre is used only if
+  the bad points of every chart are provably finite, or, for a centre inside the
+  zero set, provably no worse than the chart's origin (a *contracting weight*).
+
+Contracting weights.  If a diagonal scaling u ↦ (t^{w_1} u_1, …, t^{w_d} u_d)
+(t > 0) makes every strict transform of a chart weighted homogeneous, it maps the
+pulled-back ideal and measure to themselves up to constant factors (monomials
+scale by constants), so the local threshold (λ, m) is the same at u and at its
+image.  If w_i > 0 on every coordinate that is free on the fibre, the images of a
+fibre point tend to the chart's origin as t → 0, and the local threshold near the
+origin is no lower than at the origin (point 3 above), with m no larger at equal
+λ: no fibre point off the origin can lower the minimum, so none needs following.
+The weight is found by an exact linear program.  It is what lets a
+blow-up along a whole matrix of a bilinear ideal (reduced-rank regression, whose
+blow-ups Aoyagi & Watanabe 2005, *Neural Networks* 18:924-933, use in the proof of
+their Main Theorem) be followed at the origins of its charts only.
 
 Budgets (depth, number of nodes, polynomial terms built: deterministic) stop the resolution
 with a partial tree whose unfinished nodes say why; a wall-clock limit only cuts it short
@@ -48,7 +64,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from fractions import Fraction
 from typing import Sequence
 
 import networkx as nx
@@ -57,6 +74,7 @@ from sympy.polys.rings import PolyElement, ring
 
 from ._fields import real_roots
 from ._flint import factors, gcd_all
+from ._lp import minimize
 from .blowup import Chart, LocalThreshold, cofactor, initial_chart
 from .budget import Budget, check_wall_clock, wall_clock
 from .germ import format_monomial
@@ -263,11 +281,10 @@ class _Resolver:
             self.chart_and_points(node, child, 1, found, "toric chart", f"rays {r}, {s}: {mapping}")
 
     def blow_up(self, node: int, chart: Chart) -> None:
-        """Blow up the first coordinate subspace (pairs first) whose charts have finitely many bad points."""
-        d = chart.dimension
-        centres = (c for size in range(2, d + 1) for c in itertools.combinations(range(d), size))
-        for centre in centres:
+        """Blow up the first centre (see the module docstring for the order) whose charts' bad points are handled."""
+        for centre in _centres(chart):
             plan = []
+            inside = _inside_zero_set(chart, centre)
             for j in centre:
                 free = [c for c in centre if c != j]
                 child, mapping = _blow_up_chart(chart, centre, j)
@@ -279,6 +296,8 @@ class _Resolver:
                     self.tree.graph["stopped"] = stop
                     return
                 found = _fibre_points(child, free[0]) if len(free) == 1 else _isolated_fibre(child, free)
+                if found is None and inside:
+                    found = _contracted_fibre(child, free)
                 if found is None:
                     break
                 plan.append((child, mapping, free[0], found))
@@ -292,6 +311,106 @@ class _Resolver:
             "not resolved: no blow-up along a coordinate subspace was found whose fibre has provably "
             "finitely many bad points"
         )
+
+
+#: The search for minimal coordinate subspaces inside the zero set stops after this many steps.
+MAX_TRANSVERSAL_STEPS = 4096
+
+
+def _centres(chart: Chart) -> Iterator[tuple[int, ...]]:
+    """Blow-up centres in the order tried: pairs, minimal subspaces inside the zero set, larger ones."""
+    d = chart.dimension
+    yield from itertools.combinations(range(d), 2)
+    inside = [c for c in _minimal_transversals(_supports(chart)) if len(c) > 2]
+    yield from inside
+    tried = set(inside)
+    for size in range(3, d + 1):
+        yield from (c for c in itertools.combinations(range(d), size) if c not in tried)
+
+
+def _supports(chart: Chart) -> list[frozenset[int]]:
+    """The sets of coordinates of the strict transforms' monomials."""
+    return [frozenset(j for j, e in enumerate(m) if e) for g in chart.generators for m in g.itermonoms()]
+
+
+def _inside_zero_set(chart: Chart, centre: Sequence[int]) -> bool:
+    """Every strict transform vanishes on {u_i = 0, i in centre}: each of its monomials has a coordinate there."""
+    return all(support & set(centre) for support in _supports(chart))
+
+
+def _minimal_transversals(supports: Sequence[frozenset[int]]) -> list[tuple[int, ...]]:
+    """Minimal sets of coordinates meeting every support (minimal coordinate subspaces inside the zero set of
+    the monomials' ideal), smallest first; the search stops after :data:`MAX_TRANSVERSAL_STEPS` steps.
+
+    >>> _minimal_transversals([frozenset({0, 2}), frozenset({1, 2}), frozenset({0, 1})])
+    [(0, 1), (0, 2), (1, 2)]
+    """
+    if not supports or not all(supports):
+        return []
+    found: set[frozenset[int]] = set()
+    steps = 0
+
+    def grow(chosen: frozenset[int]) -> None:
+        nonlocal steps
+        steps += 1
+        missed = next((s for s in supports if not s & chosen), None)
+        if missed is None:
+            found.add(chosen)
+            return
+        for j in sorted(missed):
+            if steps < MAX_TRANSVERSAL_STEPS:
+                grow(chosen | {j})
+
+    grow(frozenset())
+    minimal = [c for c in found if not any(other < c for other in found)]
+    return sorted((tuple(sorted(c)) for c in minimal), key=lambda c: (len(c), c))
+
+
+def _contracted_fibre(chart: Chart, free: Sequence[int]) -> tuple[list, list[str]] | None:
+    """No bad point off the origin needs following when a weight contracts the fibre (module docstring)."""
+    weight = _contracting_weight(chart.generators, free, chart.dimension)
+    if weight is None:
+        return None
+    names = chart.names
+    listing = ", ".join(f"{names[i]}: {w}" for i, w in enumerate(weight) if w)
+    note = (
+        f"the fibre's points off the origin (free {', '.join(names[i] for i in free)}): the scaling u_i -> t^w_i·u_i "
+        f"with w = ({listing}) makes every strict transform weighted homogeneous and contracts them to the origin "
+        "as t -> 0, so their thresholds are no lower than the origin's (lower semicontinuity)"
+    )
+    return [], [note]
+
+
+def _contracting_weight(
+    generators: Sequence[PolyElement], free: Sequence[int], d: int
+) -> tuple[Fraction, ...] | None:
+    """Rational w with w_i >= 1 on ``free`` making every generator w-homogeneous, by an exact LP; None if none.
+
+    With w = p − q (p, q >= 0) and slacks s >= 0: w·(e − e₀) = 0 for the exponents e of each generator
+    (e₀ its first), and w_i − s_i = 1 for i in ``free``.
+
+    >>> from sympy.polys.rings import ring
+    >>> from sympy import QQ
+    >>> R, a, b, c = ring("a, b, c", QQ)
+    >>> _contracting_weight([a*b - c], [0, 1], 3)
+    (Fraction(1, 1), Fraction(1, 1), Fraction(2, 1))
+    >>> _contracting_weight([a*b - c + a], [0, 1], 3) is None
+    True
+    """
+    differences = set()
+    for g in generators:
+        monomials = list(g.itermonoms())
+        differences.update(tuple(a - b for a, b in zip(m, monomials[0])) for m in monomials[1:])
+    k = len(free)
+    rows = [[*e, *(-v for v in e), *([0] * k)] for e in sorted(differences)]
+    rhs = [0] * len(rows)
+    for n, i in enumerate(free):
+        rows.append([int(j == i) for j in range(d)] + [-int(j == i) for j in range(d)] + [-int(m == n) for m in range(k)])
+        rhs.append(1)
+    solution = minimize([0] * (2 * d + k), rows, rhs)
+    if solution is None:
+        return None
+    return tuple(solution.x[j] - solution.x[d + j] for j in range(d))
 
 
 def _straighten(chart: Chart, free: Sequence[int], mapping: str) -> tuple[Chart, str]:
@@ -378,10 +497,16 @@ def _regular_refinement(normals: Sequence[tuple[int, int]]) -> list[tuple[tuple[
 
 
 def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple[Chart, str] | None:
-    """u_i := (u_i − r)/c when a generator or a factor of one is c·u_i + r with r free of u_i.
+    """u_i := (u_i − r)/c for a polynomial p = c·u_i + r with r free of u_i: a generator, a factor of one, or
+    else a coefficient of one that the change shortens.
 
-    With ``keep``, only changes that fix the subspace {u_j = 0, j not in keep} pointwise: i not in
-    ``keep`` and r vanishing on it.  A generator that becomes u_i reduces the others modulo u_i.
+    A coefficient of g is Σ t/u^α over the terms t of g divisible by u^α, for a term c·u_i·u^α of g: in
+    g = (a22 − a12·a21)·b12 + (a32 − a12·a31)·b13 the coefficient of b12 is a22 − a12·a21, and the change
+    a22 := a22 + a12·a21 makes g = a22·b12 + (a32 − a12·a31)·b13 (then a32 likewise).  Such a change is
+    taken only when it lowers the number of terms of the generators (the Gaussian elimination step of
+    reduced-rank regression, Aoyagi & Watanabe 2005).  With ``keep``, only changes that fix the subspace
+    {u_j = 0, j not in keep} pointwise: i not in ``keep`` and r vanishing on it.  A generator that becomes
+    u_i reduces the others modulo u_i.
     """
     # a coordinate already in a monomial generator stays (changing it would undo that generator)
     taken = {i for g in chart.generators if len(g) == 1 for m in g.itermonoms() for i, e in enumerate(m) if e}
@@ -400,23 +525,67 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
         if len(g) <= MAX_FACTOR_TERMS and _solved_for(g, free) is None:
             candidates.extend(f for f in factors(g) if _linear_in_some(f, free))
     for f in candidates:
-        if f.get((0,) * chart.dimension):
-            continue
-        for i in free:
-            e = tuple(1 if j == i else 0 for j in range(chart.dimension))
-            c = f.get(e)
-            if not c:
-                continue
-            rest = f - f.ring({e: c})
-            if not rest or any(m[i] for m in rest.itermonoms()):
-                continue
-            if keep is not None and any(all(m[j] == 0 for j in range(chart.dimension) if j not in keep) for m in rest.itermonoms()):
-                continue
-            u = chart.ring.gens[i]
-            new = (u - rest) * chart.field.quo(chart.field.one, c)
-            name = chart.names[i]
-            return chart.change_coordinate(i, new), f"{name} = {new.as_expr()} (new {name} = {f.as_expr()})"
+        found = _linear_in(f, free, keep)
+        if found is not None:
+            return _changed(chart, *found, f)
+    size = sum(len(g) for g in chart.generators)
+    for f in _coefficients(chart.generators, free):
+        found = _linear_in(f, free, keep)
+        if found is not None:
+            step = _changed(chart, *found, f)
+            if sum(len(g) for g in step[0].generators) < size:
+                return step
     return None
+
+
+def _linear_in(f: PolyElement, free: Sequence[int], keep: Sequence[int] | None) -> tuple[int, object, PolyElement] | None:
+    """(i, c, r) with f = c·u_i + r, c a constant, r free of u_i and vanishing at 0 (and on the kept subspace)."""
+    d = f.ring.ngens
+    if f.get((0,) * d):
+        return None
+    for i in free:
+        e = tuple(1 if j == i else 0 for j in range(d))
+        c = f.get(e)
+        if not c:
+            continue
+        rest = f - f.ring({e: c})
+        if not rest or any(m[i] for m in rest.itermonoms()):
+            continue
+        if keep is not None and any(all(m[j] == 0 for j in range(d) if j not in keep) for m in rest.itermonoms()):
+            continue
+        return i, c, rest
+    return None
+
+
+def _changed(chart: Chart, i: int, c: object, rest: PolyElement, f: PolyElement) -> tuple[Chart, str]:
+    """The chart after u_i := (u_i − rest)/c, which turns f = c·u_i + rest into u_i."""
+    u = chart.ring.gens[i]
+    new = (u - rest) * chart.field.quo(chart.field.one, c)
+    name = chart.names[i]
+    return chart.change_coordinate(i, new), f"{name} = {new.as_expr()} (new {name} = {f.as_expr()})"
+
+
+def _coefficients(generators: Sequence[PolyElement], free: Sequence[int]) -> list[PolyElement]:
+    """The coefficients (see :func:`_coordinate_change`) of the terms c·u_i·u^α, α != 0, i in ``free``, without
+    repeats, of generators of at most :data:`MAX_FACTOR_TERMS` terms."""
+    found: dict[PolyElement, None] = {}
+    for g in generators:
+        if len(g) > MAX_FACTOR_TERMS:
+            continue
+        terms = list(g.iterterms())
+        for m, _ in terms:
+            for i in free:
+                if m[i] != 1:
+                    continue
+                alpha = tuple(0 if j == i else v for j, v in enumerate(m))
+                if not any(alpha):
+                    continue
+                coefficient = g.ring({
+                    tuple(a - b for a, b in zip(t, alpha)): c for t, c in terms if all(a >= b for a, b in zip(t, alpha))
+                })
+                if len(coefficient) > 1:
+                    found.setdefault(coefficient, None)
+    return list(found)
 
 
 def _solved_for(f: PolyElement, free: Sequence[int]) -> int | None:

@@ -99,6 +99,38 @@ def test_the_plane_fast_path_agrees_with_point_blow_ups(f):
     assert toric.number_of_nodes() <= blown.number_of_nodes() + 2
 
 
+def bilinear_ideal(M, N, H):
+    """The entries of B·A (A: H × M, B: N × H) and the variables: reduced-rank regression at B·A = 0."""
+    a = sympy.Matrix(H, M, lambda i, j: sympy.Symbol(f"a{i}{j}"))
+    b = sympy.Matrix(N, H, lambda i, j: sympy.Symbol(f"b{i}{j}"))
+    return [str(g) for g in b * a], [str(s) for s in (*a, *b)]
+
+
+@pytest.mark.parametrize("M, N, H, value, multiplicity", [
+    # λ(I) = 2λ for K = Σ (BA)_ij², with λ from Aoyagi & Watanabe (2005), Main Theorem, case 1 at r = 0:
+    # λ = [2H(M+N) − (M−N)² − H² (+1 when M+N+H is odd, then m = 2)]/8.
+    (2, 2, 2, R(3), 1),                    # [16 − 0 − 4]/8 = 3/2
+    pytest.param(2, 2, 3, R(4), 2, marks=pytest.mark.slow),   # [24 − 0 − 9 + 1]/8 = 2
+])
+def test_contracting_weights_resolve_bilinear_ideals(M, N, H, value, multiplicity):
+    # The blow-up along {A = 0} has a fibre of dimension HM − 1 on which every generator vanishes; a weight
+    # that makes the strict transforms homogeneous contracts it to the chart's origin (module docstring).
+    generators, names = bilinear_ideal(M, N, H)
+    tree = resolve(generators, names)
+    assert tree.complete and tree.minimum()[:2] == (value, multiplicity)
+    notes = [s for _, data in tree.nodes(data=True) for s in data["skipped"]]
+    assert any("weighted homogeneous" in s for s in notes)
+
+
+def test_a_coefficient_that_a_change_shortens_becomes_a_coordinate():
+    # (c − a·b)·d + (e − a·f)·g + a³: c := c + a·b and then e := e + a·f leave c·d + e·g + a³, a stabilized
+    # A₂ point: λ <= 1 (its smooth zeros nearby) and λ >= the complex lct min(1, 4/2 + 1/3) = 1 (Saito 2007).
+    tree = resolve(["(c - a*b)*d + (e - a*f)*g + a**3"], list("abcdefg"))
+    maps = [data["map"] for *_, data in tree.edges(data=True)]
+    assert tree.complete and tree.minimum()[:2] == (R(1), 1)
+    assert any("new c = " in m for m in maps)
+
+
 def test_budgets_stop_the_tree_and_say_so():
     tree = resolve(["y**4 - 2*x**2*y**2 + x**4 - x**5"], ["x", "y"], budget=Budget(max_charts=3))
     assert not tree.complete and "chart budget" in tree.graph["stopped"]

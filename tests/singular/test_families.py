@@ -67,6 +67,18 @@ def test_rrr_formula_agrees_with_the_symbolic_route_on_every_size(M, N, H, r):
     agree_or_bracket(rrr(M, N, H, r), rrr_model(M, N, H, r).rlct())
 
 
+@pytest.mark.parametrize("M,N,H,r", [
+    (2, 2, 2, 0), (2, 2, 3, 1),
+    pytest.param(2, 2, 3, 0, marks=pytest.mark.slow), pytest.param(2, 3, 3, 1, marks=pytest.mark.slow),
+])
+def test_rrr_in_eight_and_more_variables_certifies_by_resolution(M, N, H, r):
+    # Blow-ups along a whole matrix, with contracting weights and coefficient changes (resolution.tree):
+    # the general route must certify, and agree with Aoyagi & Watanabe (2005).
+    result = rrr_model(M, N, H, r).rlct()
+    assert result.certified and result.method == "resolution"
+    assert agree_or_bracket(rrr(M, N, H, r), result)
+
+
 @pytest.mark.parametrize("M,N,H,r", [c for c in RRR_SMALL])
 def test_two_layer_dln_formula_is_the_rrr_formula(M, N, H, r):
     # Two papers, two case analyses: Aoyagi (2024) with widths (M, H, N) must reproduce Aoyagi & Watanabe (2005).
