@@ -497,8 +497,9 @@ def estimate_llc(
     ½Σ nβh/(nβh + γ) − (the offset of w* from the minimum); the standard error.
 
     The interval is [λ̂ − b⁺ − 1.96·s, λ̂ − b⁻ + 1.96·s] with b the bias of the step (twice the
-    measured change at ε/2, else λ̂·x/(1 − x) from the bias index), b⁺ = max(b, 0),
-    b⁻ = min(b, 0), and s² = s.e.² + (the s.e. of b)² (half of b when it is predicted).
+    measured change at ε/2, else λ̂·p/(1 + p) with p the relative bias predicted from the bias
+    index), b⁺ = max(b, 0), b⁻ = min(b, 0), and s² = s.e.² + (the s.e. of b)² (half of b when it is
+    predicted); the low end is clipped at 0 when λ̂ ≥ 0, since λ ≥ 0 at a minimum.
 
     Examples
     --------
@@ -768,7 +769,8 @@ def _interval(mean: float, std_err: float, richardson: Richardson | None, predic
     else:
         bias, bias_se = 0.0, 0.0
     half = 1.96 * math.sqrt(std_err**2 + bias_se**2)
-    return mean - max(bias, 0.0) - half, mean - min(bias, 0.0) + half
+    low = mean - max(bias, 0.0) - half
+    return (max(low, 0.0) if mean >= 0 else low), mean - min(bias, 0.0) + half
 
 
 def _result(block: Block, burnin_nonfinite, waic_draws, *, config: LLCConfig, init_loss, seed, fallback, spectrum,

@@ -138,7 +138,9 @@ def bias_check(predicted: float, richardson) -> Check:
                  _grade(abs(predicted), BIAS_DOUBTFUL, BIAS_UNRELIABLE) if math.isfinite(predicted) else "ok",
                  key=STATUSES.index)
     text = (f"halving the step moves λ̂ by {-measured / 2:+.1%} (z = {z:.1f}), so the step costs {measured:+.1%}; "
-            f"extrapolated to ε → 0: {richardson.extrapolated:.4g}; predicted from the bias index: {predicted:+.1%}")
+            + (f"extrapolated to ε → 0: {richardson.extrapolated:.4g}" if significant else
+               f"within the coupled run's noise (|z| ≤ {RICHARDSON_Z:g}), so not extrapolated")
+            + f"; predicted from the bias index: {predicted:+.1%}")
     if status != "ok":
         text += "; lower step_size or raise batch_size"
     return Check("discretisation", status, measured, text)

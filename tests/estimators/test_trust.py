@@ -25,7 +25,7 @@ from estimators import (
     hessian_spectrum,
     predicted_bias,
 )
-from estimators import trust
+from estimators import llc, trust
 
 N = 2000
 
@@ -122,6 +122,19 @@ def test_poor_mixing_under_stiff_curvature_advises_a_preconditioner():
     assert stiff.status == "unreliable" and "rmsprop_sgld" in stiff.message
     mild = trust.mixing_check(2.0, 10.0, (), stiffness=10.0)
     assert "run longer" in mild.message and "rmsprop_sgld" not in mild.message
+
+
+def test_a_change_within_the_coupled_runs_noise_is_not_extrapolated():
+    noisy = llc.Richardson(change=1.0, std_err=0.6, extrapolated=1.0, relative_bias=0.67, steps=100)
+    assert "not extrapolated" in trust.bias_check(0.0, noisy).message
+    clear = llc.Richardson(change=0.1, std_err=0.01, extrapolated=2.8, relative_bias=0.067, steps=100)
+    assert "extrapolated to ε → 0: 2.8" in trust.bias_check(0.0, clear).message
+
+
+def test_the_interval_stops_at_zero_for_a_nonnegative_estimate():
+    """λ ≥ 0 at a minimum: [0.5 − 1.96·0.5, 0.5 + 1.96·0.5] becomes [0, 1.48]; a negative λ̂ keeps its interval."""
+    assert llc._interval(0.5, 0.5, None, 0.0) == pytest.approx((0.0, 0.5 + 1.96 * 0.5))
+    assert llc._interval(-0.5, 0.1, None, 0.0) == pytest.approx((-0.5 - 0.196, -0.5 + 0.196))
 
 
 def test_the_bound_check_says_where_the_estimate_is():
