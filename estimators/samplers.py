@@ -8,7 +8,7 @@ accepts one of these or its name.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from . import mala, sghmc, sgld
 from ._kernel import LossAndGrad, Noise
@@ -39,6 +39,10 @@ class _Transition:
     def preconditioner(self, state) -> Params | None:
         """The diagonal preconditioner G the next step will use (``None`` for G = I)."""
         return None
+
+    def for_draws(self) -> _Transition:
+        """The sampler the draws run after burn-in (itself, unless it adapts in burn-in)."""
+        return self
 
     def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
         settings = {field.name: getattr(self, field.name) for field in fields(self)}
@@ -74,7 +78,7 @@ class RMSPropSGLD(_Transition):
     Examples
     --------
     >>> RMSPropSGLD(alpha=0.9)
-    RMSPropSGLD(alpha=0.9, eps=0.1)
+    RMSPropSGLD(alpha=0.9, eps=0.1, adapt=True)
     >>> RMSPropSGLD(alpha=1.5)
     Traceback (most recent call last):
     ...
@@ -83,12 +87,17 @@ class RMSPropSGLD(_Transition):
 
     alpha: float = 0.99
     eps: float = 0.1
+    adapt: bool = True
     name = "rmsprop_sgld"
     _init = staticmethod(sgld.rmsprop_init)
     _step = staticmethod(sgld.rmsprop_step)
 
     def preconditioner(self, state) -> Params | None:
         return None if state.count == 0 else sgld.rmsprop_preconditioner(state.square_avg, self.eps)
+
+    def for_draws(self) -> RMSPropSGLD:
+        """The preconditioner adapted in burn-in, held fixed (``adapt=False``): see :func:`sgld.rmsprop_step`."""
+        return replace(self, adapt=False)
 
     def __post_init__(self):
         if not 0 <= self.alpha < 1:
@@ -146,7 +155,7 @@ def sampler_from_name(sampler: str | Sampler) -> Sampler:
     Examples
     --------
     >>> sampler_from_name("rmsprop_sgld")
-    RMSPropSGLD(alpha=0.99, eps=0.1)
+    RMSPropSGLD(alpha=0.99, eps=0.1, adapt=True)
     >>> sampler_from_name("adam")
     Traceback (most recent call last):
     ...

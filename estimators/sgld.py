@@ -129,6 +129,7 @@ def rmsprop_step(
     localization: float,
     alpha: float = 0.99,
     eps: float = 0.1,
+    adapt: bool = True,
 ) -> tuple[RMSPropState, StepInfo]:
     """One RMSProp-preconditioned SGLD transition for every chain.
 
@@ -142,6 +143,8 @@ def rmsprop_step(
         Decay of the running mean of squared gradients.
     eps : float
         Added to √V, bounding the preconditioner by 1/eps.
+    adapt : bool
+        Update V (default); ``False`` holds V (and so G) where it is, once the chain has a V.
     state, batch, noise, loss_and_grad, step_size, nbeta, localization
         As for :func:`step`.
 
@@ -164,11 +167,20 @@ def rmsprop_step(
     dynamics for deep neural networks", Alg. 1) without its Γ correction term, as benchmarked by
     Hitchcock & Hoogland (2025).  Defaults α = 0.99 and eps = 0.1 are devinterp's.  Starting V at
     the first g² (not 0) keeps the first step from being 1/eps times too long.
+
+    A G that follows the chain's position needs Li et al.'s Γ term (their Eq. 5), which this step
+    omits; with ``adapt=False`` G is constant and the chain targets exp(−U) up to the step's bias
+    (Girolami & Calderhead 2011: a constant metric needs no correction).  ``estimate_llc`` adapts
+    in burn-in and holds G in the draws: adapting throughout ran +30% to +60% high on the catalog's
+    small-λ cases (w1·w2⁵, w1²·w2⁴, the repeated-weight networks), where |∇U| changes by orders of
+    magnitude along the chain.
     """
     loss, grads = loss_and_grad(state.params, batch)
     data_grad = tree_map(lambda g: nbeta * g, grads)
     if state.count == 0:
         square_avg = tree_map(torch.square, data_grad)
+    elif not adapt:
+        square_avg = state.square_avg
     else:
         square_avg = tree_map(lambda v, g: alpha * v + (1 - alpha) * g.square(), state.square_avg, data_grad)
     precond = rmsprop_preconditioner(square_avg, eps)

@@ -58,6 +58,9 @@ BLOCK = 100
 MIN_BLOCKS = 4
 MIN_BATCH = 256
 MIN_DRAWS = 200
+HOLD_AFTER_BLOCKS = 2
+"""An adaptive preconditioner (RMSProp-SGLD's) is held fixed after this many burn-in blocks, so the
+later blocks tune ε for the G the draws run with (:meth:`estimators.samplers.RMSPropSGLD.for_draws`)."""
 
 
 def bias_index(step_size: float, sq_grad: np.ndarray, virial: np.ndarray) -> float:
@@ -167,6 +170,9 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
                           f"E‖G^½nβ∇L_B‖² ({curvature:.3g}), tr(GC) = {trace:.3g} at the chains' points after "
                           f"{used} steps → B = {chosen}" + (" (full batch)" if chosen >= n else ""))
             batch = chosen
+        if blocks == HOLD_AFTER_BLOCKS and runner.sampler.for_draws() != runner.sampler:
+            runner.sampler = runner.sampler.for_draws()  # the step is tuned for the preconditioner the draws use
+            eps_history = eps_history[-1:]
         if auto_step:
             if metropolis:
                 rate = float(np.nanmean(block.accept)) if block.accept is not None else MALA_ACCEPTANCE

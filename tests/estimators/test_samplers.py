@@ -76,6 +76,22 @@ def test_rmsprop_sgld_with_a_constant_preconditioner_is_sgld_with_a_scaled_step(
         torch.testing.assert_close(r.params["w"], s.params["w"])
 
 
+def test_rmsprop_sgld_held_keeps_its_preconditioner():
+    # after one adapting step V = g² = 4; held, a gradient of 10 leaves it there, so G = 1/(eps + 2)
+    params, center = {"w": torch.zeros(1, 1, dtype=torch.float64)}, {"w": torch.zeros(1, 1, dtype=torch.float64)}
+    state = sgld.rmsprop_init(params, center)
+    zero = Noise(normal={"w": torch.zeros(1, 1, dtype=torch.float64)}, uniform=torch.zeros(1, dtype=torch.float64))
+    state, _ = sgld.rmsprop_step(state, (), zero, loss_and_grad=lambda p, b: (p["w"].sum(dim=1), {"w": p["w"] + 2.0}),
+                                 step_size=0.0, nbeta=1.0, localization=0.0)
+    steep = lambda p, b: (p["w"].sum(dim=1), {"w": p["w"] + 10.0})  # noqa: E731
+    held, info = sgld.rmsprop_step(state, (), zero, loss_and_grad=steep, step_size=0.0, nbeta=1.0, localization=0.0,
+                                   eps=0.1, adapt=False)
+    torch.testing.assert_close(held.square_avg["w"], torch.full((1, 1), 4.0, dtype=torch.float64))
+    torch.testing.assert_close(info.preconditioner["w"], torch.full((1, 1), 1 / 2.1, dtype=torch.float64))
+    moved, _ = sgld.rmsprop_step(state, (), zero, loss_and_grad=steep, step_size=0.0, nbeta=1.0, localization=0.0)
+    assert float(moved.square_avg["w"]) == pytest.approx(0.99 * 4 + 0.01 * 100)
+
+
 def _second_moment(step, state, *, steps, step_size, **extra):
     gen = torch.Generator().manual_seed(11)
     total, count = 0.0, 0
