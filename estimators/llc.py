@@ -601,7 +601,7 @@ def estimate_llc(
         num_burnin_source=tuned.num_burnin_source, target_rse=target_rse, max_steps=max_steps, checks=checks,
         gradient_control_variate=center_gradient is not None and per_chain_batch,
     )
-    noise = probe.noise_trace(runner, state) if per_chain_batch and kept else math.nan
+    noise = probe.noise_trace(runner, state) * sampler.noise_gain if per_chain_batch and kept else math.nan
     return _result(block, tuned.first_nonfinite, [nll for _, nll in waic_draws], config=config, init_loss=init_loss,
                    seed=seed, fallback=runner.fallback, spectrum=spectrum, minimum=minimum, richardson=richardson,
                    noise_trace=noise, metropolis=sampler.metropolis,
@@ -868,7 +868,8 @@ def _result(block: Block, burnin_nonfinite, waic_draws, *, config: LLCConfig, in
 
 
 def _noise_share(config: LLCConfig, noise_trace: float, block: Block, kept: list[int]) -> float:
-    """(ε/4)·nβ²·tr(GC)·(1/B − 1/n) / E[(w − w*)·nβ∇L_B]: the minibatch noise's part of the bias index."""
+    """(ε/4)·nβ²·tr(GC)·(1/B − 1/n) / E[(w − w*)·nβ∇L_B]: the minibatch noise's part of the bias index
+    (``noise_trace`` already weighed by the sampler's ``noise_gain``)."""
     if config.batch_size is None or not math.isfinite(noise_trace) or not kept:
         return math.nan
     virial = float(np.nanmean(block.virial[kept]))

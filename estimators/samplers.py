@@ -44,6 +44,11 @@ class _Transition:
         """The sampler the draws run after burn-in (itself, unless it adapts in burn-in)."""
         return self
 
+    @property
+    def noise_gain(self) -> float:
+        """How much more minibatch gradient noise heats this sampler than SGLD at the same step (1 here)."""
+        return 1.0
+
     def step(self, state, batch, noise: Noise, *, loss_and_grad: LossAndGrad, step_size, nbeta, localization):
         settings = {field.name: getattr(self, field.name) for field in fields(self)}
         return self._step(
@@ -122,6 +127,13 @@ class SGHMC(_Transition):
     name = "sghmc"
     _init = staticmethod(sghmc.init)
     _step = staticmethod(sghmc.step)
+
+    @property
+    def noise_gain(self) -> float:
+        """1/α: a gradient error enters the momentum as (ε/2)²·Var against the injected α·ε, where SGLD
+        gets (ε/2)²·Var against ε (Chen, Fox & Guestrin 2014, §3.2: without the noise estimate β̂ the
+        friction must dominate it), so the batch rule and the noise check weigh SGHMC's noise 1/α times."""
+        return 1 / self.friction
 
     def __post_init__(self):
         if not 0 < self.friction <= 1:

@@ -26,8 +26,9 @@ gradient, doubles ε).  The first ε is 4·x/a_max from the largest eigenvalue o
 twice during burn-in from the per-sample gradient variance C at the chains' current points
 (:func:`~estimators.curvature.gradient_noise`): the smallest B ≥ 256 whose noise part
 nβ²·tr(GC)·(1/B − 1/n) of E‖G^½nβ∇L_B‖² is at most :data:`NOISE_TO_CURVATURE` times the
-curvature part, or the full batch when that is more than n/2 (so the minibatch noise stays
-comparable to, not larger than, the discretisation).  Burn-in ends when ε has settled (two updates
+curvature part (the noise weighed by the sampler's ``noise_gain``: 1/friction for SGHMC), or the
+full batch when that is more than n/2 (so the minibatch noise stays comparable to, not larger than,
+the discretisation).  Burn-in ends when ε has settled (two updates
 within 25%) and ‖w − w*‖² has stopped growing (its mean over the last quarter of the burn-in
 within 10% of the quarter before), or at its share of the budget.  Draws are added in blocks
 until the standard error of λ̂ is below ``target_rse``·|λ̂| (a fixed-width stopping rule, Jones,
@@ -165,8 +166,10 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
         if auto_batch and blocks in (2, 4):
             trace = noise_at(state)
             curvature = float(np.nanmean(block.sq_grad)) - _noise_part(nbeta, trace, batch, n)
-            chosen = _batch_for_noise(n=n, nbeta=nbeta, curvature=curvature, noise_trace=trace)
-            batch_note = (f"auto: nβ²·tr(GC)·(1/B − 1/n) ≤ {NOISE_TO_CURVATURE:g} × the curvature part of "
+            gain = runner.sampler.noise_gain
+            chosen = _batch_for_noise(n=n, nbeta=nbeta, curvature=curvature, noise_trace=trace * gain)
+            batch_note = (f"auto: {'' if gain == 1 else f'{gain:g} (the sampler’s noise gain) × '}"
+                          f"nβ²·tr(GC)·(1/B − 1/n) ≤ {NOISE_TO_CURVATURE:g} × the curvature part of "
                           f"E‖G^½nβ∇L_B‖² ({curvature:.3g}), tr(GC) = {trace:.3g} at the chains' points after "
                           f"{used} steps → B = {chosen}" + (" (full batch)" if chosen >= n else ""))
             batch = chosen

@@ -122,3 +122,11 @@ def test_mala_log_acceptance_is_zero_for_a_move_that_preserves_the_target_exactl
     log_a = mala.log_acceptance(u, u, {"w": w["w"]}, {"w": v["w"]}, w, v, step_size=0.3)
     assert float(log_a) == pytest.approx(0.0, abs=1e-7)
     assert math.isfinite(float(log_a))
+
+
+def test_sghmc_weighs_minibatch_noise_by_one_over_its_friction():
+    # the gradient error's variance (ε/2)²·V enters the momentum against the injected α·ε (SGLD: against ε)
+    from estimators.samplers import SGHMC, SGLD, RMSPropSGLD
+
+    assert SGHMC(friction=0.25).noise_gain == pytest.approx(4.0)
+    assert SGLD().noise_gain == RMSPropSGLD().noise_gain == 1.0
