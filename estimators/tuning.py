@@ -30,7 +30,9 @@ curvature part (the noise weighed by the sampler's ``noise_gain``: 1/friction fo
 full batch when that is more than n/2 (so the minibatch noise stays comparable to, not larger than,
 the discretisation).  Burn-in ends when ε has settled (two updates
 within 25%) and ‖w − w*‖² has stopped growing (its mean over the last quarter of the burn-in
-within 10% of the quarter before), or at its share of the budget.  Draws are added in blocks
+within 10% of the quarter before), or at its share of the budget; an adaptive preconditioner
+(RMSProp-SGLD's) is then held (:meth:`~estimators.samplers.RMSPropSGLD.for_draws`) and the burn-in
+goes on until ε has settled again for the held G.  Draws are added in blocks
 until the standard error of λ̂ is below ``target_rse``·|λ̂| (a fixed-width stopping rule, Jones,
 Haran, Caffo & Neath 2006, "Fixed-width output analysis for Markov chain Monte Carlo", JASA 101)
 or the budget is spent.  MALA's step is adapted to an acceptance rate of 0.574 (Roberts &
@@ -59,9 +61,6 @@ BLOCK = 100
 MIN_BLOCKS = 4
 MIN_BATCH = 256
 MIN_DRAWS = 200
-HOLD_AFTER_BLOCKS = 2
-"""An adaptive preconditioner (RMSProp-SGLD's) is held fixed after this many burn-in blocks, so the
-later blocks tune ε for the G the draws run with (:meth:`estimators.samplers.RMSPropSGLD.for_draws`)."""
 
 
 def bias_index(step_size: float, sq_grad: np.ndarray, virial: np.ndarray) -> float:
@@ -173,9 +172,6 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
                           f"E‖G^½nβ∇L_B‖² ({curvature:.3g}), tr(GC) = {trace:.3g} at the chains' points after "
                           f"{used} steps → B = {chosen}" + (" (full batch)" if chosen >= n else ""))
             batch = chosen
-        if blocks == HOLD_AFTER_BLOCKS and runner.sampler.for_draws() != runner.sampler:
-            runner.sampler = runner.sampler.for_draws()  # the step is tuned for the preconditioner the draws use
-            eps_history = eps_history[-1:]
         if auto_step:
             if metropolis:
                 rate = float(np.nanmean(block.accept)) if block.accept is not None else MALA_ACCEPTANCE
@@ -190,7 +186,10 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
                     eps *= 2.0
             eps_history.append(eps)
         if num_burnin is None and (not auto_step or _settled(eps_history)) and _stationary(radius_means):
-            break
+            if runner.sampler.for_draws() == runner.sampler:
+                break
+            runner.sampler = runner.sampler.for_draws()  # hold the settled preconditioner, then settle ε for it
+            eps_history = eps_history[-1:]
     if auto_step:
         measured = "acceptance" if metropolis else "bias index x"
         target = MALA_ACCEPTANCE if metropolis else TARGET_BIAS_INDEX
