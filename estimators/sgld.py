@@ -171,8 +171,8 @@ def rmsprop_step(
     A G that follows the chain's position needs Li et al.'s Γ term (their Eq. 5), which this step
     omits; with ``adapt=False`` G is constant and the chain targets exp(−U) up to the step's bias
     (Girolami & Calderhead 2011: a constant metric needs no correction).  ``estimate_llc`` adapts
-    for the first two burn-in blocks and then holds G: adapting throughout read +26% and +47% on
-    a²b⁶ and a²b¹⁰ (docs/estimators.md), where |∇U| changes by orders of magnitude along the chain.
+    until the burn-in has settled and then holds G: adapting throughout read +26% and +47% on a²b⁶
+    and a²b¹⁰ (docs/estimators.md), where |∇U| changes by orders of magnitude along the chain.
     """
     loss, grads = loss_and_grad(state.params, batch)
     data_grad = tree_map(lambda g: nbeta * g, grads)
