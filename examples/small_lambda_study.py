@@ -36,6 +36,11 @@ def variants() -> list[tuple[str, Estimator]]:
     ]
 
 
+def _pct(value: float | None) -> str:
+    """A signed percentage, or – where a part is not defined (the extrapolated estimator has no λ_n)."""
+    return "–" if value is None else f"{100 * value:+.0f}%"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="small-lambda-study")
@@ -49,8 +54,9 @@ def main() -> None:
         s = report.summaries[est.name]
         v = s["verdicts"] or {"ok": 0, "doubtful": 0, "unreliable": 0}
         cover = "–" if s["interval_coverage"] is None else f"{s['interval_coverage']:.2f}"
-        print(f"| {label} | {100 * s['median_rel_error']:+.0f}% | {100 * s['median_sampler_error']:+.0f}% | "
-              f"{100 * s['median_data_noise']:+.0f}% | {100 * s['median_estimator_bias']:+.0f}% | {cover} | "
+        parts = " | ".join(_pct(s[key]) for key in ("median_rel_error", "median_sampler_error", "median_data_noise",
+                                                     "median_estimator_bias"))
+        print(f"| {label} | {parts} | {cover} | "
               f"{v['ok']}/{v['doubtful']}/{v['unreliable']} | {s['silent_failures']} | {s['seconds']:.0f} |",
               flush=True)
 
