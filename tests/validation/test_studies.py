@@ -61,6 +61,7 @@ def test_modular_addition_labels_are_sums():
     assert sorted(torch.cat([tr, te]).tolist()) == list(range(49))
 
 
+@pytest.mark.slow  # 30 estimates with every check on a 2-layer transformer: about 3 minutes of the default run
 def test_induction_smoke(tmp_path):
     summary = induction.run(tmp_path, quick=True)
     _written(tmp_path, "induction.png", "summary.json")
