@@ -571,7 +571,6 @@ def estimate_llc(
                                num_burnin=given_burnin, max_burnin=max_burnin, first_step=first_step,
                                noise_at=lambda s: probe.noise_trace(runner, s))
     step, step_source = tuned.step_size, tuned.step_size_source
-    runner.sampler = sampler.for_draws()
     max_draws = max(max_steps - reserve - tuned.num_burnin, 4)
     waic_draws: list[tuple[int, Tensor]] = []
     for retry in range(_MAX_DRAW_RETRIES + 1):

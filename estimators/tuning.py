@@ -138,7 +138,8 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
     """Burn-in with the automatic rules (module docstring); ``None`` settings are chosen, the others kept.
 
     ``first_step`` is the starting ε; ``noise_at(state)`` returns tr(G·C) at the chains' points.
-    Returns ``(state, Tuned)``.
+    Returns ``(state, Tuned)`` and leaves ``runner.sampler`` as the draws run it (an adaptive
+    preconditioner held: :meth:`~estimators.samplers.RMSPropSGLD.for_draws`).
     """
     n, nbeta, metropolis = runner.n, runner.nbeta, runner.sampler.metropolis
     auto_step, auto_batch = step_size is None, batch_size is None and not runner.sampler.full_batch
@@ -190,6 +191,7 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
                 break
             runner.sampler = runner.sampler.for_draws()  # hold the settled preconditioner, then settle ε for it
             eps_history = eps_history[-1:]
+    runner.sampler = runner.sampler.for_draws()  # the draws run what the burn-in ended with, held
     if auto_step:
         measured = "acceptance" if metropolis else "bias index x"
         target = MALA_ACCEPTANCE if metropolis else TARGET_BIAS_INDEX
