@@ -8,9 +8,12 @@ import logging
 import numpy as np
 import torch
 from torch import Tensor
-from torch.func import functional_call, grad_and_value, vmap
+from torch.func import grad_and_value, vmap
+from torch.utils._pytree import tree_map
 
+from ._data import Batch, Data
 from ._kernel import Noise
+from ._objective import Objective
 from ._tree import Params
 
 logger = logging.getLogger("estimators")
@@ -74,42 +77,28 @@ class ChainStreams:
         return idx
 
 
-def _loss_of(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor]):
-    """``(params, x, y) -> L_B``: the module with ``params`` (one point) and ``fixed``, then the loss."""
-
-    def loss_of(params: Params, x: Tensor, y: Tensor) -> Tensor:
-        return loss_fn(functional_call(model, (params, fixed), (x,)), y)
-
-    return loss_of
-
-
-def make_loss_and_grad(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor], *, per_chain_batch: bool,
-                       vectorize: bool):
-    """``(params, (x, y)) -> (loss per chain, grads per chain)`` through ``functional_call``.
+def make_loss_and_grad(objective: Objective, *, per_chain_batch: bool, vectorize: bool):
+    """``(params, batch) -> (loss per chain, grads per chain)`` of the :class:`Objective`.
 
     Vectorized: ``vmap(grad_and_value(...))`` over the chain axis (and over per-chain batches).
     Sequential: one ``torch.autograd.grad`` per chain, for modules ``vmap`` cannot handle.
     """
-    loss_of = _loss_of(model, loss_fn, fixed)
     if vectorize:
-        data_dim = 0 if per_chain_batch else None
-        batched = vmap(grad_and_value(loss_of), in_dims=(0, data_dim, data_dim))
+        batched = vmap(grad_and_value(objective), in_dims=(0, 0 if per_chain_batch else None))
 
-        def vectorized(params: Params, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Params]:
-            grads, loss = batched(params, *batch)
+        def vectorized(params: Params, batch: Batch) -> tuple[Tensor, Params]:
+            grads, loss = batched(params, batch)
             return loss, grads
 
         return vectorized
 
-    def sequential(params: Params, batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Params]:
-        x, y = batch
+    def sequential(params: Params, batch: Batch) -> tuple[Tensor, Params]:
         chains = next(iter(params.values())).shape[0]
         losses, grads = [], {name: [] for name in params}
         for c in range(chains):
             leaves = {name: value[c].detach().requires_grad_(True) for name, value in params.items()}
-            xc, yc = (x[c], y[c]) if per_chain_batch else (x, y)
             with torch.enable_grad():
-                loss = loss_of(leaves, xc, yc)
+                loss = objective(leaves, _chain(batch, c) if per_chain_batch else batch)
                 parts = torch.autograd.grad(loss, list(leaves.values()), allow_unused=True)
             losses.append(loss.detach())
             for (name, leaf), part in zip(leaves.items(), parts):
@@ -119,43 +108,33 @@ def make_loss_and_grad(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor]
     return sequential
 
 
-def make_loss(model: torch.nn.Module, loss_fn, fixed: dict[str, Tensor], *, per_chain_batch: bool, vectorize: bool):
-    """``(params, (x, y)) -> loss per chain`` without gradients (same layouts as :func:`make_loss_and_grad`)."""
-    loss_of = _loss_of(model, loss_fn, fixed)
-    data_dim = 0 if per_chain_batch else None
-    batched = vmap(loss_of, in_dims=(0, data_dim, data_dim))
+def make_loss(objective: Objective, *, per_chain_batch: bool, vectorize: bool):
+    """``(params, batch) -> loss per chain`` without gradients (same layouts as :func:`make_loss_and_grad`)."""
+    batched = vmap(objective, in_dims=(0, 0 if per_chain_batch else None))
 
-    def losses(params: Params, batch: tuple[Tensor, Tensor]) -> Tensor:
-        x, y = batch
+    def losses(params: Params, batch: Batch) -> Tensor:
         with torch.no_grad():
             if vectorize:
-                return batched(params, x, y)
+                return batched(params, batch)
             chains = next(iter(params.values())).shape[0]
-            return torch.stack([
-                loss_of({k: v[c] for k, v in params.items()}, *((x[c], y[c]) if per_chain_batch else (x, y)))
-                for c in range(chains)
-            ])
+            return torch.stack([objective({k: v[c] for k, v in params.items()},
+                                          _chain(batch, c) if per_chain_batch else batch) for c in range(chains)])
 
     return losses
 
 
-def _outputs(model: torch.nn.Module, params: dict[str, Tensor], x: Tensor, y: Tensor, chunk: int):
-    """``(model output, targets)`` at one point ``params`` over the whole dataset, chunk by chunk."""
-    for start in range(0, x.shape[0], chunk):
-        yield functional_call(model, params, (x[start : start + chunk],)), y[start : start + chunk]
+def _chain(batch: Batch, c: int) -> Batch:
+    """Chain c's minibatch of per-chain batches (every field ``(chains, B, ...)``)."""
+    return tree_map(lambda t: t[c], batch)
 
 
-def full_data_loss(model: torch.nn.Module, loss_fn, params: dict[str, Tensor], x: Tensor, y: Tensor, *,
-                   chunk: int = 8192) -> float:
-    """L_n at ``params`` (one point, no chain axis) on the whole dataset, chunks weighted by size."""
+def full_data_loss(objective: Objective, params: Params, data: Data, *, chunk: int = 8192) -> float:
+    """L_n at ``params`` (one point, no chain axis) on the whole dataset, chunks weighted by their rows."""
     with torch.no_grad():
-        chunks = _outputs(model, params, x, y, chunk)
-        return sum(float(loss_fn(out, target)) * target.shape[0] for out, target in chunks) / x.shape[0]
+        return sum(float(objective(params, batch)) * rows for batch, rows in data.chunks(chunk)) / data.n
 
 
-def per_sample_nll(model: torch.nn.Module, loss_fn, params: dict[str, Tensor], x: Tensor, y: Tensor, *,
-                   chunk: int = 8192) -> Tensor:
-    """−log p(y_i | x_i, w) for every sample i at one point ``params``."""
-    one = vmap(lambda o, t: loss_fn(o.unsqueeze(0), t.unsqueeze(0)))
+def per_sample_nll(objective: Objective, params: Params, data: Data, *, chunk: int = 8192) -> Tensor:
+    """−log p(sample i | w) for every sample i at one point ``params``: the loss of one-row batches."""
     with torch.no_grad():
-        return torch.cat([one(out, target) for out, target in _outputs(model, params, x, y, chunk)])
+        return torch.cat([objective.per_sample(params, batch) for batch, _ in data.chunks(chunk)])

@@ -1,52 +1,146 @@
-"""Turning what a user passes as data into two tensors on one device, with clear errors."""
+"""What a user passes as data, read into one :class:`Data`: every field a tensor whose first axis is
+the sample, on one device, with the count n and how it was made said in words.
+
+The rules (``docs/estimators.md``, "Your model and data"):
+
+- ``(X, Y)`` or ``(X,)`` tensors or numpy arrays, or a mapping ``{"name": tensor}``: the fields as
+  given; n is their common length.
+- A ``Dataset`` (not a loader): its items are *samples*, collated as a ``DataLoader`` with the
+  default ``collate_fn`` would collate them (``torch.utils.data.default_collate``: tuples, mappings,
+  numpy arrays and numbers); n = ``len(dataset)``.
+- A ``DataLoader``: read by one pass over it, so that its sampler, batch sampler and ``collate_fn``
+  apply (a ``SubsetRandomSampler`` over 100 rows gives n = 100; ``batch_size=None`` over a dataset
+  whose items are batches gives every row of every item); n = the rows it yielded.  The pass runs
+  under a fixed seed and leaves the caller's global random state as it was.
+- Floating-point fields are cast to the dtype the module is evaluated in; integer fields are kept.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
 import torch
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils._pytree import tree_flatten, tree_map
+from torch.utils.data import DataLoader, Dataset, TensorDataset, default_collate
 
 from .errors import BadData
 
+Batch = object
+"""A pytree (tuple, list or mapping, possibly nested) of tensors sharing their first axis."""
 
-def as_tensors(data, *, device: torch.device) -> tuple[Tensor, Tensor, int | None]:
-    """``(X, Y, loader_batch_size)`` from ``(X, Y)`` tensors, a ``Dataset`` of pairs, or a ``DataLoader``."""
-    batch_size = None
+_LOADER_SEED = 0x5EED
+
+
+@dataclass(frozen=True)
+class Data:
+    """The n samples of L_n as a pytree of tensors with a leading sample axis (``fields``).
+
+    ``source`` says how n was counted and what was cast; ``loader_batch_size`` is the batch size of
+    a ``DataLoader`` that was given (``None`` otherwise).
+    """
+
+    fields: Batch
+    n: int
+    source: str
+    loader_batch_size: int | None = None
+
+    def take(self, index: Tensor) -> Batch:
+        """The rows ``index`` (any integer shape, e.g. ``(chains, B)``) of every field."""
+        return tree_map(lambda t: t[index], self.fields)
+
+    def rows(self, start: int, stop: int) -> Batch:
+        return tree_map(lambda t: t[start:stop], self.fields)
+
+    def chunks(self, size: int) -> Iterator[tuple[Batch, int]]:
+        """``(batch, rows)`` over the data in order, ``size`` rows at a time."""
+        for start in range(0, self.n, size):
+            stop = min(start + size, self.n)
+            yield self.rows(start, stop), stop - start
+
+
+def read_data(data, *, device: torch.device, dtype: torch.dtype) -> Data:
+    """The :class:`Data` of anything in the module docstring's list; :class:`BadData` otherwise."""
+    loader_batch = None
     if isinstance(data, DataLoader):
-        batch_size = data.batch_size
-        data = data.dataset
-    if isinstance(data, TensorDataset):
-        tensors = data.tensors
-    elif isinstance(data, (tuple, list)):
-        tensors = tuple(data)
+        loader_batch = data.batch_size
+        fields, how = _read_loader(data)
+    elif isinstance(data, TensorDataset):
+        fields, how = tuple(data.tensors), f"the {len(data)} rows of the TensorDataset"
     elif isinstance(data, Dataset):
-        tensors = _stack_dataset(data)
+        fields, how = _read_dataset(data)
+    elif isinstance(data, (tuple, list, Mapping)):
+        fields, how = _as_tensors(data), "the rows of the tensors given"
     else:
-        raise BadData(f"data of type {type(data).__name__} is not (X, Y) tensors, a Dataset or a DataLoader")
-    if len(tensors) != 2 or not all(isinstance(t, Tensor) for t in tensors):
-        raise BadData(f"data must hold exactly two tensors (inputs X, targets Y); got {len(tensors)} items")
-    x, y = tensors
-    if x.dim() == 0 or y.dim() == 0:
-        raise BadData("X and Y need a leading sample axis; got a 0-dimensional tensor")
-    if x.shape[0] != y.shape[0]:
-        raise BadData(f"X has {x.shape[0]} samples but Y has {y.shape[0]}; they must match on the first axis")
-    if x.shape[0] == 0:
+        raise BadData(f"data of type {type(data).__name__} is not tensors ((X, Y), (X,) or a mapping of named "
+                      "fields), a Dataset or a DataLoader")
+    leaves, _ = tree_flatten(fields)
+    if not leaves or not all(isinstance(t, Tensor) for t in leaves):
+        kinds = sorted({type(t).__name__ for t in leaves if not isinstance(t, Tensor)})
+        raise BadData(f"data must be tensors or numpy arrays; got {', '.join(kinds) or 'no fields'}")
+    if any(t.dim() == 0 for t in leaves):
+        raise BadData("every field of the data needs a leading sample axis; got a 0-dimensional tensor")
+    lengths = {int(t.shape[0]) for t in leaves}
+    if len(lengths) > 1:
+        raise BadData(f"the data's fields have {sorted(lengths)} rows; they must match on the first axis")
+    n = lengths.pop()
+    if n == 0:
         raise BadData("the dataset is empty (0 samples)")
-    for name, t in (("X", x), ("Y", y)):
+    for t in leaves:
         if t.is_floating_point() and not bool(torch.isfinite(t).all()):
             bad = int((~torch.isfinite(t)).reshape(t.shape[0], -1).any(dim=1).nonzero()[0])
-            raise BadData(f"{name} has a non-finite value (first in sample {bad}); remove or impute it")
-    return x.to(device), y.to(device), batch_size
+            raise BadData(f"the data has a non-finite value (first in sample {bad}); remove or impute it")
+    cast = sorted({str(t.dtype).removeprefix("torch.") for t in leaves if t.is_floating_point() and t.dtype != dtype})
+    fields = tree_map(lambda t: t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype), fields)
+    if cast:
+        how += f"; {'/'.join(cast)} fields cast to {str(dtype).removeprefix('torch.')}, the module's dtype"
+    return Data(fields=fields, n=n, source=f"n = {n}: {how}", loader_batch_size=loader_batch)
 
 
-def _stack_dataset(dataset: Dataset) -> tuple[Tensor, ...]:
+def _as_tensors(fields):
+    """Numpy arrays (and nested tuples, lists, mappings of them) as tensors; tensors as they are."""
+    if isinstance(fields, Mapping):
+        return {key: _as_tensors(value) for key, value in fields.items()}
+    if isinstance(fields, (tuple, list)):
+        return tuple(_as_tensors(value) for value in fields)
+    if isinstance(fields, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(fields))
+    return fields
+
+
+def _read_dataset(dataset: Dataset):
     try:
-        items = [dataset[i] for i in range(len(dataset))]
-    except TypeError as err:
-        raise BadData(f"the Dataset has no length or cannot be indexed ({err}); pass (X, Y) tensors") from err
+        count = len(dataset)
+        items = [dataset[i] for i in range(count)]
+    except (TypeError, NotImplementedError) as err:
+        raise BadData(f"the Dataset has no length or cannot be indexed ({err}); pass a DataLoader over it "
+                      "or tensors") from err
     if not items:
         raise BadData("the dataset is empty (0 samples)")
     try:
-        return tuple(torch.stack([torch.as_tensor(item[k]) for item in items]) for k in range(len(items[0])))
+        fields = default_collate(items)
     except (RuntimeError, TypeError) as err:
-        raise BadData(f"the Dataset's items do not stack into tensors ({err})") from err
+        raise BadData(f"the Dataset's items do not stack into tensors ({err}); give them equal shapes, or pass a "
+                      "DataLoader with a collate_fn that does") from err
+    return _as_tensors(fields), f"the {count} items of the Dataset, each a sample"
+
+
+def _read_loader(loader: DataLoader):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(_LOADER_SEED)
+        try:
+            batches = [_as_tensors(batch) for batch in loader]
+        except (RuntimeError, TypeError, KeyError, IndexError) as err:
+            raise BadData(f"one pass over the DataLoader failed ({type(err).__name__}: {err})") from err
+    if not batches:
+        raise BadData("the DataLoader yielded no batches (0 samples)")
+    try:
+        fields = tree_map(lambda *parts: torch.cat(parts), batches[0], *batches[1:])
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise BadData(f"the DataLoader's batches do not concatenate along the first axis ({err}); pad every batch "
+                      "to the same shape") from err
+    rows = int(tree_flatten(fields)[0][0].shape[0]) if tree_flatten(fields)[0] else 0
+    return fields, (f"the {rows} rows of one pass over the DataLoader ({len(batches)} batches; its sampler and "
+                    "collate_fn applied)")

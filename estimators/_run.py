@@ -18,10 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import Tensor
+from torch.utils._pytree import tree_map
 
 from ._chains import ChainStreams, logger, make_loss, make_loss_and_grad
+from ._data import Batch, Data
 from ._kernel import Noise
-from ._tree import Params, per_chain_sum, tree_map
+from ._objective import Objective
+from ._tree import Params, per_chain_sum
 from .errors import BadData
 
 NUM_PROJECTIONS = 4
@@ -29,7 +32,8 @@ NUM_PROJECTIONS = 4
 
 @dataclass
 class Block:
-    """What a run of steps recorded, each array ``(chains, steps)`` (``projections``: ``(chains, steps, K)``).
+    """What a run of steps recorded, each array ``(chains, steps)`` (``projections``: ``(chains, steps, K)``);
+    ``noise2`` is the squared norm of the Gaussian increment the step added, (ε/gain)·Σ G·ξ².
 
     ``first_nonfinite[c]`` is the first step (within the block) at which chain c's loss or
     parameters were not finite, else ``None``.
@@ -40,6 +44,7 @@ class Block:
     virial: np.ndarray
     radius2: np.ndarray
     projections: np.ndarray
+    noise2: np.ndarray
     accept: np.ndarray | None
     first_nonfinite: list[int | None]
 
@@ -57,7 +62,7 @@ class Block:
             first.append(int(hits[0]) if hits else None)
         accept = None if blocks[0].accept is None else np.concatenate([b.accept for b in blocks], axis=1)
         return Block(*(np.concatenate([getattr(b, f) for b in blocks], axis=1)
-                       for f in ("loss", "sq_grad", "virial", "radius2", "projections")), accept, first)
+                       for f in ("loss", "sq_grad", "virial", "radius2", "projections", "noise2")), accept, first)
 
 
 @dataclass
@@ -77,11 +82,11 @@ def _first_nonfinite(values: Tensor) -> list[int | None]:
 class ChainRunner:
     """Advances ``num_chains`` chains of ``sampler`` from w* and records every step (module docstring)."""
 
-    def __init__(self, *, model, loss_fn, fixed: Params, sampler, x: Tensor, y: Tensor, center: Params,
-                 num_chains: int, nbeta: float, localization: float, init_loss: float, seed: int, vectorize: bool,
-                 control_variate: bool, center_gradient: Params | None = None):
-        self.model, self.loss_fn, self.fixed, self.sampler = model, loss_fn, fixed, sampler
-        self.x, self.y, self.n = x, y, x.shape[0]
+    def __init__(self, *, objective: Objective, sampler, data: Data, center: Params, num_chains: int, nbeta: float,
+                 localization: float, init_loss: float, seed: int, vectorize: bool, control_variate: bool,
+                 center_gradient: Params | None = None):
+        self.objective, self.sampler = objective, sampler
+        self.data, self.n = data, data.n
         self.num_chains, self.nbeta, self.localization, self.init_loss = num_chains, nbeta, localization, init_loss
         self.control_variate = control_variate
         self.center_gradient = center_gradient
@@ -106,23 +111,20 @@ class ChainRunner:
         stacked = {k: c.clone() for k, c in self.centers.items()}
         return self.sampler.init(stacked, self.centers)
 
-    def _batch(self, batch_size: int) -> tuple[tuple[Tensor, Tensor], bool]:
+    def _batch(self, batch_size: int) -> tuple[Batch, bool]:
         idx = self.streams.batch_indices(batch_size)
-        return ((self.x, self.y), False) if idx is None else ((self.x[idx], self.y[idx]), True)
+        return (self.data.fields, False) if idx is None else (self.data.take(idx), True)
 
     def loss_and_grad(self, per_chain: bool):
         """The vectorized loss-and-gradient if it runs on a trial batch, else the sequential one."""
         if per_chain in self._grad_fns:
             return self._grad_fns[per_chain]
-        trial_size = min(self.n, 8)
-        trial = ((self.x[:trial_size].expand((self.num_chains,) + self.x[:trial_size].shape),
-                  self.y[:trial_size].expand((self.num_chains,) + self.y[:trial_size].shape))
-                 if per_chain else (self.x, self.y))
+        rows = torch.arange(min(self.n, 8), device=self.device)
+        trial = self.data.take(rows.expand(self.num_chains, -1)) if per_chain else self.data.fields
         stacked = {k: c.clone() for k, c in self.centers.items()}
         chosen = None
         if self.fallback is None:
-            candidate = make_loss_and_grad(self.model, self.loss_fn, self.fixed, per_chain_batch=per_chain,
-                                           vectorize=True)
+            candidate = make_loss_and_grad(self.objective, per_chain_batch=per_chain, vectorize=True)
             try:
                 candidate(stacked, trial)
                 chosen = candidate
@@ -130,8 +132,7 @@ class ChainRunner:
                 self.fallback = f"{type(err).__name__}: {err}".splitlines()[0]
                 logger.warning("chains run one at a time: the module cannot be vmapped (%s)", self.fallback)
         if chosen is None:
-            chosen = make_loss_and_grad(self.model, self.loss_fn, self.fixed, per_chain_batch=per_chain,
-                                        vectorize=False)
+            chosen = make_loss_and_grad(self.objective, per_chain_batch=per_chain, vectorize=False)
             try:
                 chosen(stacked, trial)
             except (RuntimeError, ValueError, TypeError, IndexError) as err:
@@ -151,7 +152,7 @@ class ChainRunner:
         def controlled(params: Params, batch) -> tuple[Tensor, Params]:
             # the chains and w* in one vectorized call, each w* copy on its chain's minibatch
             both = tree_map(lambda p, w: torch.cat([p, w]), params, self.centers)
-            loss, grads = loss_and_grad(both, tuple(torch.cat([t, t]) for t in batch))
+            loss, grads = loss_and_grad(both, tree_map(lambda t: torch.cat([t, t]), batch))
             return (loss[:c] - loss[c:] + self.init_loss,
                     tree_map(lambda g, f: g[:c] - g[c:] + f, grads, full))
 
@@ -160,8 +161,7 @@ class ChainRunner:
     def _loss_at_center(self):
         if True not in self._center_loss:
             self.loss_and_grad(True)  # settles vectorized or sequential first
-            self._center_loss[True] = make_loss(self.model, self.loss_fn, self.fixed, per_chain_batch=True,
-                                                vectorize=self.fallback is None)
+            self._center_loss[True] = make_loss(self.objective, per_chain_batch=True, vectorize=self.fallback is None)
         return self._center_loss[True]
 
     def _stats(self, info, before: Params) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -185,7 +185,7 @@ class ChainRunner:
         """
         c = self.num_chains
         rec = {name: torch.empty((c, steps), dtype=torch.float64, device=self.device)
-               for name in ("loss", "sq_grad", "virial", "radius2")}
+               for name in ("loss", "sq_grad", "virial", "radius2", "noise2")}
         proj = torch.empty((c, steps, NUM_PROJECTIONS), dtype=torch.float64, device=self.device)
         accept = []
         kwargs = {"step_size": step_size, "nbeta": self.nbeta, "localization": self.localization}
@@ -194,14 +194,19 @@ class ChainRunner:
             before = state.params
             if observe is not None:
                 observe(t, before)
-            state, info = self.sampler.step(state, batch, self.streams.noise(),
-                                            loss_and_grad=self.loss_and_grad(per_chain), **kwargs)
+            noise = self.streams.noise()
+            state, info = self.sampler.step(state, batch, noise, loss_and_grad=self.loss_and_grad(per_chain),
+                                            **kwargs)
             loss = info.loss.detach().to(torch.float64)
             if record_loss and per_chain and self.control_variate and self.center_gradient is None:
                 loss = loss + self.init_loss - self._loss_at_center()(self.centers, batch).to(torch.float64)
             rec["loss"][:, t] = loss
             sq, virial, radius2, proj[:, t] = (v.detach() for v in self._stats(info, before))
             rec["sq_grad"][:, t], rec["virial"][:, t], rec["radius2"][:, t] = sq, virial, radius2
+            metric = info.preconditioner
+            rec["noise2"][:, t] = step_size / self.sampler.noise_gain * per_chain_sum(
+                tree_map(torch.square, noise.normal) if metric is None else
+                tree_map(lambda xi, p: p * xi.square(), noise.normal, metric)).detach()
             if info.accept_prob is not None:
                 accept.append(info.accept_prob.detach().to(torch.float64))
             if self.bar is not None:
@@ -209,7 +214,8 @@ class ChainRunner:
         finite = torch.stack([rec[name] for name in ("loss", "sq_grad", "radius2")]).isfinite().all(dim=0)
         first = _first_nonfinite(torch.where(finite, 0.0, math.nan))
         block = Block(*(rec[name].cpu().numpy() for name in ("loss", "sq_grad", "virial", "radius2")),
-                      proj.cpu().numpy(), torch.stack(accept, dim=1).cpu().numpy() if accept else None, first)
+                      proj.cpu().numpy(), rec["noise2"].cpu().numpy(),
+                      torch.stack(accept, dim=1).cpu().numpy() if accept else None, first)
         return state, block
 
     def coupled(self, state, steps: int, *, step_size: float, batch_size: int) -> tuple[Coupled, list[int | None]]:

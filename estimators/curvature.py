@@ -23,8 +23,11 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from torch import Tensor
-from torch.func import functional_call, grad, vmap
+from torch.func import grad, vmap
+from torch.utils._pytree import tree_flatten, tree_map
 
+from ._data import Batch, Data
+from ._objective import Objective, PairLoss
 from ._tree import Params
 
 __all__ = ["HessianSpectrum", "MinimumCheck", "distance_to_minimum", "gradient_noise", "hessian_spectrum"]
@@ -46,26 +49,23 @@ def unflatten(vector: Tensor, like: Params) -> Params:
     return out
 
 
-def _loss_of(model: torch.nn.Module, loss_fn, fixed: Params) -> Callable[[Params, Tensor, Tensor], Tensor]:
-    def loss_of(params: Params, x: Tensor, y: Tensor) -> Tensor:
-        return loss_fn(functional_call(model, (params, fixed), (x,)), y)
-
-    return loss_of
+def _pair(model: torch.nn.Module, loss_fn, fixed: Params | None, x: Tensor, y: Tensor) -> Objective:
+    """The :class:`Objective` of ``loss_fn(model(x), y)`` (the public functions' form)."""
+    return Objective(model, PairLoss(loss_fn), fixed or {})
 
 
 class _Hessian:
     """∇²U·v at one point by double backward, with the gradient's graph built once and reused.
 
-    U = nβ·L_S + (γ/2)‖w − w*‖², L_S the loss on the samples (x, y) given.
+    U = nβ·L_S + (γ/2)‖w − w*‖², L_S the objective on the samples ``batch``.
     """
 
-    def __init__(self, model, loss_fn, fixed: Params, point: Params, x: Tensor, y: Tensor, *, nbeta: float,
-                 localization: float):
+    def __init__(self, objective: Objective, point: Params, batch: Batch, *, nbeta: float, localization: float):
         self.like = point
         self.nbeta, self.localization = nbeta, localization
         self.leaves = [p.detach().clone().requires_grad_(True) for p in point.values()]
         with torch.enable_grad():
-            loss = _loss_of(model, loss_fn, fixed)(dict(zip(point, self.leaves)), x, y)
+            loss = objective(dict(zip(point, self.leaves)), batch)
             grads = torch.autograd.grad(loss, self.leaves, create_graph=True, allow_unused=True)
         self.live = [i for i, g in enumerate(grads) if g is not None and g.requires_grad]
         self.grads = [grads[i] for i in self.live]
@@ -173,7 +173,14 @@ def hessian_spectrum(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, 
     Hessian-vector product by double backward, Pearlmutter (1994), "Fast exact multiplication by
     the Hessian", Neural Computation 6(1).
     """
-    hessian = _Hessian(model, loss_fn, fixed or {}, point, x, y, nbeta=nbeta, localization=localization)
+    return spectrum(_pair(model, loss_fn, fixed, x, y), point, (x, y), nbeta=nbeta, localization=localization,
+                    steps=steps, seed=seed)
+
+
+def spectrum(objective: Objective, point: Params, batch: Batch, *, nbeta: float, localization: float, steps: int,
+             seed: int) -> HessianSpectrum:
+    """:func:`hessian_spectrum` of an :class:`Objective` on ``batch``."""
+    hessian = _Hessian(objective, point, batch, nbeta=nbeta, localization=localization)
     flat = flatten(point)
     gen = torch.Generator().manual_seed(seed)
     start = torch.randn(flat.numel(), generator=gen, dtype=torch.float64).to(device=flat.device, dtype=flat.dtype)
@@ -214,54 +221,58 @@ def gradient_noise(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, y:
     >>> round(float(c[0]), 6)  # Var(x·y) = Var([1, 2, 3]) = 1
     1.0
     """
-    per_sample = _per_sample_gradients(model, loss_fn, point, x, y, fixed=fixed or {}, vectorize=vectorize)
+    return noise(_pair(model, loss_fn, fixed, x, y), point, _rows((x, y)), vectorize=vectorize, reference=reference)
+
+
+def _rows(fields: Batch) -> Data:
+    return Data(fields=fields, n=int(tree_flatten(fields)[0][0].shape[0]), source="")
+
+
+def noise(objective: Objective, point: Params, data: Data, *, vectorize: bool = True,
+          reference: Params | None = None) -> Tensor:
+    """:func:`gradient_noise` of an :class:`Objective` over the rows of ``data``."""
+    per_sample = _per_sample_gradients(objective, point, data, vectorize=vectorize)
     if reference is not None:
-        per_sample = per_sample - _per_sample_gradients(model, loss_fn, reference, x, y, fixed=fixed or {},
-                                                        vectorize=vectorize)
-    return per_sample.var(dim=0, correction=1) if x.shape[0] > 1 else torch.zeros_like(per_sample[0])
+        per_sample = per_sample - _per_sample_gradients(objective, reference, data, vectorize=vectorize)
+    return per_sample.var(dim=0, correction=1) if data.n > 1 else torch.zeros_like(per_sample[0])
 
 
-def _per_sample_gradients(model, loss_fn, point: Params, x: Tensor, y: Tensor, *, fixed: Params,
-                          vectorize: bool) -> Tensor:
+def _per_sample_gradients(objective: Objective, point: Params, data: Data, *, vectorize: bool) -> Tensor:
     """(n, d) per-sample gradients ∇ℓ_i at ``point``, flattened."""
-    loss_of = _loss_of(model, loss_fn, fixed)
-    n = x.shape[0]
     d = sum(p.numel() for p in point.values())
     rows = []
     if vectorize:
-        one = vmap(grad(lambda p, xi, yi: loss_of(p, xi.unsqueeze(0), yi.unsqueeze(0))), in_dims=(None, 0, 0))
-        chunk = max(1, min(n, _NOISE_FLOATS_PER_CHUNK // max(1, d)))
+        one = vmap(grad(lambda p, row: objective(p, tree_map(lambda t: t.unsqueeze(0), row))), in_dims=(None, 0))
+        chunk = max(1, min(data.n, _NOISE_FLOATS_PER_CHUNK // max(1, d)))
         try:
             with torch.no_grad():
-                for start in range(0, n, chunk):
-                    g = one(point, x[start:start + chunk], y[start:start + chunk])
+                for batch, _ in data.chunks(chunk):
+                    g = one(point, batch)
                     rows.append(torch.cat([v.reshape(v.shape[0], -1) for v in g.values()], dim=1))
         except Exception:  # vmap refuses many modules; the loop below handles them all
             rows = []
     if not rows:
         leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
-        for i in range(n):
+        for i in range(data.n):
             with torch.enable_grad():
-                parts = torch.autograd.grad(loss_of(leaves, x[i:i + 1], y[i:i + 1]), list(leaves.values()),
+                parts = torch.autograd.grad(objective(leaves, data.rows(i, i + 1)), list(leaves.values()),
                                             allow_unused=True)
             rows.append(torch.cat([(torch.zeros_like(v) if g is None else g).reshape(1, -1)
                                    for v, g in zip(leaves.values(), parts)], dim=1))
     return torch.cat(rows).to(torch.float64)
 
 
-def full_gradient(model: torch.nn.Module, loss_fn, point: Params, x: Tensor, y: Tensor, *,
-                  fixed: Params | None = None, chunk: int = 8192) -> Tensor:
-    """∇L_n at ``point`` on all n samples (chunks weighted by their size), as a flat vector."""
-    loss_of = _loss_of(model, loss_fn, fixed or {})
+def full_gradient(objective: Objective, point: Params, data: Data, *, chunk: int = 8192) -> Tensor:
+    """∇L_n at ``point`` on all n samples (chunks weighted by their rows), as a flat vector (float64)."""
     leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
-    total = torch.zeros(sum(p.numel() for p in point.values()), dtype=torch.float64, device=x.device)
-    for start in range(0, x.shape[0], chunk):
-        xs, ys = x[start:start + chunk], y[start:start + chunk]
+    total = torch.zeros(sum(p.numel() for p in point.values()), dtype=torch.float64,
+                        device=next(iter(point.values())).device)
+    for batch, rows in data.chunks(chunk):
         with torch.enable_grad():
-            parts = torch.autograd.grad(loss_of(leaves, xs, ys), list(leaves.values()), allow_unused=True)
+            parts = torch.autograd.grad(objective(leaves, batch), list(leaves.values()), allow_unused=True)
         flat = torch.cat([(torch.zeros_like(v) if g is None else g).reshape(-1) for v, g in zip(leaves.values(), parts)])
-        total += flat.to(torch.float64) * xs.shape[0]
-    return total / x.shape[0]
+        total += flat.to(torch.float64) * rows
+    return total / data.n
 
 
 def _conjugate_gradient(matvec: Callable[[Tensor], Tensor], b: Tensor, steps: int, tol: float = 1e-8) -> Tensor:
@@ -325,24 +336,29 @@ def distance_to_minimum(model: torch.nn.Module, loss_fn, point: Params, x: Tenso
     >>> round(check.drop, 4), check.how
     (0.5, 'quadratic model')
     """
-    fixed = fixed or {}
-    g = nbeta * (full_gradient(model, loss_fn, point, x, y, fixed=fixed) if gradient is None else gradient)
+    return minimum(_pair(model, loss_fn, fixed, x, y), point, _rows((x, y)), nbeta=nbeta, localization=localization,
+                   spectrum=spectrum, hessian_batch=(hessian_x, hessian_y), gradient=gradient, cg_steps=cg_steps)
+
+
+def minimum(objective: Objective, point: Params, data: Data, *, nbeta: float, localization: float,
+            spectrum: HessianSpectrum, hessian_batch: Batch, gradient: Tensor | None = None,
+            cg_steps: int = 30) -> MinimumCheck:
+    """:func:`distance_to_minimum` of an :class:`Objective` (the curvature on ``hessian_batch``)."""
+    g = nbeta * (full_gradient(objective, point, data) if gradient is None else gradient)
     flat = flatten(point)
     g_work = g.to(flat.dtype)
     if spectrum.bottom > 0:
-        hessian = _Hessian(model, loss_fn, fixed, point, hessian_x, hessian_y, nbeta=nbeta, localization=localization)
+        hessian = _Hessian(objective, point, hessian_batch, nbeta=nbeta, localization=localization)
         u = _conjugate_gradient(hessian.matvec, g_work, cg_steps).to(torch.float64)
         drop = 0.5 * float(g @ u) + 0.5 * localization * float(u @ u)
         return MinimumCheck(float(g.norm()), spectrum.bottom, max(drop, 0.0), "quadratic model")
     direction = spectrum.bottom_vector.to(flat.dtype)
-    loss_of = _loss_of(model, loss_fn, fixed)
 
     def potential(t: float) -> float:
         moved = unflatten(flat + t * direction, point)
         with torch.no_grad():
-            total = sum(float(loss_of(moved, x[s:s + 8192], y[s:s + 8192])) * x[s:s + 8192].shape[0]
-                        for s in range(0, x.shape[0], 8192))
-        return nbeta * total / x.shape[0] + 0.5 * localization * t * t
+            total = sum(float(objective(moved, batch)) * rows for batch, rows in data.chunks(8192))
+        return nbeta * total / data.n + 0.5 * localization * t * t
 
     base = potential(0.0)
     scale = 1.0 / math.sqrt(abs(spectrum.bottom))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import math
+import numbers
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -17,19 +19,12 @@ from tqdm.auto import tqdm
 
 from . import trust as _trust
 from ._chains import full_data_loss, per_sample_nll
-from ._data import as_tensors
+from ._data import Data, read_data
+from ._objective import Objective, PairLoss, check_objective, loss_name, pair_keys
 from ._run import Block, ChainRunner
 from ._tree import Params
-from .curvature import (
-    MinimumCheck,
-    _Hessian,
-    distance_to_minimum,
-    flatten,
-    full_gradient,
-    gradient_noise,
-    hessian_spectrum,
-    unflatten,
-)
+from . import curvature
+from .curvature import MinimumCheck, _Hessian, flatten, unflatten
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
 from .errors import BadData, BadSetting, LLCWarning
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
@@ -48,6 +43,9 @@ __all__ = [
     "estimate_llc",
     "nbeta_sweep",
 ]
+
+TRACES = ("distance", "gradient_norm", "noise_norm")
+"""The optional per-draw traces of :func:`estimate_llc` (``traces=``)."""
 
 _WAIC_DRAWS = 100
 _HESSIAN_FLOATS = 5 * 10**7  # samples × parameters for the curvature at w*: all samples when within this
@@ -73,7 +71,10 @@ class LLCConfig:
     """Every setting an estimate was made with, including the ones chosen automatically.
 
     Each ``*_source`` says which rule chose the setting and the numbers it used ("given" when the
-    caller set it).
+    caller set it).  ``sampled`` names the sampled tensors (a masked one with its count of entries);
+    ``mode`` is the module's mode during sampling (always "eval"); ``dtype`` the precision the
+    chains ran in; ``data_source`` how n was counted; ``advised_batch_size`` the batch the noise
+    rule would have chosen when a smaller one was given.
     """
 
     sampler: str
@@ -99,6 +100,11 @@ class LLCConfig:
     max_steps: int = 0
     checks: bool = True
     gradient_control_variate: bool = False
+    mode: str = "eval"
+    dtype: str = "float32"
+    dtype_source: str = "the module's"
+    data_source: str = ""
+    advised_batch_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +200,10 @@ class LLCEstimate:
     ``interval`` is (low, high): the standard error widened by the measured bias of the step
     (the discretisation check, else the bias index) — see :func:`estimate_llc`.
     ``losses`` is the (chains, draws) trace after burn-in (with ``control_variate``, the adjusted
-    L_B(w_t) − L_B(w*) + L_n(w*)); ``init_loss`` is L_n(w*) on the full data.
+    L_B(w_t) − L_B(w*) + L_n(w*)); ``init_loss`` is L_n(w*) on the full data.  ``traces`` holds the
+    per-draw traces asked for with ``traces=`` (each ``(chains, draws)``): ``"distance"`` ‖w − w*‖,
+    ``"gradient_norm"`` ‖G^½·nβ∇L_B(w)‖ (the data gradient in the sampler's metric G, G = I for
+    SGLD) and ``"noise_norm"`` the norm of the step's Gaussian increment, ‖(εG/gain)^½·ξ‖.
     """
 
     mean: float
@@ -208,6 +217,7 @@ class LLCEstimate:
     diagnostics: Diagnostics
     waic: WAIC | None = field(default=None)
     interval: tuple[float, float] = (math.nan, math.nan)
+    traces: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
@@ -319,7 +329,8 @@ class LLCEstimate:
 
 
 def _positive(name: str, value, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """A finite float ≥ 0 (or > 0); numpy scalars and 0-d arrays are numbers too."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray)) or np.ndim(value):
         raise BadSetting(name, value, "must be a number")
     value = float(value)
     if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
@@ -328,9 +339,10 @@ def _positive(name: str, value, *, allow_zero: bool = False) -> float:
 
 
 def _count(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    """An integer ≥ ``minimum`` (numpy integers included) as a Python int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
         raise BadSetting(name, value, f"must be an integer >= {minimum}")
-    return value
+    return int(value)
 
 
 def _auto_or(name: str, value, check: Callable):
@@ -342,29 +354,141 @@ def _auto_or(name: str, value, check: Callable):
     return check(name, value)
 
 
-def _select(model: torch.nn.Module, weights: Sequence[str] | None) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
-    """Split the module's parameters into (sampled, fixed); ``weights`` are names or glob patterns."""
-    named = {name: p.detach() for name, p in model.named_parameters()}
-    if not named:
+def _device(device, model: torch.nn.Module) -> torch.device:
+    """The device to run on: the one given (which must exist here), else the module's."""
+    if device is None:
+        first = next(model.parameters(), None)
+        return first.device if first is not None else torch.device("cpu")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise BadSetting("device", device, f"is not a torch device ({err})") from err
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= count:
+            raise BadSetting("device", str(device), f"is not available: this machine has {count} CUDA device(s)")
+    return device
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """The sampled tensors at w* (``center``; a masked tensor by its sampled entries, flat), the rest
+    (``fixed``: parameters and buffers), the masks as flat indices with the full tensors (``base``)."""
+
+    center: dict[str, Tensor]
+    fixed: dict[str, Tensor]
+    masks: dict[str, Tensor]
+    base: dict[str, Tensor]
+    names: tuple[str, ...]
+
+
+def _select(model: torch.nn.Module, weights, dtype: torch.dtype, device: torch.device) -> _Selection:
+    """Split the module's parameters into sampled and fixed (``estimate_llc``'s ``weights``).
+
+    Tied parameters are one tensor under several names: any of the names selects it.  Buffers are
+    copied, so that nothing the module does during sampling reaches the caller's.
+    """
+    aliases = dict(model.named_parameters(remove_duplicate=False))
+    if not aliases:
         raise BadSetting("model", type(model).__name__, "has no parameters to sample")
+    owner = {}
+    for name, p in aliases.items():
+        owner.setdefault(id(p), name)
+    canonical = {name: owner[id(p)] for name, p in aliases.items()}
+    params = {name: aliases[name] for name in dict.fromkeys(canonical.values())}
+    masks: dict[str, Tensor] = {}
     if weights is None:
-        sampled = dict(named)
+        chosen = [name for name, p in params.items() if p.requires_grad]
+        if not chosen:
+            raise BadSetting("model", type(model).__name__, "has no trainable parameters (requires_grad is False for "
+                             "all of them): unfreeze the ones to sample, or name them with weights=[...]")
+    elif isinstance(weights, Mapping):
+        chosen = []
+        for name, mask in weights.items():
+            if name not in canonical:
+                raise BadSetting("weights", name, f"is not a parameter of the module; it has {sorted(aliases)}")
+            target = canonical[name]
+            chosen.append(target)
+            if mask is not True:
+                masks[target] = _flat_mask(name, mask, params[target])
     else:
         if isinstance(weights, str):
             weights = [weights]
-        sampled = {}
+        if not isinstance(weights, Iterable) or not all(isinstance(w, str) for w in weights):
+            raise BadSetting("weights", weights, "must be parameter names or glob patterns (a list of str), or a "
+                             "mapping name -> boolean mask of the parameter's shape")
+        chosen = []
         for pattern in weights:
-            hits = {name: p for name, p in named.items() if fnmatch.fnmatchcase(name, pattern)}
+            hits = [canonical[name] for name in aliases if fnmatch.fnmatchcase(name, pattern)]
             if not hits:
-                raise BadSetting("weights", pattern, f"matches no parameter; the module has {sorted(named)}")
-            sampled.update(hits)
-    fixed = {name: p for name, p in named.items() if name not in sampled}
-    fixed.update({name: b.detach() for name, b in model.named_buffers()})
-    return sampled, fixed
+                raise BadSetting("weights", pattern, f"matches no parameter; the module has {sorted(aliases)}")
+            chosen += hits
+    chosen = list(dict.fromkeys(chosen))
+    cast = (lambda t: t.detach().to(device=device, dtype=dtype if t.is_floating_point() else t.dtype))
+    base = {name: cast(params[name]) for name in masks}
+    center = {name: base[name].reshape(-1)[masks[name]].clone() if name in masks else cast(params[name])
+              for name in chosen}
+    fixed = {name: cast(p) for name, p in params.items() if name not in center}
+    fixed.update({name: cast(b).clone() for name, b in model.named_buffers()})
+    names = tuple(f"{name} ({len(masks[name])} of {base[name].numel()} entries)" if name in masks else name
+                  for name in chosen)
+    return _Selection(center, fixed, {k: v.to(device) for k, v in masks.items()}, base, names)
 
 
-def _default_loss(y: Tensor):
-    return gaussian_nll(1.0) if y.is_floating_point() else cross_entropy_nll()
+def _flat_mask(name: str, mask, param: Tensor) -> Tensor:
+    """The flat indices a mask selects: a boolean tensor of the parameter's shape, or integer flat indices."""
+    mask = torch.as_tensor(mask)
+    if mask.dtype == torch.bool:
+        if tuple(mask.shape) != tuple(param.shape):
+            raise BadSetting("weights", name, f"has a boolean mask of shape {tuple(mask.shape)}; the parameter's shape "
+                             f"is {tuple(param.shape)}")
+        index = mask.reshape(-1).nonzero().squeeze(1)
+    elif not mask.is_floating_point() and not mask.is_complex() and mask.dim() == 1:
+        index = torch.unique(mask.long())
+        if len(index) and (index[0] < 0 or index[-1] >= param.numel()):
+            raise BadSetting("weights", name, f"has flat indices outside [0, {param.numel()})")
+    else:
+        raise BadSetting("weights", name, "needs a boolean mask of the parameter's shape or a 1-d tensor of flat "
+                         "indices")
+    if len(index) == 0:
+        raise BadSetting("weights", name, "has a mask that selects no entry")
+    return index
+
+
+def _compute_dtype(model: torch.nn.Module) -> tuple[torch.dtype, str]:
+    """The dtype the chains run in: the module's, or float32 for a half-precision module."""
+    dtypes = {p.dtype for p in model.parameters() if p.is_floating_point()}
+    low = dtypes & {torch.float16, torch.bfloat16}
+    if low:
+        names = "/".join(sorted(str(d).removeprefix("torch.") for d in low))
+        return torch.float32, (f"float32: the module's parameters are {names}, whose 8- or 11-bit mantissa cannot "
+                               "hold the steps of the chains or the loss differences nβ·(L − L(w*)); the module is "
+                               "evaluated with float32 copies (it is not changed)")
+    if not dtypes:
+        return torch.get_default_dtype(), "the default dtype (the module has no floating-point parameters)"
+    dtype = max(dtypes, key=lambda d: torch.finfo(d).bits)
+    return dtype, "the module's"
+
+
+@contextlib.contextmanager
+def _evaluation_mode(model: torch.nn.Module):
+    """The module in eval mode (dropout off, batch norm on its running statistics) for the estimate,
+    every submodule's own mode restored afterwards."""
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+def _default_loss(target: Tensor):
+    """Gaussian NLL (σ = 1) for floating targets, cross-entropy for integer ones, and why."""
+    if target.is_floating_point():
+        return gaussian_nll(1.0), f"gaussian_nll(sigma=1.0), the default because Y is {target.dtype}"
+    return cross_entropy_nll(), (f"cross_entropy_nll(), the default because Y is {target.dtype} (class labels); "
+                                 "for counts or other regression targets pass float Y or a loss_fn")
 
 
 def estimate_llc(
@@ -373,6 +497,7 @@ def estimate_llc(
     *,
     step_size: float | str = "auto",
     loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
+    batch_loss: Callable[[torch.nn.Module, object], Tensor] | None = None,
     sampler: str | Sampler = "sgld",
     nbeta: float | None = None,
     localization: float = 1.0,
@@ -385,7 +510,8 @@ def estimate_llc(
     target_rse: float = 0.05,
     max_steps: int = 5000,
     checks: bool = True,
-    weights: Sequence[str] | None = None,
+    weights: Sequence[str] | Mapping[str, Tensor] | None = None,
+    traces: Sequence[str] = (),
     waic: bool = False,
     vectorize: bool = True,
     seed: int = 0,
@@ -403,17 +529,31 @@ def estimate_llc(
     Parameters
     ----------
     model : torch.nn.Module
-        Any module; its parameters at call time are w*.  It is not modified.
-    data : (X, Y) tensors, Dataset or DataLoader
-        The n samples defining L_n.  They are held as two tensors (a DataLoader contributes its
-        dataset and its batch size, which is then kept like a given ``batch_size``).
+        Any module; its parameters at call time are w*.  It is not modified: it is evaluated in
+        eval mode (dropout off, batch norm on its running statistics; every submodule's mode is
+        restored afterwards, ``config.mode`` says "eval") through ``torch.func.functional_call``
+        with copies of its buffers.  A float16 or bfloat16 module is sampled and evaluated in
+        float32 (``config.dtype``, ``config.dtype_source``).
+    data : tensors, Dataset or DataLoader
+        The n samples defining L_n: ``(X, Y)`` or ``(X,)`` tensors or numpy arrays, a mapping of named
+        fields, a ``Dataset`` of samples (collated as a DataLoader would), or a ``DataLoader``, read
+        in one pass with its sampler and ``collate_fn``, whose batch size is then kept like a given
+        ``batch_size``.  Floating fields are cast to the module's dtype.  ``config.data_source``
+        says how n was counted (``docs/estimators.md``, "Your model and data").
     step_size : float or "auto"
         ε > 0 of the transition, or ``"auto"`` (default): chosen during burn-in to hold the bias
         index at 5% (:mod:`estimators.tuning`; MALA: an acceptance rate of 0.574).
     loss_fn : callable, optional
-        ``(output, target) -> average negative log-likelihood per sample`` (MATH.md §1).  Default:
-        :func:`gaussian_nll` with σ = 1 for floating-point targets, :func:`cross_entropy_nll` for
-        integer targets; which one is recorded on the result.
+        ``(output, target) -> average negative log-likelihood per sample`` (MATH.md §1), a scalar.
+        ``output`` is what the module returns on the inputs (a tuple's first element, a mapping's
+        ``"logits"``).  Default: :func:`gaussian_nll` with σ = 1 for floating-point targets,
+        :func:`cross_entropy_nll` for integer targets; which one, and why, is recorded on the result.
+    batch_loss : callable, optional
+        ``(module, batch) -> average negative log-likelihood per sample`` for data of any shape
+        (token ids without targets, mappings of fields): ``batch`` holds B rows of every field of
+        the data, and the module called inside it runs with the sampled parameters.  Not with
+        ``loss_fn``.  A loss that is not a scalar, that sums over the batch, or that does not
+        depend on the sampled parameters is refused (:class:`BadData`).
     sampler : str or sampler
         ``'sgld'``, ``'rmsprop_sgld'``, ``'sghmc'``, ``'mala'`` (full batch), or an instance of
         :class:`SGLD`, :class:`RMSPropSGLD`, :class:`SGHMC`, :class:`MALA` with its own settings.
@@ -430,7 +570,8 @@ def estimate_llc(
     batch_size : int, optional
         Minibatch size, capped at n.  Default: the DataLoader's; else, with ``step_size="auto"``,
         chosen from the measured gradient noise (:mod:`estimators.tuning`), and 256 with a given
-        step size.
+        step size.  A given batch below what the noise rule chooses makes the estimate "doubtful"
+        and says so (``config.advised_batch_size``).
     control_variate : bool
         Record L_B(w_t) − L_B(w*) + L_n(w*) instead of L_B(w_t) at each draw (default; False gives
         the plain estimator of Lau et al. 2023), with L_B(w*) the loss at w* on the same minibatch
@@ -451,9 +592,15 @@ def estimate_llc(
         minimum? is it a regular point?) and the discretisation check (the chains beside coupled
         copies at ε/2 for 100–300 steps, three gradient evaluations per step; not for MALA).  The
         checks that read the draws (mixing, divergences, bounds, bias index) always run.
-    weights : list of str, optional
-        Names or glob patterns of the parameters to sample (weight-refined LLC); the others stay at
-        w*.  Default: all.
+    weights : list of str, or mapping name -> mask, optional
+        Names or glob patterns of the parameters to sample (weight-refined LLC), or a mapping from a
+        parameter's name to a boolean mask of its shape (or a 1-d tensor of flat indices; ``True``
+        for all of it): only those entries are sampled, e.g. one attention head's slice of a fused
+        projection (:func:`estimators.heads.attention_head_masks`).  The rest stays at w*.  Any name
+        of a tied parameter selects it.  Default: the parameters with ``requires_grad=True``.
+    traces : list of str
+        Extra per-draw traces to keep on the result (``est.traces``), among ``"distance"``
+        (‖w − w*‖), ``"gradient_norm"`` and ``"noise_norm"``.  Default: none.
     waic : bool
         Also compute the functional variance, singular fluctuation and WAIC from up to 100 draws
         per chain, each evaluated on the full dataset.
@@ -464,7 +611,8 @@ def estimate_llc(
         Chain i's noise and minibatches come from ``SeedSequence(seed).spawn(num_chains)[i]``; the
         probes at w* from their own stream.  Same seed, same numbers.
     device : torch.device or str, optional
-        Where to run (default: the device of the module's parameters).
+        Where to run (default: the device of the module's parameters); a device this machine does
+        not have is a :class:`BadSetting`.
     progress : bool
         Show a tqdm progress bar over the steps.
 
@@ -475,9 +623,11 @@ def estimate_llc(
     Raises
     ------
     BadSetting
-        A setting out of range, or a module without parameters.
+        A setting out of range, or a module without (trainable) parameters.  Numbers may be
+        Python or numpy scalars.
     BadData
-        Data that cannot be used, or a model or loss that rejects it.
+        Data that cannot be used; a model or loss that rejects it; a loss that is not a per-sample
+        mean or does not depend on the sampled parameters.
 
     Warns
     -----
@@ -518,129 +668,143 @@ def estimate_llc(
     given_draws = _auto_or("num_draws", num_draws, lambda name, v: _count(name, v, 4))
     given_burnin = _auto_or("num_burnin", num_burnin, lambda name, v: _count(name, v, 0))
     localization = _positive("localization", localization, allow_zero=True)
-    _count("num_chains", num_chains, 1)
-    _count("max_steps", max_steps, 100)
+    num_chains = _count("num_chains", num_chains, 1)
+    max_steps = _count("max_steps", max_steps, 100)
     target_rse = _positive("target_rse", target_rse)
+    seed = _count("seed", seed, 0)
     if batch_size is not None:
-        _count("batch_size", batch_size, 1)
-    sampled, fixed = _select(model, weights)
-    first = next(iter(sampled.values()))
-    device = torch.device(device) if device is not None else first.device
-    x, y, loader_batch = as_tensors(data, device=device)
-    n = x.shape[0]
+        batch_size = _count("batch_size", batch_size, 1)
+    if nbeta is not None:
+        nbeta = _positive("nbeta", nbeta)
+    if not isinstance(model, torch.nn.Module):
+        raise BadSetting("model", type(model).__name__, "must be a torch.nn.Module")
+    if loss_fn is not None and batch_loss is not None:
+        raise BadSetting("batch_loss", batch_loss, "and loss_fn are two forms of the loss: pass one of them")
+    unknown = sorted(set(traces) - set(TRACES)) if not isinstance(traces, str) else [traces]
+    if unknown:
+        raise BadSetting("traces", traces, f"must be a list of names among {TRACES}")
+    device = _device(device, model)
+    dtype, dtype_source = _compute_dtype(model)
+    selection = _select(model, weights, dtype, device)
+    data = read_data(data, device=device, dtype=dtype)
+    n = data.n
     if nbeta is None:
         if n < 2:
             raise BadData("n = 1 sample: the default nβ = n / log n needs n >= 2; pass nbeta")
         nbeta, nbeta_source = default_nbeta(n), f"default n / log n, n = {n}"
     else:
-        nbeta, nbeta_source = _positive("nbeta", nbeta), "given"
-    batch_given = batch_size or loader_batch
+        nbeta_source = "given"
+    batch_given = batch_size or data.loader_batch_size
     if batch_given is None and given_step is not None:
         batch_given = 256
-    loss_fn = loss_fn if loss_fn is not None else _default_loss(y)
-    center = {name: p.to(device) for name, p in sampled.items()}
-    fixed = {name: t.to(device) for name, t in fixed.items()}
-    try:
-        init_loss = full_data_loss(model, loss_fn, {**center, **fixed}, x, y)
-    except (RuntimeError, ValueError, TypeError, IndexError) as err:
-        raise BadData(f"the model or loss_fn rejected the data: {err}") from err
-    if not math.isfinite(init_loss):
-        raise BadData(f"L_n(w*) = {init_loss} is not finite; check the data and the model at w*")
+    if batch_loss is not None:
+        loss, described = batch_loss, loss_name(batch_loss) + " (batch_loss)"
+    else:
+        keys = pair_keys(data.fields)
+        loss_fn, described = (loss_fn, loss_name(loss_fn)) if loss_fn is not None else _default_loss(
+            data.fields[keys[1]])
+        loss = PairLoss(loss_fn, keys)
+    center = selection.center
+    objective = Objective(model, loss, selection.fixed, masks=selection.masks, base=selection.base)
+    with _evaluation_mode(model):
+        try:
+            init_loss = full_data_loss(objective, center, data)
+        except BadData:
+            raise
+        except (RuntimeError, ValueError, TypeError, IndexError, KeyError, AttributeError) as err:
+            raise BadData(f"the model or the loss rejected the data ({type(err).__name__}: {err}); the loss is "
+                          f"{described}") from err
+        if not math.isfinite(init_loss):
+            raise BadData(f"L_n(w*) = {init_loss} is not finite; check the data and the model at w*")
+        check_objective(objective, center, data, seed=seed)
+        if gradient_control_variate is None:
+            gradient_control_variate = given_step is None
+        probe = _Probe(objective, center, data, nbeta=nbeta, localization=localization, seed=seed)
+        center_gradient = None
+        if gradient_control_variate and not sampler.full_batch:
+            center_gradient = unflatten(probe.gradient.to(dtype), center)
+        runner = ChainRunner(objective=objective, sampler=sampler, data=data, center=center, num_chains=num_chains,
+                             nbeta=nbeta, localization=localization, init_loss=init_loss, seed=seed,
+                             vectorize=vectorize, control_variate=control_variate, center_gradient=center_gradient)
+        dimension = sum(p.numel() for p in center.values())
+        spectrum = probe.spectrum(_REGULAR_MAX_D if dimension <= _REGULAR_MAX_D else _LANCZOS_STEPS)
+        minimum = probe.minimum(spectrum) if checks else None
 
-    if gradient_control_variate is None:
-        gradient_control_variate = given_step is None
-    probe = _Probe(model, loss_fn, fixed, center, x, y, nbeta=nbeta, localization=localization, seed=seed)
-    center_gradient = None
-    if gradient_control_variate and not sampler.full_batch:
-        center_gradient = unflatten(probe.gradient.to(first.dtype), center)
-    runner = ChainRunner(model=model, loss_fn=loss_fn, fixed=fixed, sampler=sampler, x=x, y=y, center=center,
-                         num_chains=num_chains, nbeta=nbeta, localization=localization, init_loss=init_loss,
-                         seed=seed, vectorize=vectorize, control_variate=control_variate,
-                         center_gradient=center_gradient)
-    dimension = sum(p.numel() for p in center.values())
-    spectrum = probe.spectrum(_REGULAR_MAX_D if dimension <= _REGULAR_MAX_D else _LANCZOS_STEPS)
-    minimum = probe.minimum(spectrum) if checks else None
+        reserve = 0 if sampler.metropolis or not checks else min(3 * _CHECK_STEPS[1], max_steps // 4)
+        max_burnin = int(0.4 * (max_steps - reserve))
+        bar = tqdm(total=max_steps if given_draws is None else (given_burnin or 0) + given_draws,
+                   desc="LLC chains", unit="step", disable=not progress)
+        runner.bar = bar
+        first_step = min(4 * TARGET_BIAS_INDEX / max(spectrum.top, 1e-300), 1 / nbeta)
+        burnin_state, tuned = tune(runner, runner.initial_state(), step_size=given_step, batch_size=batch_given,
+                                   num_burnin=given_burnin, max_burnin=max_burnin, first_step=first_step,
+                                   noise_at=lambda s: probe.noise_trace(runner, s))
+        step, step_source = tuned.step_size, tuned.step_size_source
+        max_draws = max(max_steps - reserve - tuned.num_burnin, 4)
+        for retry in range(_MAX_DRAW_RETRIES + 1):
+            observer = _WAICObserver(objective, data, center, num_chains, given_draws or max_draws) if waic else None
+            state, block, draws_source = draw(runner, burnin_state, step_size=step, batch_size=tuned.batch_size,
+                                              num_draws=given_draws, max_draws=max_draws, target_rse=target_rse,
+                                              observe=observer)
+            if not (block.diverged and given_step is None and retry < _MAX_DRAW_RETRIES):
+                break
+            step /= 4
+            step_source += f"; lowered to {step:.3g} after a chain diverged in the draws"
+        richardson = None
+        kept = [c for c, s in enumerate(block.first_nonfinite) if s is None and tuned.first_nonfinite[c] is None]
+        if reserve and kept:
+            richardson = _richardson(runner, state, block, kept, step=step, batch=tuned.batch_size, reserve=reserve)
+        bar.close()
 
-    reserve = 0 if sampler.metropolis or not checks else min(3 * _CHECK_STEPS[1], max_steps // 4)
-    max_burnin = int(0.4 * (max_steps - reserve))
-    bar = tqdm(total=max_steps if given_draws is None else (given_burnin or 0) + given_draws, desc="LLC chains",
-               unit="step", disable=not progress)
-    runner.bar = bar
-    first_step = min(4 * TARGET_BIAS_INDEX / max(spectrum.top, 1e-300), 1 / nbeta)
-    burnin_state, tuned = tune(runner, runner.initial_state(), step_size=given_step, batch_size=batch_given,
-                               num_burnin=given_burnin, max_burnin=max_burnin, first_step=first_step,
-                               noise_at=lambda s: probe.noise_trace(runner, s))
-    step, step_source = tuned.step_size, tuned.step_size_source
-    max_draws = max(max_steps - reserve - tuned.num_burnin, 4)
-    waic_draws: list[tuple[int, Tensor]] = []
-    for retry in range(_MAX_DRAW_RETRIES + 1):
-        waic_draws.clear()
-        observe = _waic_observer(waic_draws, model, loss_fn, fixed, x, y, given_draws) if waic else None
-        state, block, draws_source = draw(runner, burnin_state, step_size=step, batch_size=tuned.batch_size,
-                                          num_draws=given_draws, max_draws=max_draws, target_rse=target_rse,
-                                          observe=observe)
-        if not (block.diverged and given_step is None and retry < _MAX_DRAW_RETRIES):
-            break
-        step /= 4
-        step_source += f"; lowered to {step:.3g} after a chain diverged in the draws"
-    richardson = None
-    kept = [c for c, s in enumerate(block.first_nonfinite) if s is None and tuned.first_nonfinite[c] is None]
-    if reserve and kept:
-        richardson = _richardson(runner, state, block, kept, step=step, batch=tuned.batch_size, reserve=reserve)
-    bar.close()
-
-    per_chain_batch = tuned.batch_size < n and not sampler.full_batch
-    config = LLCConfig(
-        sampler=repr(sampler) if sampler != sampler_from_name(sampler.name) else sampler.name,
-        step_size=step, nbeta=nbeta, nbeta_source=nbeta_source, localization=localization, num_chains=num_chains,
-        num_draws=block.loss.shape[1], num_burnin=tuned.num_burnin,
-        batch_size=tuned.batch_size if per_chain_batch else None, n=n, loss=_name(loss_fn), sampled=tuple(center),
-        num_sampled=dimension, vectorized=runner.fallback is None, control_variate=control_variate and per_chain_batch,
-        step_size_source=step_source, batch_size_source=tuned.batch_size_source, num_draws_source=draws_source,
-        num_burnin_source=tuned.num_burnin_source, target_rse=target_rse, max_steps=max_steps, checks=checks,
-        gradient_control_variate=center_gradient is not None and per_chain_batch,
-    )
-    noise = probe.noise_trace(runner, state) * sampler.noise_gain if per_chain_batch and kept else math.nan
-    return _result(block, tuned.first_nonfinite, [nll for _, nll in waic_draws], config=config, init_loss=init_loss,
-                   seed=seed, fallback=runner.fallback, spectrum=spectrum, minimum=minimum, richardson=richardson,
-                   noise_trace=noise, metropolis=sampler.metropolis,
-                   stiffness=spectrum.top / spectrum.bottom
-                   if spectrum.bottom > 0 and sampler.preconditioner(state) is None else None,
-                   curvature_noise=probe.curvature_error(spectrum) if checks and spectrum.complete else None)
-
-
-def _name(fn) -> str:
-    """A function's qualified name; anything else (our loss helpers, partials) by its repr."""
-    return getattr(fn, "__qualname__", None) or repr(fn)
+        per_chain_batch = tuned.batch_size < n and not sampler.full_batch
+        config = LLCConfig(
+            sampler=repr(sampler) if sampler != sampler_from_name(sampler.name) else sampler.name,
+            step_size=step, nbeta=nbeta, nbeta_source=nbeta_source, localization=localization, num_chains=num_chains,
+            num_draws=block.loss.shape[1], num_burnin=tuned.num_burnin,
+            batch_size=tuned.batch_size if per_chain_batch else None, n=n, loss=described, sampled=selection.names,
+            num_sampled=dimension, vectorized=runner.fallback is None,
+            control_variate=control_variate and per_chain_batch, step_size_source=step_source,
+            batch_size_source=tuned.batch_size_source, num_draws_source=draws_source,
+            num_burnin_source=tuned.num_burnin_source, target_rse=target_rse, max_steps=max_steps, checks=checks,
+            gradient_control_variate=center_gradient is not None and per_chain_batch,
+            mode="eval", dtype=str(dtype).removeprefix("torch."), dtype_source=dtype_source, data_source=data.source,
+            advised_batch_size=tuned.advised_batch_size if per_chain_batch else None,
+        )
+        noise = probe.noise_trace(runner, state) * sampler.noise_gain if per_chain_batch and kept else math.nan
+        return _result(block, tuned.first_nonfinite, observer, traces=tuple(traces), config=config,
+                       init_loss=init_loss, seed=seed, fallback=runner.fallback, spectrum=spectrum, minimum=minimum,
+                       richardson=richardson, noise_trace=noise, metropolis=sampler.metropolis,
+                       stiffness=spectrum.top / spectrum.bottom
+                       if spectrum.bottom > 0 and sampler.preconditioner(state) is None else None,
+                       curvature_noise=probe.curvature_error(spectrum) if checks and spectrum.complete else None)
 
 
 class _Probe:
     """The measurements at w* and at the chains' points that the rules and the checks read."""
 
-    def __init__(self, model, loss_fn, fixed, center, x, y, *, nbeta, localization, seed):
-        self.model, self.loss_fn, self.fixed, self.center = model, loss_fn, fixed, center
-        self.x, self.y, self.nbeta, self.localization, self.seed = x, y, nbeta, localization, seed
+    def __init__(self, objective: Objective, center: Params, data: Data, *, nbeta, localization, seed):
+        self.objective, self.center, self.data = objective, center, data
+        self.nbeta, self.localization, self.seed = nbeta, localization, seed
         gen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 0x48]).generate_state(1)[0]))
-        order = torch.randperm(x.shape[0], generator=gen).to(x.device)
+        device = next(iter(center.values())).device
+        order = torch.randperm(data.n, generator=gen).to(device)
         dimension = sum(p.numel() for p in center.values())
         samples = max(_HESSIAN_MIN_SAMPLES, _HESSIAN_FLOATS // max(dimension, 1))
         self.hessian_idx, self.noise_idx = order[:samples], order[:_NOISE_SAMPLES]
 
     def spectrum(self, steps: int):
-        xs, ys = self.x[self.hessian_idx], self.y[self.hessian_idx]
-        return hessian_spectrum(self.model, self.loss_fn, self.center, xs, ys, nbeta=self.nbeta,
-                                localization=self.localization, fixed=self.fixed, steps=steps, seed=self.seed)
+        return curvature.spectrum(self.objective, self.center, self.data.take(self.hessian_idx), nbeta=self.nbeta,
+                                  localization=self.localization, steps=steps, seed=self.seed)
 
     @functools.cached_property
     def gradient(self) -> Tensor:
         """∇L_n(w*) on all the data, flat (float64)."""
-        return full_gradient(self.model, self.loss_fn, self.center, self.x, self.y, fixed=self.fixed)
+        return curvature.full_gradient(self.objective, self.center, self.data)
 
     def minimum(self, spectrum) -> MinimumCheck:
-        return distance_to_minimum(self.model, self.loss_fn, self.center, self.x, self.y, nbeta=self.nbeta,
-                                   localization=self.localization, spectrum=spectrum,
-                                   hessian_x=self.x[self.hessian_idx], hessian_y=self.y[self.hessian_idx],
-                                   fixed=self.fixed, gradient=self.gradient)
+        return curvature.minimum(self.objective, self.center, self.data, nbeta=self.nbeta,
+                                 localization=self.localization, spectrum=spectrum,
+                                 hessian_batch=self.data.take(self.hessian_idx), gradient=self.gradient)
 
     def curvature_error(self, spectrum) -> float:
         """The standard error of the lowest curvature's data part, from the two halves of the curvature
@@ -648,54 +812,69 @@ class _Probe:
         the whole's, so their difference has twice the whole's standard deviation)."""
         halves = self.hessian_idx[: len(self.hessian_idx) // 2], self.hessian_idx[len(self.hessian_idx) // 2:]
         v = spectrum.bottom_vector
-        quotients = [float(v @ _Hessian(self.model, self.loss_fn, self.fixed, self.center, self.x[idx], self.y[idx],
-                                        nbeta=self.nbeta, localization=self.localization).matvec(v)) for idx in halves]
+        quotients = [float(v @ _Hessian(self.objective, self.center, self.data.take(idx), nbeta=self.nbeta,
+                                        localization=self.localization).matvec(v)) for idx in halves]
         return abs(quotients[0] - quotients[1]) / 2
 
     def noise_trace(self, runner: ChainRunner, state) -> float:
         """tr(G·C) averaged over the chains' current points (per-sample gradients on 1024 samples)."""
         metric = runner.sampler.preconditioner(state)
-        xs, ys = self.x[self.noise_idx], self.y[self.noise_idx]
+        rows = Data(self.data.take(self.noise_idx), len(self.noise_idx), "")
         traces = []
         for c in range(runner.num_chains):
             point = {k: v[c] for k, v in state.params.items()}
             if not all(bool(torch.isfinite(v).all()) for v in point.values()):
                 continue
-            variance = gradient_noise(self.model, self.loss_fn, point, xs, ys, fixed=self.fixed,
-                                      vectorize=runner.fallback is None,
-                                      reference=self.center if runner.center_gradient is not None else None)
+            variance = curvature.noise(self.objective, point, rows, vectorize=runner.fallback is None,
+                                       reference=self.center if runner.center_gradient is not None else None)
             weight = 1.0 if metric is None else flatten({k: v[c] for k, v in metric.items()}).to(torch.float64)
             traces.append(float((weight * variance).sum()))
         return float(np.mean(traces)) if traces else math.nan
 
 
-def _waic_observer(store: list[tuple[int, Tensor]], model, loss_fn, fixed, x, y, num_draws: int | None):
-    """Keep the per-sample NLLs of every chain at up to 100 draws, evenly spaced (``num_draws``
-    given), or at between 100 and 200 (automatic draws: every k-th draw, with k doubled and every
-    other kept draw dropped whenever 200 are held), so the memory stays bounded."""
-    every = [1 if num_draws is None else max(1, num_draws // _WAIC_DRAWS)]
+class _WAICObserver:
+    """The per-sample statistics WAIC needs, accumulated over the draws as they come: every k-th draw
+    (k = draws // 100, so about 100 of them), per chain and sample, Σ(ℓ − ℓ*), Σ(ℓ − ℓ*)² and
+    log Σ exp(−ℓ) with ℓ the sample's NLL at the draw and ℓ* at w*.  Memory: 4 × chains × n floats,
+    whatever the number of draws."""
 
-    def observe(t: int, params: Params) -> None:
-        if t % every[0]:
-            return
-        store.append((t, _per_sample_nll(model, loss_fn, fixed, params, x, y)))
-        if num_draws is None and len(store) >= 2 * _WAIC_DRAWS:
-            every[0] *= 2
-            store[:] = [(s, nll) for s, nll in store if s % every[0] == 0]
+    def __init__(self, objective: Objective, data: Data, center: Params, chains: int, draws: int):
+        self.objective, self.data = objective, data
+        self.every = max(1, draws // _WAIC_DRAWS)
+        self.reference = self._nll(center)
+        self.sum = torch.zeros((chains, data.n), dtype=torch.float64, device=self.reference.device)
+        self.squares = torch.zeros_like(self.sum)
+        self.log_mean = torch.full_like(self.sum, -math.inf)
+        self.count = 0
 
-    return observe
-
-
-def _per_sample_nll(model, loss_fn, fixed, params: Params, x: Tensor, y: Tensor) -> Tensor:
-    """(chains, n) negative log-likelihoods of every sample at every chain's current parameters."""
-    rows = []
-    for c in range(next(iter(params.values())).shape[0]):
-        point = {**{name: value[c] for name, value in params.items()}, **fixed}
+    def _nll(self, point: Params) -> Tensor:
         try:
-            rows.append(per_sample_nll(model, loss_fn, point, x, y))
+            return per_sample_nll(self.objective, point, self.data).to(torch.float64)
         except Exception as err:  # the loss must be evaluable one sample at a time
-            raise BadSetting("waic", True, f"needs loss_fn to work on one sample at a time ({err})") from err
-    return torch.stack(rows).to(torch.float64)
+            raise BadSetting("waic", True, f"needs the loss to work on one sample at a time ({err})") from err
+
+    def __call__(self, t: int, params: Params) -> None:
+        if t % self.every:
+            return
+        chains = next(iter(params.values())).shape[0]
+        nll = torch.stack([self._nll({name: value[c] for name, value in params.items()}) for c in range(chains)])
+        offset = nll - self.reference
+        self.sum += offset
+        self.squares += offset.square()
+        self.log_mean = torch.logaddexp(self.log_mean, -nll)
+        self.count += 1
+
+    def result(self, kept: list[int], *, nbeta: float, n: int) -> WAIC | None:
+        """V, ν and WAIC over the pooled draws of the ``kept`` chains (Watanabe 2010, eqs. 7-10)."""
+        draws = self.count * len(kept)
+        if not draws:
+            return None
+        total, squares = self.sum[kept].sum(dim=0), self.squares[kept].sum(dim=0)
+        variance = float(((squares - total.square() / draws) / (draws - 1)).sum()) if draws > 1 else math.nan
+        training = float((math.log(draws) - torch.logsumexp(self.log_mean[kept], dim=0)).mean())
+        beta = nbeta / n
+        return WAIC(functional_variance=variance, singular_fluctuation=beta * variance / 2, training_loss=training,
+                    waic=training + beta * variance / n, num_draws=draws)
 
 
 def _richardson(runner: ChainRunner, state, block: Block, kept: list[int], *, step: float, batch: int,
@@ -773,7 +952,8 @@ def _interval(mean: float, std_err: float, richardson: Richardson | None, predic
     return (max(low, 0.0) if mean >= 0 else low), mean - min(bias, 0.0) + half
 
 
-def _result(block: Block, burnin_nonfinite, waic_draws, *, config: LLCConfig, init_loss, seed, fallback, spectrum,
+def _result(block: Block, burnin_nonfinite, observer: _WAICObserver | None, *, traces: tuple[str, ...],
+            config: LLCConfig, init_loss, seed, fallback, spectrum,
             minimum, richardson, noise_trace, curvature_noise, metropolis: bool,
             stiffness: float | None) -> LLCEstimate:
     burnin, nbeta = config.num_burnin, config.nbeta
@@ -819,7 +999,7 @@ def _result(block: Block, burnin_nonfinite, waic_draws, *, config: LLCConfig, in
         _trust.minimum_check(minimum, mean),
         _trust.bias_check(predicted, richardson) if not metropolis else
         Check("discretisation", "ok", 0.0, "Metropolis-corrected: the step size does not bias the estimate"),
-        _trust.noise_check(noise),
+        _trust.noise_check(noise, config.batch_size, config.advised_batch_size),
         _trust.mixing_check(projection_rhat, projection_ess, moving, stiffness),
         _trust.regular_check(gaussian, not_regular, mean, std_err, predicted),
         _trust.precision_check(mean, std_err, config.num_draws_source),
@@ -861,8 +1041,10 @@ def _result(block: Block, burnin_nonfinite, waic_draws, *, config: LLCConfig, in
             minimum=minimum,
             gaussian_target=gaussian,
         ),
-        waic=_waic(waic_draws, kept, nbeta=nbeta, n=config.n) if waic_draws and kept else None,
+        waic=observer.result(kept, nbeta=nbeta, n=config.n) if observer is not None and kept else None,
         interval=interval,
+        traces={name: np.sqrt({"distance": block.radius2, "gradient_norm": block.sq_grad,
+                               "noise_norm": block.noise2}[name]) for name in traces},
     )
 
 
@@ -876,22 +1058,6 @@ def _noise_share(config: LLCConfig, noise_trace: float, block: Block, kept: list
         return math.nan
     noise = config.nbeta**2 * noise_trace * (1 / config.batch_size - 1 / config.n)
     return config.step_size / 4 * noise / virial
-
-
-def _waic(waic_draws: list[Tensor], kept: list[int], *, nbeta: float, n: int) -> WAIC:
-    """V, ν and WAIC from per-sample NLLs of the pooled draws (Watanabe 2010, eqs. 7-10)."""
-    nll = torch.stack(waic_draws)[:, kept].reshape(-1, n)
-    draws = nll.shape[0]
-    variance = float(nll.var(dim=0, correction=1).sum()) if draws > 1 else math.nan
-    training = float((math.log(draws) - torch.logsumexp(-nll, dim=0)).mean())
-    beta = nbeta / n
-    return WAIC(
-        functional_variance=variance,
-        singular_fluctuation=beta * variance / 2,
-        training_loss=training,
-        waic=training + beta * variance / n,
-        num_draws=draws,
-    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -146,7 +146,13 @@ def bias_check(predicted: float, richardson) -> Check:
     return Check("discretisation", status, measured, text)
 
 
-def noise_check(share: float) -> Check:
+def noise_check(share: float, batch: int | None = None, advised: int | None = None) -> Check:
+    """The minibatch noise's share of the bias index; doubtful above 25%, or when the given ``batch``
+    is below the ``advised`` one the noise rule of :mod:`estimators.tuning` chooses."""
+    if advised is not None and batch is not None and advised > batch:
+        return Check("minibatch noise", "doubtful", share if math.isfinite(share) else None,
+                     f"the given batch size {batch} is below the {advised} the noise rule chooses for this model "
+                     f"(its minibatch noise can bias the estimate); pass batch_size={advised} or leave it automatic")
     if not math.isfinite(share):
         return Check("minibatch noise", NOT_RUN, None, "full batch, or the noise could not be measured")
     status = "doubtful" if share > NOISE_DOUBTFUL else "ok"

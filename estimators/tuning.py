@@ -95,7 +95,8 @@ def predicted_bias(x: float) -> float:
 
 @dataclass(frozen=True)
 class Tuned:
-    """What the burn-in settled: the step size and batch size, how many steps it took, and why."""
+    """What the burn-in settled: the step size and batch size, how many steps it took, and why;
+    ``advised_batch_size`` is the batch the noise rule chooses when a smaller one was given."""
 
     step_size: float
     batch_size: int
@@ -104,16 +105,22 @@ class Tuned:
     batch_size_source: str
     num_burnin_source: str
     first_nonfinite: tuple[int | None, ...]
+    advised_batch_size: int | None = None
+
+
+def _needed_batch(*, n: int, nbeta: float, curvature: float, noise_trace: float) -> float:
+    """The smallest B whose noise nβ²·tr(GC)·(1/B − 1/n) is ≤ κ·curvature (∞ when none is)."""
+    if noise_trace <= 0 or not math.isfinite(noise_trace):
+        return 1.0
+    if curvature <= 0:
+        return math.inf
+    return 1 / (1 / n + NOISE_TO_CURVATURE * curvature / (nbeta**2 * noise_trace))
 
 
 def _batch_for_noise(*, n: int, nbeta: float, curvature: float, noise_trace: float) -> int:
-    """The smallest batch (≥ 256) whose noise nβ²·tr(GC)·(1/B − 1/n) is ≤ κ·curvature; n above n/2."""
-    if noise_trace <= 0 or not math.isfinite(noise_trace):
-        return min(n, MIN_BATCH)
-    if curvature <= 0:
-        return n
-    inverse = 1 / n + NOISE_TO_CURVATURE * curvature / (nbeta**2 * noise_trace)
-    batch = max(MIN_BATCH, math.ceil(1 / inverse))
+    """The batch rule: :func:`_needed_batch`, at least 256, and the full batch above n/2."""
+    needed = _needed_batch(n=n, nbeta=nbeta, curvature=curvature, noise_trace=noise_trace)
+    batch = max(MIN_BATCH, math.ceil(needed)) if math.isfinite(needed) else n
     return n if batch >= n / 2 else min(batch, n)
 
 
@@ -148,7 +155,7 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
     batch_note = ("full batch (the sampler's)" if runner.sampler.full_batch else
                   "given" if batch_size is not None else f"the default {batch} until the noise was measured")
     limit = num_burnin if num_burnin is not None else max_burnin
-    used, blocks, restarts, eps_history, radius_means, xs = 0, 0, 0, [eps], [], []
+    used, blocks, restarts, eps_history, radius_means, xs, advised = 0, 0, 0, [eps], [], [], None
     first_nonfinite: list[int | None] = [None] * runner.num_chains
     while used < limit:
         steps = min(BLOCK, limit - used)
@@ -163,16 +170,19 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
         used += steps
         blocks += 1
         radius_means.append(float(np.nanmean(block.radius2)))
-        if auto_batch and blocks in (2, 4):
+        if blocks in (2, 4) and (auto_batch or (blocks == 2 and batch < n and not runner.sampler.full_batch)):
             trace = noise_at(state)
             curvature = float(np.nanmean(block.sq_grad)) - _noise_part(nbeta, trace, batch, n)
             gain = runner.sampler.noise_gain
             chosen = _batch_for_noise(n=n, nbeta=nbeta, curvature=curvature, noise_trace=trace * gain)
-            batch_note = (f"auto: {'' if gain == 1 else f'{gain:g} (the sampler’s noise gain) × '}"
-                          f"nβ²·tr(GC)·(1/B − 1/n) ≤ {NOISE_TO_CURVATURE:g} × the curvature part of "
-                          f"E‖G^½nβ∇L_B‖² ({curvature:.3g}), tr(GC) = {trace:.3g} at the chains' points after "
-                          f"{used} steps → B = {chosen}" + (" (full batch)" if chosen >= n else ""))
-            batch = chosen
+            rule = (f"{'' if gain == 1 else f'{gain:g} (the sampler’s noise gain) × '}"
+                    f"nβ²·tr(GC)·(1/B − 1/n) ≤ {NOISE_TO_CURVATURE:g} × the curvature part of "
+                    f"E‖G^½nβ∇L_B‖² ({curvature:.3g}), tr(GC) = {trace:.3g} at the chains' points after "
+                    f"{used} steps → B = {chosen}" + (" (full batch)" if chosen >= n else ""))
+            if auto_batch:
+                batch, batch_note = chosen, f"auto: {rule}"
+            elif _needed_batch(n=n, nbeta=nbeta, curvature=curvature, noise_trace=trace * gain) > batch:
+                advised, batch_note = chosen, f"given; below what the noise rule needs: {rule}"
         if auto_step:
             if metropolis:
                 rate = float(np.nanmean(block.accept)) if block.accept is not None else MALA_ACCEPTANCE
@@ -204,7 +214,7 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
     burnin_source = ("given" if num_burnin is not None else
                      f"auto: {used} steps, until ε settled and ‖w − w*‖² stopped growing" if used < limit else
                      f"auto: stopped at its share of the budget ({limit} steps) before ε and ‖w − w*‖² settled")
-    return state, Tuned(eps, batch, used, step_source, batch_note, burnin_source, tuple(first_nonfinite))
+    return state, Tuned(eps, batch, used, step_source, batch_note, burnin_source, tuple(first_nonfinite), advised)
 
 
 def draw(runner: ChainRunner, state, *, step_size: float, batch_size: int, num_draws: int | None, max_draws: int,

@@ -183,15 +183,28 @@ def test_summary_plot_and_to_dict(regular, tmp_path):
     assert payload["config"]["nbeta"] == est.nbeta and len(payload["per_chain"]) == 2
 
 
-@pytest.mark.filterwarnings("ignore::estimators.LLCWarning")  # 20 draws: the point is that both paths agree
+@pytest.mark.filterwarnings("ignore::estimators.LLCWarning")  # 20 draws: the point is that the paths agree
 def test_accepts_a_dataloader_and_a_dataset(regular):
     model, x, y = regular
     dataset = torch.utils.data.TensorDataset(x, y)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=100, shuffle=True)
-    a = estimate_llc(model, loader, step_size=1e-3, num_chains=2, num_draws=20, num_burnin=0)
-    b = estimate_llc(model, (x, y), step_size=1e-3, num_chains=2, num_draws=20, num_burnin=0, batch_size=100)
-    assert a.config.batch_size == 100
+    run = dict(step_size=1e-3, num_chains=2, num_draws=20, num_burnin=0)
+    in_order = estimate_llc(model, torch.utils.data.DataLoader(dataset, batch_size=100), **run)
+    tensors = estimate_llc(model, (x, y), batch_size=100, **run)
+    assert in_order.config.batch_size == 100
+    np.testing.assert_array_equal(in_order.losses, tensors.losses)
+    # a shuffling loader: the same rows in another order (the same L_n), read the same way every call
+    shuffled = torch.utils.data.DataLoader(dataset, batch_size=100, shuffle=True)
+    torch.manual_seed(1)
+    a = estimate_llc(model, shuffled, **run)
+    state = torch.random.get_rng_state()
+    torch.manual_seed(2)
+    b = estimate_llc(model, shuffled, **run)
+    assert a.init_loss == pytest.approx(tensors.init_loss, rel=1e-12)
     np.testing.assert_array_equal(a.losses, b.losses)
+    torch.manual_seed(1)
+    estimate_llc(model, shuffled, **run)
+    assert torch.equal(torch.random.get_rng_state(), state)  # the caller's global random state is left alone
+    assert "one pass over the DataLoader" in a.config.data_source
 
 
 @pytest.mark.parametrize(
@@ -212,7 +225,7 @@ def test_accepts_a_dataloader_and_a_dataset(regular):
         (dict(sampler="adam"), BadSetting, "sampler"),
         (dict(weights=["nope*"]), BadSetting, "weights"),
         (dict(data=(torch.zeros(0, D), torch.zeros(0))), BadData, "empty"),
-        (dict(data=(torch.zeros(10, D), torch.zeros(9))), BadData, "10 samples but Y has 9"),
+        (dict(data=(torch.zeros(10, D), torch.zeros(9))), BadData, r"\[9, 10\] rows"),
         (dict(data=(torch.full((10, D), math.nan), torch.zeros(10))), BadData, "non-finite"),
         (dict(data=(torch.zeros(10, D + 2, dtype=torch.float64), torch.zeros(10, dtype=torch.float64))),
          BadData, "rejected the data"),

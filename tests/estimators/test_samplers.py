@@ -8,6 +8,7 @@ import torch
 from estimators import mala, sghmc, sgld
 from estimators._chains import make_loss_and_grad
 from estimators._kernel import Noise
+from estimators._objective import Objective, PairLoss
 
 
 def _quadratic(params, batch):
@@ -26,7 +27,7 @@ def test_sgld_with_zero_noise_and_zero_localization_is_a_gradient_step_on_a_real
     net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
     x, y = torch.randn(16, 3, dtype=torch.float64), torch.randn(16, 1, dtype=torch.float64)
     mse = lambda out, target: ((out - target) ** 2).mean()  # noqa: E731
-    loss_and_grad = make_loss_and_grad(net, mse, {}, per_chain_batch=False, vectorize=vectorize)
+    loss_and_grad = make_loss_and_grad(Objective(net, PairLoss(mse), {}), per_chain_batch=False, vectorize=vectorize)
     params = {k: v.detach().unsqueeze(0).repeat(2, *([1] * v.dim())) for k, v in net.named_parameters()}
     zero = Noise(normal={k: torch.zeros_like(v) for k, v in params.items()}, uniform=torch.zeros(2))
     new, info = sgld.step(sgld.init(params, params), (x, y), zero, loss_and_grad=loss_and_grad,
