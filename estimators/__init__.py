@@ -11,6 +11,7 @@ training run and :func:`find_transitions` looks for change points in the result.
 from .curvature import HessianSpectrum, MinimumCheck, distance_to_minimum, gradient_noise, hessian_spectrum
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
 from .errors import BadData, BadSetting, EstimatorError, LLCWarning
+from .heads import attention_head_masks
 from .llc import (
     Diagnostics,
     Divergence,
@@ -55,6 +56,7 @@ __all__ = [
     "TrendTest",
     "Trust",
     "WAIC",
+    "attention_head_masks",
     "bias_index",
     "cross_entropy_nll",
     "default_nbeta",
