@@ -3,8 +3,8 @@ the sample, on one device, with the count n and how it was made said in words.
 
 The rules (``docs/estimators.md``, "Your model and data"):
 
-- ``(X, Y)`` or ``(X,)`` tensors or numpy arrays, or a mapping ``{"name": tensor}``: the fields as
-  given; n is their common length.
+- ``(X, Y)`` tensors or numpy arrays, one tensor (e.g. token ids), or a mapping ``{"name": tensor}``:
+  the fields as given (a batch has the same structure); n is their common length.
 - A ``Dataset`` (not a loader): its items are *samples*, collated as a ``DataLoader`` with the
   default ``collate_fn`` would collate them (``torch.utils.data.default_collate``: tuples, mappings,
   numpy arrays and numbers); n = ``len(dataset)``.
@@ -71,10 +71,10 @@ def read_data(data, *, device: torch.device, dtype: torch.dtype) -> Data:
         fields, how = tuple(data.tensors), f"the {len(data)} rows of the TensorDataset"
     elif isinstance(data, Dataset):
         fields, how = _read_dataset(data)
-    elif isinstance(data, (tuple, list, Mapping)):
+    elif isinstance(data, (tuple, list, Mapping, Tensor, np.ndarray)):
         fields, how = _as_tensors(data), "the rows of the tensors given"
     else:
-        raise BadData(f"data of type {type(data).__name__} is not tensors ((X, Y), (X,) or a mapping of named "
+        raise BadData(f"data of type {type(data).__name__} is not tensors ((X, Y), one tensor or a mapping of named "
                       "fields), a Dataset or a DataLoader")
     leaves, _ = tree_flatten(fields)
     if not leaves or not all(isinstance(t, Tensor) for t in leaves):

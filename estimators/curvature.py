@@ -57,11 +57,14 @@ def _pair(model: torch.nn.Module, loss_fn, fixed: Params | None, x: Tensor, y: T
 class _Hessian:
     """∇²U·v at one point by double backward, with the gradient's graph built once and reused.
 
-    U = nβ·L_S + (γ/2)‖w − w*‖², L_S the objective on the samples ``batch``.
+    U = nβ·L_S + (γ/2)‖w − w*‖², L_S the objective on the samples ``batch``.  Where an operation
+    has no second derivative in torch (e.g. the fused CPU attention kernel), the product falls back
+    to the central difference (∇L(w + hv) − ∇L(w − hv))/2h of gradients, with h = ε^⅓·max(1, rms w)
+    for the dtype's ε (error O(h²), Nocedal & Wright 2006, *Numerical Optimization*, §8.1).
     """
 
     def __init__(self, objective: Objective, point: Params, batch: Batch, *, nbeta: float, localization: float):
-        self.like = point
+        self.like, self.objective, self.batch = point, objective, batch
         self.nbeta, self.localization = nbeta, localization
         self.leaves = [p.detach().clone().requires_grad_(True) for p in point.values()]
         with torch.enable_grad():
@@ -69,8 +72,31 @@ class _Hessian:
             grads = torch.autograd.grad(loss, self.leaves, create_graph=True, allow_unused=True)
         self.live = [i for i, g in enumerate(grads) if g is not None and g.requires_grad]
         self.grads = [grads[i] for i in self.live]
+        self.finite_difference = False
+
+    def _gradient(self, flat: Tensor) -> Tensor:
+        leaves = {k: v.detach().requires_grad_(True) for k, v in unflatten(flat, self.like).items()}
+        with torch.enable_grad():
+            parts = torch.autograd.grad(self.objective(leaves, self.batch), list(leaves.values()), allow_unused=True)
+        return torch.cat([(torch.zeros_like(v) if g is None else g).reshape(-1) for v, g in zip(leaves.values(), parts)])
+
+    def _difference(self, vector: Tensor) -> Tensor:
+        flat = flatten(self.like)
+        scale = max(1.0, float(flat.square().mean().sqrt())) * torch.finfo(flat.dtype).eps ** (1 / 3)
+        h = scale / max(float(vector.norm()), 1e-300)
+        return (self._gradient(flat + h * vector) - self._gradient(flat - h * vector)) / (2 * h)
 
     def matvec(self, vector: Tensor) -> Tensor:
+        if not self.finite_difference:
+            try:
+                return self._autograd(vector)
+            except RuntimeError as err:
+                if "not implemented" not in str(err):
+                    raise
+                self.finite_difference = True
+        return self.nbeta * self._difference(vector) + self.localization * vector
+
+    def _autograd(self, vector: Tensor) -> Tensor:
         parts = [torch.zeros_like(leaf) for leaf in self.leaves]
         if self.live:
             pieces = list(unflatten(vector, self.like).values())

@@ -708,6 +708,7 @@ def estimate_llc(
     objective = Objective(model, loss, selection.fixed, masks=selection.masks, base=selection.base)
     with _evaluation_mode(model):
         try:
+            check_objective(objective, center, data, seed=seed)
             init_loss = full_data_loss(objective, center, data)
         except BadData:
             raise
@@ -716,7 +717,6 @@ def estimate_llc(
                           f"{described}") from err
         if not math.isfinite(init_loss):
             raise BadData(f"L_n(w*) = {init_loss} is not finite; check the data and the model at w*")
-        check_objective(objective, center, data, seed=seed)
         if gradient_control_variate is None:
             gradient_control_variate = given_step is None
         probe = _Probe(objective, center, data, nbeta=nbeta, localization=localization, seed=seed)

@@ -1,8 +1,11 @@
 """Per-sample average negative log-likelihoods and the default inverse temperature.
 
 Every estimate in this package reads a loss in the units of MATH.md §1: the average negative
-log-likelihood per sample, in nats.  Raw mean squared error is *not* such a loss (it is the
-Gaussian NLL times 2σ², minus a constant), so the helpers below are the way to get one.
+log-likelihood per sample, in nats.  Raw mean squared error is *not* such a loss: it is
+2σ²·(NLL − const), so sampling exp(−nβ·MSE) samples the NLL posterior at the inverse temperature
+2σ²·nβ.  That leaves the LLC λ alone and changes the temperature: the estimate then aims at the
+finite-temperature target λ(2σ²·nβ, γ) while the result records nβ (MATH.md §1).  The helpers
+below give the NLL, so that the recorded nβ is the one sampled.
 """
 
 from __future__ import annotations
