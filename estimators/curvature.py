@@ -58,9 +58,11 @@ class _Hessian:
     """∇²U·v at one point by double backward, with the gradient's graph built once and reused.
 
     U = nβ·L_S + (γ/2)‖w − w*‖², L_S the objective on the samples ``batch``.  Where an operation
-    has no second derivative in torch (e.g. the fused CPU attention kernel), the product falls back
-    to the central difference (∇L(w + hv) − ∇L(w − hv))/2h of gradients, with h = ε^⅓·max(1, rms w)
-    for the dtype's ε (error O(h²), Nocedal & Wright 2006, *Numerical Optimization*, §8.1).
+    has no second derivative in torch (e.g. the fused CPU attention kernel raises; a function marked
+    once-differentiable gives zeros, so the first product is compared with the difference), the
+    product is the central difference (∇L(w + hv) − ∇L(w − hv))/2h of gradients, with
+    h = ε^⅓·max(1, rms w)/‖v‖ for the dtype's ε (error O(h²), Nocedal & Wright 2006, *Numerical
+    Optimization*, §8.1).
     """
 
     def __init__(self, objective: Objective, point: Params, batch: Batch, *, nbeta: float, localization: float):
@@ -72,7 +74,9 @@ class _Hessian:
             grads = torch.autograd.grad(loss, self.leaves, create_graph=True, allow_unused=True)
         self.live = [i for i, g in enumerate(grads) if g is not None and g.requires_grad]
         self.grads = [grads[i] for i in self.live]
-        self.finite_difference = False
+        # a gradient outside the graph: constant, or made by an operation torch cannot differentiate twice
+        self.finite_difference = any(g is not None and not g.requires_grad for g in grads)
+        self.verified = False
 
     def _gradient(self, flat: Tensor) -> Tensor:
         leaves = {k: v.detach().requires_grad_(True) for k, v in unflatten(flat, self.like).items()}
@@ -89,11 +93,21 @@ class _Hessian:
     def matvec(self, vector: Tensor) -> Tensor:
         if not self.finite_difference:
             try:
-                return self._autograd(vector)
-            except RuntimeError as err:
-                if "not implemented" not in str(err):
-                    raise
+                product = self._autograd(vector)
+            except RuntimeError:  # no double backward: not implemented for an operation
                 self.finite_difference = True
+            else:
+                if self.verified:
+                    return product
+                # the first product is checked against the difference: an operation marked
+                # once-differentiable (or a custom backward outside autograd) gives silent zeros
+                difference = self.nbeta * self._difference(vector) + self.localization * vector
+                self.verified = True
+                scale = max(float(difference.norm()), float(product.norm()))
+                if float((product - difference).norm()) <= 0.1 * scale:
+                    return product
+                self.finite_difference = True
+                return difference
         return self.nbeta * self._difference(vector) + self.localization * vector
 
     def _autograd(self, vector: Tensor) -> Tensor:

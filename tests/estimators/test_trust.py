@@ -334,3 +334,38 @@ def test_rmsprop_sgld_holds_its_preconditioner_and_hits_a_small_lambda_target(k)
                            loss_fn=lambda out, target: out.mean(), sampler="rmsprop_sgld", max_steps=4000, seed=0)
     target = _valley_target(k, est.nbeta)
     assert abs(est.mean - target) < max(3 * est.std_err, 0.1 * target)
+
+
+class _OnceDifferentiable(torch.autograd.Function):
+    """x·w with a backward that torch cannot differentiate again (like the fused CPU attention kernel)."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return x @ w
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        return grad @ w.T, x.T @ grad
+
+
+class _OnceLinear(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(3, 1, dtype=torch.float64))
+
+    def forward(self, x):
+        return _OnceDifferentiable.apply(x, self.w)
+
+
+def test_the_curvature_falls_back_to_differences_of_gradients_without_double_backward():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 3, generator=gen, dtype=torch.float64)
+    y = torch.randn(200, generator=gen, dtype=torch.float64)
+    net = _OnceLinear()
+    spectrum = hessian_spectrum(net, gaussian_nll(1.0), {"w": net.w.detach()}, x, y, nbeta=50.0, localization=2.0,
+                                steps=3)
+    exact = torch.linalg.eigvalsh(50.0 * x.T @ x / 200 + 2.0 * torch.eye(3, dtype=torch.float64))  # nβ·XᵀX/n + γ
+    np.testing.assert_allclose(spectrum.ritz, exact.numpy(), rtol=1e-6)
