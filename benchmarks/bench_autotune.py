@@ -31,7 +31,7 @@ import torch  # noqa: E402
 
 torch.set_num_threads(1)
 
-from estimators import LLCWarning, estimate_llc, llc  # noqa: E402
+from estimators import LLCWarning, curvature, estimate_llc, llc  # noqa: E402
 from validation.cases import QUICK, case  # noqa: E402
 
 SPENT: dict[str, float] = collections.defaultdict(float)
@@ -54,7 +54,7 @@ def _instrument() -> None:
     probe = llc._Probe
     for name in ("spectrum", "minimum", "curvature_error", "noise_trace"):
         setattr(probe, name, _timed(name, getattr(probe, name)))
-    llc.full_gradient = _timed("gradient_at_center", llc.full_gradient)
+    curvature.full_gradient = _timed("gradient_at_center", curvature.full_gradient)
     llc._richardson = _timed("_richardson", llc._richardson)
 
 

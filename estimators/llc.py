@@ -242,6 +242,8 @@ class LLCEstimate:
             *[f"  - {reason}" for reason in d.trust.reasons],
             f"nβ             {self.nbeta:.6g} ({c.nbeta_source})",
             f"L_n(w*)        {self.init_loss:.6g} (loss {c.loss}, n = {c.n})",
+            f"data           {c.data_source}",
+            f"module         {c.mode} mode, {c.dtype} ({c.dtype_source})",
             f"sampler        {c.sampler}, γ = {c.localization:g}, {'vectorized' if c.vectorized else 'sequential'}, "
             f"{c.num_sampled} parameters in {len(c.sampled)} tensors",
             f"step size      {c.step_size:.4g} ({c.step_size_source})",
