@@ -26,7 +26,9 @@ from __future__ import annotations
 import functools
 import json
 import math
+import numbers
 import pathlib
+import reprlib
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -236,6 +238,43 @@ def _finite(value) -> float | None:
     return float(value) if value is not None and math.isfinite(float(value)) else None
 
 
+def _number(value) -> float | None:
+    """``value`` as a float when it is one real number (a Python or numpy int or float, not a bool, or a
+    0-d real array or tensor), else None."""
+    if isinstance(value, torch.Tensor):
+        real = value.ndim == 0 and not value.dtype.is_complex and value.dtype != torch.bool
+        value = value.detach()
+    elif isinstance(value, (np.ndarray, np.generic)):
+        real = value.ndim == 0 and value.dtype.kind in "iuf"
+    else:
+        real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return float(value) if real else None
+
+
+def _mean_and_std_err(result) -> tuple[float, float | None] | None:
+    """(λ̂, s.e.) of what a plain estimator returned: a number, or an object whose ``mean`` (and
+    ``std_err``, when it has one) are numbers; None for anything else."""
+    value = _number(result)
+    if value is not None:
+        return value, None
+    mean, std_err = _number(getattr(result, "mean", None)), getattr(result, "std_err", None)
+    if mean is None or (std_err is not None and _number(std_err) is None):
+        return None
+    return mean, _number(std_err)
+
+
+def _unusable(name: str, result) -> str:
+    """The status of a row whose estimator returned something that is not an estimate."""
+    shape = getattr(result, "shape", None)
+    what = f"a {type(result).__name__}" + ("" if shape is None else f" of shape {tuple(shape)}")
+    what += f" ({reprlib.repr(result)})"
+    fields = [f".{a} is {reprlib.repr(getattr(result, a))}" for a in ("mean", "std_err")
+              if getattr(result, a, None) is not None and not callable(getattr(result, a))]
+    what += f" whose {', '.join(fields)}" if fields else ""
+    return (f"error: estimator {name} returned {what}, not an estimate: return a float, a numpy scalar, a 0-d array "
+            "or tensor, an LLCEstimate, or an object whose .mean (and .std_err) are such numbers")
+
+
 def _targets(row: dict, c: Case, problem: Problem, reference_draws: int) -> None:
     """Fill the population target λ(nβ, γ) and the dataset target λ_n(nβ, γ) of a row, with their routes."""
     nbeta, gamma = float(row["nbeta"]), float(row["localization"])
@@ -289,12 +328,10 @@ def _row(est_name: str, c: Case, problem: Problem, result, seconds: float, caugh
             targets = [_target(c.name, nb, result.localization) for nb in result.nbetas]
             row["target"] = extrapolate_llc(result.nbetas, targets)[0]
             row["target_route"] = "quadrature, extrapolated"
-    elif hasattr(result, "mean"):
-        row.update(estimate=_finite(result.mean), std_err=_finite(getattr(result, "std_err", None)))
-    elif isinstance(result, (int, float, np.floating, np.integer)) and not isinstance(result, bool):
-        row["estimate"] = _finite(result)
+    elif (plain := _mean_and_std_err(result)) is not None:
+        row.update(estimate=_finite(plain[0]), std_err=_finite(plain[1]))
     else:
-        row["status"] = f"error: the estimator returned a {type(result).__name__}, not a number or an estimate"
+        row["status"] = _unusable(est_name, result)
         return row
     if row["estimate"] is None:
         row["status"] = "nan"
@@ -322,9 +359,11 @@ def run_benchmark(
     Parameters
     ----------
     estimator : Estimator, callable, or a sequence of them
-        An :class:`Estimator` (our samplers), or any callable ``(model, data, w_star) -> float``,
-        :class:`~estimators.LLCEstimate` or an object with ``mean`` (and ``std_err``).  Its
-        ``name`` attribute, else its qualified name, labels the rows.
+        An :class:`Estimator` (our samplers), or any callable ``(model, data, w_star)`` returning a
+        number (a float or int, a numpy scalar, a 0-d array or tensor), an
+        :class:`~estimators.LLCEstimate`, or an object whose ``mean`` (and ``std_err``) are such
+        numbers; anything else makes that row an error that names the estimator and what it
+        returned.  Its ``name`` attribute, else its qualified name, labels the rows.
     cases : cases or names, optional
         Default: the quick suite :data:`~validation.cases.QUICK`.
     seeds : ints

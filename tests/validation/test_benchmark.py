@@ -1,9 +1,11 @@
 """The benchmark: the report's numbers from its raw rows, resume, the CI helper, calibration."""
 
 import json
+from fractions import Fraction
 
 import numpy as np
 import pytest
+import torch
 
 from estimators import extrapolate_llc
 from validation import main
@@ -87,8 +89,44 @@ def test_failures_are_rows_not_crashes():
 
     report = run_benchmark([broken, lambda m, d, w: float("nan"), wrong_type], ["nc-w"], n=50)
     assert report.rows[0]["status"].startswith("error: ValueError") and report.rows[1]["status"] == "nan"
-    assert report.rows[2]["status"] == "error: the estimator returned a str, not a number or an estimate"
+    assert report.rows[2]["status"].startswith("error: estimator wrong_type returned a str ('0.5'), not an estimate")
     assert report.summaries["broken"]["nan_rate"] == 1.0
+
+
+@pytest.mark.parametrize("value, expected", [
+    (np.float64(0.5), 0.5), (np.float32(0.25), 0.25), (np.int64(1), 1.0), (np.array(0.5), 0.5),
+    (torch.tensor(0.5), 0.5), (torch.tensor(0.5, requires_grad=True) * 1, 0.5), (torch.tensor(1, dtype=torch.int32), 1.0),
+    (Fraction(1, 2), 0.5),
+])
+def test_numpy_and_torch_scalars_are_estimates(value, expected):
+    row = run_benchmark(lambda m, d, w: value, ["nc-w"], n=50).rows[0]
+    assert row["status"] == "ok" and row["estimate"] == expected and row["std_err"] is None
+
+
+def test_an_object_with_numpy_or_torch_mean_and_std_err_is_an_estimate():
+    result = type("R", (), {"mean": np.float64(0.4), "std_err": torch.tensor(0.05)})()
+    row = run_benchmark(lambda m, d, w: result, ["nc-w"], n=50).rows[0]
+    assert (row["status"], row["estimate"], row["std_err"]) == ("ok", 0.4, pytest.approx(0.05))
+
+
+@pytest.mark.parametrize("value, said", [
+    (np.array([0.5]), "a ndarray of shape (1,)"),
+    (torch.tensor([0.5, 0.6]), "a Tensor of shape (2,)"),
+    (np.bool_(True), "a bool"),
+    (True, "a bool (True)"),
+    (None, "a NoneType (None)"),
+    (1 + 2j, "a complex"),
+    (type("R", (), {"mean": "0.5"})(), "whose .mean is '0.5'"),
+    (type("R", (), {"mean": 0.5, "std_err": [0.1]})(), "whose .mean is 0.5, .std_err is [0.1]"),
+])
+def test_an_unusable_return_value_is_a_row_error_naming_the_estimator_and_the_value(value, said):
+    def mine(module, data, w_star):
+        return value
+
+    row = run_benchmark([mine, lambda m, d, w: 0.5], ["nc-w"], n=50).rows[0]  # the run goes on
+    status = row["status"]
+    assert status.startswith("error: estimator mine returned a ") and said in status and "not an estimate" in status
+    assert row["estimate"] is None
 
 
 def test_our_estimator_rows_split_the_error_and_the_report_writes(tmp_path):
