@@ -32,16 +32,16 @@ import reprlib
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
 from scipy import stats
 
-from estimators import LLCEstimate, LLCWarning, default_nbeta, estimate_llc, extrapolate_llc
+from estimators import BadSetting, LLCEstimate, LLCWarning, default_nbeta, estimate_llc, extrapolate_llc
 from estimators.records import RowLog
 
-from .cases import QUICK, Case, Problem, case
+from .cases import Case, Problem, case, suite
 from .quadrature import dataset_target_llc, target_llc
 
 __all__ = [
@@ -340,13 +340,56 @@ def _row(est_name: str, c: Case, problem: Problem, result, seconds: float, caugh
     return row
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _chosen_estimators(estimator, out) -> list[Callable]:
+    """The estimators of a run, each callable and with a label of its own (not a lambda's, with ``out``)."""
+    chosen = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
+    if not chosen or not all(callable(e) for e in chosen):
+        raise BadSetting("estimator", estimator, "must be a callable (model, data, w_star) -> estimate, an Estimator, "
+                                                 "or a non-empty list of them")
+    names = [_estimator_name(e) for e in chosen]
+    shared = sorted({name for name in names if names.count(name) > 1})
+    if shared:
+        raise BadSetting("estimator", estimator, f"labels two estimators {shared[0]!r}, so their rows would mix: "
+                                                 "give each its own name (a def, or a name attribute)")
+    if out is not None and "<lambda>" in names:
+        raise BadSetting("estimator", estimator, f"includes a lambda, whose rows in out={str(out)!r} any other lambda "
+                                                 "would take for its own on a re-run: define it with def, or give it "
+                                                 "a name attribute")
+    return chosen
+
+
+def _chosen_cases(cases) -> list[Case]:
+    if isinstance(cases, str):
+        if cases not in ("quick", "full"):
+            raise BadSetting("cases", cases, "is not a suite ('quick' or 'full'); for one case pass a list, "
+                                             f"cases=[{cases!r}]")
+        cases = suite(cases)
+    if cases is None or not isinstance(cases, Iterable):
+        raise BadSetting("cases", cases, "must be 'quick', 'full', or a list of cases or case names")
+    chosen = [c if isinstance(c, Case) else case(c) for c in cases]
+    if not chosen:
+        raise BadSetting("cases", cases, "is empty: give at least one case, or a suite ('quick' or 'full')")
+    return chosen
+
+
+def _chosen_seeds(seeds) -> list[int]:
+    chosen = list(seeds) if isinstance(seeds, Iterable) else []
+    if not chosen or not all(_is_int(s) and s >= 0 for s in chosen):
+        raise BadSetting("seeds", seeds, "must be a non-empty list of integers >= 0, e.g. seeds=(0,) or range(3)")
+    return [int(s) for s in chosen]
+
+
 def _key(row: dict) -> tuple:
     return (row["estimator"], row["case"], row["seed"], row["n"])
 
 
 def run_benchmark(
     estimator: Callable | Sequence[Callable] = Estimator(),
-    cases: Iterable[Case | str] | None = None,
+    cases: str | Iterable[Case | str] = "quick",
     *,
     seeds: Sequence[int] = (0,),
     n: int = 10_000,
@@ -363,13 +406,16 @@ def run_benchmark(
         number (a float or int, a numpy scalar, a 0-d array or tensor), an
         :class:`~estimators.LLCEstimate`, or an object whose ``mean`` (and ``std_err``) are such
         numbers; anything else makes that row an error that names the estimator and what it
-        returned.  Its ``name`` attribute, else its qualified name, labels the rows.
-    cases : cases or names, optional
-        Default: the quick suite :data:`~validation.cases.QUICK`.
+        returned.  Its ``name`` attribute, else its qualified name, labels the rows, so two
+        estimators must not share a label; with ``out`` a lambda is refused, since any other
+        lambda would find its rows there.
+    cases : "quick", "full", or a list of cases or case names
+        A suite (default: the quick suite :data:`~validation.cases.QUICK`) or the cases to run;
+        one case is a list of one, ``["nc-w"]``.
     seeds : ints
-        One dataset (and one estimator seed) per seed.
+        One dataset (and one estimator seed) per seed, each an integer >= 0.
     n : int
-        The dataset size.
+        The dataset size, >= 1.
     out : path, optional
         A folder: rows are appended to ``out/rows.jsonl`` as they finish, and rows already there
         are not recomputed.
@@ -380,6 +426,13 @@ def run_benchmark(
         with d > 3 (:func:`reference_target`) and the dataset target of cases whose empirical loss
         has no quadrature (:func:`dataset_reference`); 0 leaves those targets empty.
 
+    Raises
+    ------
+    BadSetting
+        An argument that names no estimator, case or seed (``None``, an empty list, a lambda
+        with ``out``, two estimators with one label), or an ``n`` or ``reference_draws`` that is
+        not a count.
+
     Examples
     --------
     >>> report = run_benchmark(lambda model, data, w: 0.5, ["nc-w", "regular-2"], n=100)
@@ -388,8 +441,13 @@ def run_benchmark(
     """
     from tqdm.auto import tqdm
 
-    estimators_ = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
-    chosen = [c if isinstance(c, Case) else case(c) for c in (QUICK if cases is None else cases)]
+    estimators_ = _chosen_estimators(estimator, out)
+    chosen, seeds = _chosen_cases(cases), _chosen_seeds(seeds)
+    if not _is_int(n) or n < 1:
+        raise BadSetting("n", n, "must be a positive integer number of samples")
+    if not _is_int(reference_draws) or reference_draws < 0:
+        raise BadSetting("reference_draws", reference_draws, "must be an integer >= 0 (0: no reference runs)")
+    n = int(n)
     log = RowLog(None if out is None else pathlib.Path(out) / "rows.jsonl", key=_key)
     jobs = [(e, c, s) for e in estimators_ for c in chosen for s in seeds]
     rows = []

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from estimators import extrapolate_llc
+from estimators import BadSetting, extrapolate_llc
 from validation import main
 from validation.benchmark import BenchmarkReport, Estimator, _target, reference_target, run_benchmark
 from validation.calibration import calibrate
@@ -127,6 +127,54 @@ def test_an_unusable_return_value_is_a_row_error_naming_the_estimator_and_the_va
     status = row["status"]
     assert status.startswith("error: estimator mine returned a ") and said in status and "not an estimate" in status
     assert row["estimate"] is None
+
+
+def test_run_benchmark_with_cases_none_names_the_argument():
+    with pytest.raises(BadSetting, match="cases=None must be 'quick', 'full', or a list of cases"):
+        run_benchmark(oracle, None)
+
+
+@pytest.mark.parametrize("arguments, name, words", [
+    (dict(estimator=None), "estimator", "must be a callable (model, data, w_star)"),
+    (dict(estimator=[]), "estimator", "or a non-empty list of them"),
+    (dict(estimator=[lambda m, d, w: 0.5, lambda m, d, w: 0.6]), "estimator", "labels two estimators '<lambda>'"),
+    (dict(cases=[]), "cases", "is empty"),
+    (dict(cases="nc-w"), "cases", "is not a suite ('quick' or 'full'); for one case pass a list, cases=['nc-w']"),
+    (dict(seeds=[]), "seeds", "must be a non-empty list of integers >= 0"),
+    (dict(seeds=0), "seeds", "must be a non-empty list of integers >= 0"),
+    (dict(seeds=[-1]), "seeds", "must be a non-empty list of integers >= 0"),
+    (dict(seeds=[0.5]), "seeds", "must be a non-empty list of integers >= 0"),
+    (dict(n=0), "n", "must be a positive integer"),
+    (dict(n=-5), "n", "must be a positive integer"),
+    (dict(n=2.5), "n", "must be a positive integer"),
+    (dict(reference_draws=-1), "reference_draws", "must be an integer >= 0"),
+])
+def test_bad_arguments_are_named(arguments, name, words):
+    with pytest.raises(BadSetting) as raised:
+        run_benchmark(**({"estimator": oracle, "cases": ["nc-w"], "n": 50} | arguments))
+    assert raised.value.name == name and words in str(raised.value)
+
+
+def test_a_lambda_is_refused_with_out_since_another_lambda_would_reuse_its_rows(tmp_path):
+    with pytest.raises(BadSetting, match="includes a lambda"):
+        run_benchmark(lambda m, d, w: 0.5, ["nc-w"], n=50, out=tmp_path)
+    assert not (tmp_path / "rows.jsonl").exists()
+
+
+def test_numpy_seeds_and_n_are_stored_as_plain_numbers(tmp_path):
+    report = run_benchmark(oracle, ["nc-w"], seeds=np.arange(2), n=np.int64(50), out=tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert [r["seed"] for r in rows] == [0, 1] == [r["seed"] for r in report.rows] and rows[0]["n"] == 50
+
+
+@pytest.mark.parametrize("arguments, name", [
+    (dict(seeds=[]), "seeds"), (dict(cases=[]), "cases"), (dict(n=0), "n"),
+    (dict(estimator=[oracle, biased]), "estimator"), (dict(estimator=None), "estimator"),
+])
+def test_assert_estimator_calibrated_names_a_bad_argument(arguments, name):
+    with pytest.raises(BadSetting) as raised:
+        assert_estimator_calibrated(**({"estimator": oracle, "cases": ["nc-w"], "n": 50} | arguments))
+    assert raised.value.name == name
 
 
 def test_our_estimator_rows_split_the_error_and_the_report_writes(tmp_path):
