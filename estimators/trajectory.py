@@ -24,7 +24,7 @@ import torch
 
 from .errors import BadData, BadSetting, LLCWarning
 from .llc import estimate_llc
-from .records import RowLog
+from .records import RowLog, exclusive
 from .transitions import Transition, find_transitions
 
 __all__ = ["Trajectory", "llc_trajectory", "plot_observables"]
@@ -225,7 +225,10 @@ def llc_trajectory(
     out : path, optional
         A folder: each checkpoint's row is appended to ``out/trajectory.jsonl`` as soon as it is
         done, and a re-run skips the steps already there, so a killed run resumes where it stopped.
-        The file starts with the settings; resuming with other settings is refused.
+        The file starts with the settings; resuming with other settings is refused.  A run holds
+        ``out/trajectory.jsonl.lock`` while it writes, so a second run into the same folder is
+        refused (:func:`~estimators.records.exclusive`; a lock left by a killed run on this host
+        is taken over).
     progress : bool
         A tqdm bar over the checkpoints.
     **settings
@@ -239,7 +242,8 @@ def llc_trajectory(
     Raises
     ------
     BadSetting
-        Settings that differ from those stored in ``out``; ``steps`` missing for a callable.
+        Settings that differ from those stored in ``out``; ``out`` in use by another run;
+        ``steps`` missing for a callable.
     BadData
         A checkpoint that is missing or does not fit ``model``.
 
@@ -259,23 +263,25 @@ def llc_trajectory(
     named = {"loss_fn": getattr(settings.get("loss_fn"), "__name__", None)} if "loss_fn" in settings else {}
     stored = {"step_size": step_size, **settings, **named, "components": dict(components or {})}
     stored = json.loads(json.dumps(stored, default=repr))  # as it will read back from the file
-    log = RowLog(None if out is None else pathlib.Path(out) / "trajectory.jsonl", key=lambda r: r.get("step", _SETTINGS_KEY))
-    previous = log.get(_SETTINGS_KEY)
-    if previous is None:
-        log.append({_SETTINGS_KEY: stored})
-    elif previous[_SETTINGS_KEY] != stored:
-        raise BadSetting("settings", stored, f"differ from those of the run in {out}: {previous[_SETTINGS_KEY]}")
     chosen, load = _checkpoints(checkpoints, steps)
     chosen = [s.item() if isinstance(s, np.generic) else s for s in chosen]  # numpy steps: JSON-ready
     from tqdm.auto import tqdm
 
+    path = None if out is None else pathlib.Path(out) / "trajectory.jsonl"
     rows = []
-    for step in tqdm(chosen, desc="trajectory", disable=not progress, leave=False):
-        done = log.get(step)
-        if done is None:
-            done = _row(step, load(step), data, model, step_size, components or {}, settings)
-            log.append(done)
-        rows.append(done)
+    with exclusive(path):
+        log = RowLog(path, key=lambda r: r.get("step", _SETTINGS_KEY))
+        previous = log.get(_SETTINGS_KEY)
+        if previous is None:
+            log.append({_SETTINGS_KEY: stored})
+        elif previous[_SETTINGS_KEY] != stored:
+            raise BadSetting("settings", stored, f"differ from those of the run in {out}: {previous[_SETTINGS_KEY]}")
+        for step in tqdm(chosen, desc="trajectory", disable=not progress, leave=False):
+            done = log.get(step)
+            if done is None:
+                done = _row(step, load(step), data, model, step_size, components or {}, settings)
+                log.append(done)
+            rows.append(done)
     return Trajectory(tuple(rows), stored)
 
 

@@ -39,7 +39,7 @@ import torch
 from scipy import stats
 
 from estimators import BadSetting, LLCEstimate, LLCWarning, default_nbeta, estimate_llc, extrapolate_llc
-from estimators.records import RowLog
+from estimators.records import RowLog, exclusive
 
 from .cases import Case, Problem, case, suite
 from .quadrature import dataset_target_llc, target_llc
@@ -418,7 +418,9 @@ def run_benchmark(
         The dataset size, >= 1.
     out : path, optional
         A folder: rows are appended to ``out/rows.jsonl`` as they finish, and rows already there
-        are not recomputed.
+        are not recomputed.  A run holds ``out/rows.jsonl.lock`` while it writes, so a second run
+        into the same folder is refused (:func:`estimators.records.exclusive`; a lock left by a
+        killed run on this host is taken over).
     progress : bool
         A tqdm bar over the runs.
     reference_draws : int
@@ -431,7 +433,7 @@ def run_benchmark(
     BadSetting
         An argument that names no estimator, case or seed (``None``, an empty list, a lambda
         with ``out``, two estimators with one label), or an ``n`` or ``reference_draws`` that is
-        not a count.
+        not a count; ``out`` in use by another run.
 
     Examples
     --------
@@ -448,30 +450,34 @@ def run_benchmark(
     if not _is_int(reference_draws) or reference_draws < 0:
         raise BadSetting("reference_draws", reference_draws, "must be an integer >= 0 (0: no reference runs)")
     n = int(n)
-    log = RowLog(None if out is None else pathlib.Path(out) / "rows.jsonl", key=_key)
+    path = None if out is None else pathlib.Path(out) / "rows.jsonl"
     jobs = [(e, c, s) for e in estimators_ for c in chosen for s in seeds]
     rows = []
-    bar = tqdm(jobs, desc="bench", disable=not progress, leave=False)
-    for est, c, seed in bar:
-        name = _estimator_name(est)
-        key = (name, c.name, seed, n)
-        if log.get(key) is not None:
-            rows.append(log.get(key))
-            continue
-        bar.set_postfix_str(c.name)
-        problem = c.build(n, seed=seed)
-        start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                result = _call(est, problem)
-            except Exception as exc:  # any estimator's failure is a row, not the end of the run
-                result = exc
-        row = _row(name, c, problem, result, time.perf_counter() - start, [str(w.message) for w in caught],
-                   reference_draws)
-        rows.append(row)
-        log.append(row)
+    with exclusive(path):
+        log = RowLog(path, key=_key)
+        bar = tqdm(jobs, desc="bench", disable=not progress, leave=False)
+        for est, c, seed in bar:
+            name = _estimator_name(est)
+            row = log.get((name, c.name, seed, n))
+            if row is None:
+                bar.set_postfix_str(c.name)
+                row = _run(est, name, c, c.build(n, seed=seed), reference_draws)
+                log.append(row)
+            rows.append(row)
     return BenchmarkReport([_with_errors(r) for r in rows])
+
+
+def _run(est: Callable, name: str, c: Case, problem: Problem, reference_draws: int) -> dict:
+    """One row: the estimator on one problem, timed, its warnings kept, its failure a row too."""
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = _call(est, problem)
+        except Exception as exc:  # any estimator's failure is a row, not the end of the run
+            result = exc
+    return _row(name, c, problem, result, time.perf_counter() - start, [str(w.message) for w in caught],
+                reference_draws)
 
 
 def _with_errors(row: dict) -> dict:

@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ import pytest
 import torch
 
 from estimators import BadData, BadSetting, LLCWarning, RowLog, estimate_llc, llc_trajectory
+from estimators.records import exclusive
 
 SETTINGS = dict(step_size=1e-3, num_chains=2, num_draws=30, num_burnin=10, batch_size=100, seed=3)
 
@@ -110,12 +112,15 @@ def test_a_killed_run_resumes_without_recomputing(tmp_path):
         if log.exists() and sum('"step"' in line for line in log.read_text().splitlines()) >= 2:
             break
         time.sleep(0.05)
+    net, data = _problem()
+    states = _states(40)
+    with pytest.raises(BadSetting, match=f"out='{tmp_path}' is in use by another run: .* process {child.pid} "):
+        llc_trajectory(states, data, model=net, out=tmp_path, **SETTINGS)  # a second run while the child runs
     child.send_signal(signal.SIGKILL)
     child.wait()
     finished = [json.loads(line)["step"] for line in log.read_text().splitlines()[1:] if line.endswith("}")]
     assert 2 <= len(finished) < 40
-    net, data = _problem()
-    states = _states(40)
+    assert (tmp_path / "trajectory.jsonl.lock").exists()  # left by the kill: stale, and taken over below
     loaded = []
 
     def load(step):
@@ -126,6 +131,46 @@ def test_a_killed_run_resumes_without_recomputing(tmp_path):
     assert not set(loaded) & set(finished) and sorted(loaded + finished) == list(range(40))
     fresh = llc_trajectory(states, data, model=net, **SETTINGS)
     np.testing.assert_allclose(resumed.series("llc"), fresh.series("llc"))
+    assert not (tmp_path / "trajectory.jsonl.lock").exists()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _lock(tmp_path, **owner):
+    lock = tmp_path / "trajectory.jsonl.lock"
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": "then"} | owner))
+    return lock
+
+
+def test_a_run_into_a_folder_locked_by_a_live_run_or_another_host_is_refused(tmp_path):
+    net, data = _problem()
+    for owner in ({}, {"host": "elsewhere", "pid": _dead_pid()}):
+        lock = _lock(tmp_path, **owner)
+        with pytest.raises(BadSetting, match="in use by another run") as refused:
+            llc_trajectory(_states(2), data, model=net, out=tmp_path, **SETTINGS)
+        assert refused.value.name == "out" and f"on {json.loads(lock.read_text())['host']} at then" in str(refused.value)
+        assert "delete trajectory.jsonl.lock" in str(refused.value) and not (tmp_path / "trajectory.jsonl").exists()
+
+
+def test_a_stale_lock_of_a_dead_process_on_this_host_is_taken_over_and_removed_at_the_end(tmp_path):
+    net, data = _problem()
+    lock = _lock(tmp_path, pid=_dead_pid())
+    traj = llc_trajectory(_states(2), data, model=net, out=tmp_path, **SETTINGS)
+    assert len(traj.rows) == 2 and not lock.exists() and not list(tmp_path.glob("*.stale-*"))
+
+
+def test_the_lock_is_removed_when_the_run_fails(tmp_path):
+    net, data = _problem()
+    with pytest.raises(BadData, match="does not fit"):
+        llc_trajectory([{"bias": torch.zeros(1)}], data, model=net, out=tmp_path, **SETTINGS)
+    assert not (tmp_path / "trajectory.jsonl.lock").exists()
+    with exclusive(tmp_path / "trajectory.jsonl"):
+        with pytest.raises(BadSetting, match=f"process {os.getpid()} on "):
+            llc_trajectory(_states(1), data, model=net, out=tmp_path, **SETTINGS)
 
 
 def test_rowlog_drops_a_line_cut_off_by_a_kill(tmp_path):

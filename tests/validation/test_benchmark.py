@@ -80,6 +80,26 @@ def test_resume_skips_finished_rows(tmp_path):
     assert len(report.rows) == 6
 
 
+def test_a_second_run_into_the_same_out_is_refused_and_rows_are_not_duplicated(tmp_path):
+    refused = []
+
+    def starts_a_second_run(module, data, w_star):
+        try:
+            run_benchmark(oracle, NAMES[:2], n=50, out=tmp_path)
+        except BadSetting as exc:
+            refused.append(exc)
+        return 0.5
+
+    run_benchmark(starts_a_second_run, NAMES[:2], n=50, out=tmp_path)
+    assert [exc.name for exc in refused] == ["out", "out"]
+    assert f"out='{tmp_path}' is in use by another run: {tmp_path / 'rows.jsonl.lock'} was created by process" \
+        in str(refused[0])
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert [r["estimator"] for r in rows] == ["starts_a_second_run"] * 2
+    assert not (tmp_path / "rows.jsonl.lock").exists()
+    assert len(run_benchmark(oracle, NAMES[:2], n=50, out=tmp_path).rows) == 2  # released
+
+
 def test_failures_are_rows_not_crashes():
     def broken(module, data, w_star):
         raise ValueError("no")
