@@ -10,11 +10,15 @@ Wang et al. (2024), arXiv:2410.02984: weight-refined LLCs per attention head.
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
+import inspect
 import json
 import math
 import pathlib
 import re
 import time
+import types
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -225,7 +229,8 @@ def llc_trajectory(
     out : path, optional
         A folder: each checkpoint's row is appended to ``out/trajectory.jsonl`` as soon as it is
         done, and a re-run skips the steps already there, so a killed run resumes where it stopped.
-        The file starts with the settings; resuming with other settings is refused.  A run holds
+        The file starts with every setting of :func:`~estimators.estimate_llc` (the defaults too)
+        and the components; resuming with any that differs is refused, naming it.  A run holds
         ``out/trajectory.jsonl.lock`` while it writes, so a second run into the same folder is
         refused (:func:`~estimators.records.exclusive`; a lock left by a killed run on this host
         is taken over).
@@ -234,6 +239,14 @@ def llc_trajectory(
     **settings
         Everything else :func:`~estimators.estimate_llc` takes (sampler, nbeta, localization,
         num_chains, num_draws, num_burnin, batch_size, loss_fn, seed…), fixed for the whole run.
+        Recorded (in ``Trajectory.settings`` and ``out``) as: numbers, strings and containers as
+        they are; tensors and arrays by shape, dtype and the SHA-256 of their bytes; functions and
+        classes by module and qualified name (``mypackage.losses.mse``; an edit of the function's
+        body between runs is not detected); ``functools.partial`` by its function and arguments;
+        other objects by their repr and public attributes (``gaussian_nll(sigma=0.5)``).  A lambda,
+        a function or class defined inside a function, or an object whose repr holds a memory
+        address has no name that another run would share: with ``out`` it is refused, without
+        ``out`` it is kept by its repr.
 
     Returns
     -------
@@ -242,8 +255,10 @@ def llc_trajectory(
     Raises
     ------
     BadSetting
-        Settings that differ from those stored in ``out``; ``out`` in use by another run;
-        ``steps`` missing for a callable.
+        Settings that differ from those stored in ``out`` (naming the first and each other one),
+        or that cannot be recorded with ``out``; a keyword that is not a setting of
+        :func:`~estimators.estimate_llc`; ``out`` in use by another run; ``steps`` missing for a
+        callable.
     BadData
         A checkpoint that is missing or does not fit ``model``.
 
@@ -258,11 +273,7 @@ def llc_trajectory(
     >>> traj.steps.tolist(), traj.series("llc").shape
     ([0.0, 1.0, 2.0], (3,))
     """
-    if "weights" in settings:
-        raise BadSetting("weights", settings["weights"], "use components= for weight-refined LLCs along a trajectory")
-    named = {"loss_fn": getattr(settings.get("loss_fn"), "__name__", None)} if "loss_fn" in settings else {}
-    stored = {"step_size": step_size, **settings, **named, "components": dict(components or {})}
-    stored = json.loads(json.dumps(stored, default=repr))  # as it will read back from the file
+    stored = _settings({"step_size": step_size, **settings}, components, out)
     chosen, load = _checkpoints(checkpoints, steps)
     chosen = [s.item() if isinstance(s, np.generic) else s for s in chosen]  # numpy steps: JSON-ready
     from tqdm.auto import tqdm
@@ -272,17 +283,100 @@ def llc_trajectory(
     with exclusive(path):
         log = RowLog(path, key=lambda r: r.get("step", _SETTINGS_KEY))
         previous = log.get(_SETTINGS_KEY)
-        if previous is None:
-            log.append({_SETTINGS_KEY: stored})
-        elif previous[_SETTINGS_KEY] != stored:
-            raise BadSetting("settings", stored, f"differ from those of the run in {out}: {previous[_SETTINGS_KEY]}")
+        if previous is not None:
+            _compare(previous[_SETTINGS_KEY], stored, out)
         for step in tqdm(chosen, desc="trajectory", disable=not progress, leave=False):
             done = log.get(step)
             if done is None:
                 done = _row(step, load(step), data, model, step_size, components or {}, settings)
+                if log.get(_SETTINGS_KEY) is None:  # written with the first row: a run that failed before binds nothing
+                    log.append({_SETTINGS_KEY: stored})
                 log.append(done)
             rows.append(done)
     return Trajectory(tuple(rows), stored)
+
+
+_NOT_SETTINGS = ("model", "data", "weights", "progress")
+"""Parameters of :func:`~estimators.estimate_llc` that are not settings of a trajectory (``weights``:
+use ``components``)."""
+
+
+def _settings(given: dict, components, out) -> dict:
+    """Every setting of :func:`~estimators.estimate_llc` (the defaults too) and the components, as stored.
+
+    Each value is :func:`_recorded`; one that cannot be is refused when ``out`` is given (a
+    resumed run could not tell it from another), and kept by its repr otherwise.
+    """
+    parameters = inspect.signature(estimate_llc).parameters
+    for name, value in given.items():
+        if name not in parameters or name in _NOT_SETTINGS:
+            fix = ("use components= for weight-refined LLCs along a trajectory" if name == "weights"
+                   else "is not a setting of estimate_llc")
+            raise BadSetting(name, value, fix)
+    chosen = {name: given.get(name, p.default) for name, p in parameters.items() if name not in _NOT_SETTINGS}
+    stored = {}
+    for name, value in {**chosen, "components": dict(components or {})}.items():
+        try:
+            stored[name] = _recorded(value)
+        except _Unrecognizable as exc:
+            if out is not None:
+                raise BadSetting(name, value, f"cannot be recognized when the run in out={str(out)!r} is resumed: it is "
+                                 f"{exc}; define it at module level (a function is recorded by module and name) or "
+                                 "pass an object whose repr names its parameters, e.g. gaussian_nll(sigma=0.5)") from None
+            stored[name] = repr(value)
+    return stored
+
+
+class _Unrecognizable(Exception):
+    """A setting that has no name that would be the same in another run."""
+
+
+def _recorded(value):
+    """``value`` as a JSON value that names it the same way in every run (see :func:`llc_trajectory`)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        flat = torch.as_tensor(value).detach().cpu().contiguous().reshape(-1)
+        digest = hashlib.sha256(flat.view(torch.uint8).numpy().tobytes()).hexdigest()
+        return {"shape": list(value.shape), "dtype": str(value.dtype), "sha256": digest}
+    if isinstance(value, (list, tuple)):
+        return [_recorded(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _recorded(v) for k, v in value.items()}
+    if isinstance(value, functools.partial):
+        return {"partial": _recorded(value.func), "args": _recorded(value.args), "keywords": _recorded(value.keywords)}
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)):
+        return _qualified(value)
+    text = _qualified(type(value)) if type(value).__repr__ is object.__repr__ else repr(value)
+    if re.search(r" at 0x[0-9a-fA-F]+", text):
+        raise _Unrecognizable(f"an object whose repr {text} holds a memory address")
+    attributes = {k: _recorded(v) for k, v in sorted(getattr(value, "__dict__", {}).items()) if not k.startswith("_")}
+    return f"{text} with {json.dumps(attributes)}" if attributes else text
+
+
+def _qualified(value) -> str:
+    name = f"{value.__module__}.{value.__qualname__}"
+    if "<" in value.__qualname__:  # <lambda>, <locals>: nothing tells two of them apart in another run
+        raise _Unrecognizable(f"{name}, a lambda or defined inside a function")
+    return name
+
+
+_ABSENT = "(not recorded)"
+
+
+def _compare(previous: dict, stored: dict, out) -> None:
+    """Refuse to resume the run in ``out`` with settings other than its own, naming each that differs."""
+    names = dict.fromkeys([*previous, *stored])
+    first, *others = [name for name in names if previous.get(name, _ABSENT) != stored.get(name, _ABSENT)] or [None]
+    if first is None:
+        return
+    also = "".join(f"; so does {name}={stored.get(name, _ABSENT)!r} (it used {previous.get(name, _ABSENT)!r})"
+                   for name in others)
+    raise BadSetting(first, stored.get(first, _ABSENT), f"differs from the run in {out}, which used "
+                     f"{first}={previous.get(first, _ABSENT)!r}{also}; resume with its settings, or write to another "
+                     "out= folder")
 
 
 def _finite(value: float) -> float | None:

@@ -1,5 +1,7 @@
 """llc_trajectory: every checkpoint form, the settings lock, and resuming after a kill."""
 
+import functools
+import hashlib
 import json
 import os
 import signal
@@ -13,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from estimators import BadData, BadSetting, LLCWarning, RowLog, estimate_llc, llc_trajectory
+from estimators import BadData, BadSetting, LLCWarning, RowLog, estimate_llc, gaussian_nll, llc_trajectory
 from estimators.records import exclusive
 
 SETTINGS = dict(step_size=1e-3, num_chains=2, num_draws=30, num_burnin=10, batch_size=100, seed=3)
@@ -90,6 +92,96 @@ def test_resume_refuses_other_settings(tmp_path):
     llc_trajectory(_states(2), data, model=net, out=tmp_path, **SETTINGS)
     with pytest.raises(BadSetting, match="differ"):
         llc_trajectory(_states(2), data, model=net, out=tmp_path, **(SETTINGS | {"step_size": 2e-3}))
+
+
+def _half_mse(output, target):
+    return (output.reshape(target.shape) - target).square().mean() / 2
+
+
+def _lines(path):
+    return path.read_text().splitlines()
+
+
+def test_resume_with_another_loss_is_refused_naming_it(tmp_path):
+    net, data = _problem()
+    llc_trajectory(_states(2), data, model=net, out=tmp_path, loss_fn=gaussian_nll(sigma=0.5), **SETTINGS)
+    written = _lines(tmp_path / "trajectory.jsonl")
+    assert json.loads(written[0])["settings"]["loss_fn"] == "gaussian_nll(sigma=0.5)"
+    for other, recorded in ((gaussian_nll(sigma=1.0), "gaussian_nll(sigma=1.0)"),
+                            (_half_mse, f"{__name__}._half_mse"), (None, None)):
+        with pytest.raises(BadSetting) as refused:
+            llc_trajectory(_states(3), data, model=net, out=tmp_path, loss_fn=other, **SETTINGS)
+        assert refused.value.name == "loss_fn" and refused.value.value == recorded
+        assert f"differs from the run in {tmp_path}, which used loss_fn='gaussian_nll(sigma=0.5)'" in str(refused.value)
+    assert _lines(tmp_path / "trajectory.jsonl") == written  # nothing added
+    resumed = llc_trajectory(_states(3), data, model=net, out=tmp_path, loss_fn=gaussian_nll(sigma=0.5), **SETTINGS)
+    assert len(resumed.rows) == 3 and len(_lines(tmp_path / "trajectory.jsonl")) == len(written) + 1
+
+
+def test_every_differing_setting_is_named_and_a_default_equals_its_explicit_value(tmp_path):
+    net, data = _problem()
+    llc_trajectory(_states(1), data, model=net, out=tmp_path, **SETTINGS)
+    llc_trajectory(_states(2), data, model=net, out=tmp_path, sampler="sgld", localization=1.0, **SETTINGS)
+    with pytest.raises(BadSetting, match=r"nbeta=50.0 differs .* which used nbeta=None; so does seed=4 \(it used 3\);"):
+        llc_trajectory(_states(2), data, model=net, out=tmp_path, nbeta=50.0, **(SETTINGS | {"seed": 4}))
+
+
+def test_a_lambda_loss_is_refused_with_out_and_kept_by_its_repr_without(tmp_path):
+    net, data = _problem()
+    loss = lambda output, target: _half_mse(output, target)  # noqa: E731
+    with pytest.raises(BadSetting, match="cannot be recognized when the run in out=.* is resumed: it is .*<lambda>, a "
+                                         "lambda or defined inside a function; define it at module level") as refused:
+        llc_trajectory(_states(1), data, model=net, out=tmp_path, loss_fn=loss, **SETTINGS)
+    assert refused.value.name == "loss_fn" and not list(tmp_path.iterdir())
+    assert llc_trajectory(_states(1), data, model=net, loss_fn=loss, **SETTINGS).settings["loss_fn"] == repr(loss)
+
+
+class _ScaledMSE:
+    """A loss object with the default repr: recorded by its class and public attributes."""
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    def __call__(self, output, target):
+        return (self.scale * (output.reshape(target.shape) - target).square()).mean() / 2
+
+
+_ONE = {"shape": [], "dtype": "torch.float32", "sha256": hashlib.sha256(np.float32(1.0).tobytes()).hexdigest()}
+
+
+@pytest.mark.parametrize("name, make, recorded", [
+    ("loss_fn", lambda: functools.partial(_half_mse), {"partial": f"{__name__}._half_mse", "args": [], "keywords": {}}),
+    ("loss_fn", lambda: _ScaledMSE(torch.tensor(1.0)), f"{__name__}._ScaledMSE with {json.dumps({'scale': _ONE})}"),
+    ("nbeta", lambda: np.float64(50.0), 50.0),
+])
+def test_settings_are_recorded_by_a_name_another_run_shares(name, make, recorded, tmp_path):
+    net, data = _problem()
+    traj = llc_trajectory(_states(1), data, model=net, out=tmp_path, **{name: make()}, **SETTINGS)
+    assert traj.settings[name] == recorded
+    llc_trajectory(_states(2), data, model=net, out=tmp_path, **{name: make()}, **SETTINGS)  # a new, equal object
+
+
+def test_a_loss_object_whose_tensor_attribute_differs_is_refused(tmp_path):
+    net, data = _problem()
+    llc_trajectory(_states(1), data, model=net, out=tmp_path, loss_fn=_ScaledMSE(torch.tensor(1.0)), **SETTINGS)
+    with pytest.raises(BadSetting, match="differs from the run") as refused:
+        llc_trajectory(_states(2), data, model=net, out=tmp_path, loss_fn=_ScaledMSE(torch.tensor(2.0)), **SETTINGS)
+    assert refused.value.name == "loss_fn"
+
+
+def test_a_keyword_estimate_llc_does_not_take_is_refused_before_anything_is_written(tmp_path):
+    net, data = _problem()
+    with pytest.raises(BadSetting, match="nums_draws=30 is not a setting of estimate_llc"):
+        llc_trajectory(_states(1), data, model=net, out=tmp_path, nums_draws=30)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_run_that_fails_before_its_first_row_binds_no_settings(tmp_path):
+    net, data = _problem()
+    with pytest.raises(BadData, match="does not fit"):
+        llc_trajectory([{"bias": torch.zeros(1)}], data, model=net, out=tmp_path, **SETTINGS)
+    traj = llc_trajectory(_states(1), data, model=net, out=tmp_path, **(SETTINGS | {"step_size": 2e-3}))
+    assert traj.settings["step_size"] == 2e-3
 
 
 _CHILD = textwrap.dedent("""
