@@ -16,11 +16,12 @@ import inspect
 import json
 import math
 import pathlib
+import pickle
 import re
 import time
 import types
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,40 +158,97 @@ def _defined_transitions(steps, values, std_err, **kwargs) -> list[Transition]:
     return find_transitions(np.asarray(steps, dtype=float)[keep], values[keep], std_err=std_err, **kwargs)
 
 
+_STEP = re.compile(r"step[-_.= ]?(\d+)", re.IGNORECASE)
+
+
 def _step_of(path: pathlib.Path) -> int:
-    numbers = re.findall(r"\d+", path.stem)
-    if not numbers:
-        raise BadData(f"checkpoint file {path.name} has no step number in its name")
-    return int(numbers[-1])
+    """The training step in a checkpoint file's name: the number right after "step"
+    (``ckpt_step100_seed0.pt``: 100), else the only number in the name (``model_000200.pt``: 200).
+
+    Examples
+    --------
+    >>> [_step_of(pathlib.Path(name)) for name in ("step_000120.pt", "ckpt_step100_seed0.pt", "model_200.pth")]
+    [120, 100, 200]
+    """
+    numbers = _STEP.findall(path.stem) or re.findall(r"\d+", path.stem)
+    if len(numbers) != 1:
+        found = "no number" if not numbers else f"{len(numbers)} candidate steps ({', '.join(numbers)})"
+        raise BadData(f"checkpoint file {path.name} has {found} in its name: name each file with one step, after "
+                      "'step' (ckpt_step100_seed0.pt) or as its only number (model_000200.pt), or pass a dict "
+                      "step -> state dict")
+    return int(numbers[0])
 
 
-def _checkpoints(checkpoints, steps) -> tuple[list[float], Callable[[float], dict]]:
-    """(steps, load(step)) for every accepted form of ``checkpoints``."""
+def _files(folder: pathlib.Path) -> dict[int, pathlib.Path]:
+    """The ``.pt``/``.pth`` files of ``folder`` by step (:func:`_step_of`); two files of one step are refused."""
+    files: dict[int, pathlib.Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".pt", ".pth"):
+            step = _step_of(path)
+            if step in files:
+                raise BadData(f"checkpoint files {files[step].name} and {path.name} in {folder} both hold step {step}: "
+                              "keep one of them there, or pass a dict step -> state dict")
+            files[step] = path
+    return files
+
+
+def _load(path: pathlib.Path, step) -> dict:
+    """``torch.load`` of tensors only (``weights_only=True``), its failures named by file and step."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:  # torch's message would advise unsafe loading: not passed on
+        held = re.search(r"GLOBAL (\S+)", str(exc))
+        what = f"a {held.group(1)}" if held else "objects other than tensors in dicts and lists"
+        raise BadData(f"checkpoint {path} (step {step}) holds {what}, and only tensors in dicts and lists are read "
+                      "from a file, for safety: save the model's state_dict() with torch.save") from None
+    except Exception as exc:
+        cause = str(exc).split(". ")[0].strip()
+        raise BadData(f"checkpoint {path} (step {step}) cannot be read: it is truncated, empty or not a file of "
+                      f"torch.save ({type(exc).__name__}{': ' + cause if cause else ''})") from None
+
+
+def _checkpoints(checkpoints, steps) -> tuple[list, Callable[[object], dict], Callable[[object], str]]:
+    """(steps, load(step), where(step): the step and its file, for messages) for every form of ``checkpoints``."""
+    if steps is not None:
+        steps = list(steps)
+        repeated = sorted({s for s in steps if steps.count(s) > 1})
+        if not steps or repeated:
+            raise BadSetting("steps", steps, f"repeats step {repeated[0]}: give each step once" if repeated
+                             else "is empty: give the steps to estimate at, or None for every checkpoint")
     if isinstance(checkpoints, (str, pathlib.Path)):
         folder = pathlib.Path(checkpoints)
         if not folder.is_dir():
             raise BadData(f"checkpoint folder {folder} does not exist")
-        files = {_step_of(p): p for p in folder.iterdir() if p.suffix in (".pt", ".pth")}
+        files = _files(folder)
         if not files:
             raise BadData(f"no .pt or .pth files in {folder}")
-        chosen = sorted(files) if steps is None else list(steps)
+        chosen = sorted(files) if steps is None else steps
         missing = [s for s in chosen if s not in files]
         if missing:
             raise BadData(f"no checkpoint file for steps {missing} in {folder}")
-        return chosen, lambda s: torch.load(files[s], map_location="cpu", weights_only=True)
+        return chosen, lambda s: _load(files[s], s), lambda s: f"step {s} ({files[s]})"
     if callable(checkpoints):
         if steps is None:
             raise BadSetting("steps", None, "must be given when checkpoints is a callable step -> state dict")
-        return list(steps), checkpoints
+        return steps, checkpoints, _at
     if isinstance(checkpoints, Mapping):
-        chosen = sorted(checkpoints) if steps is None else list(steps)
-        return chosen, lambda s: checkpoints[s]
+        chosen = sorted(checkpoints) if steps is None else steps
+        missing = [s for s in chosen if s not in checkpoints]
+        if missing:
+            raise BadData(f"no checkpoint for steps {missing} in the dict (it has steps {sorted(checkpoints)})")
+        return chosen, checkpoints.__getitem__, _at
+    if not isinstance(checkpoints, Iterable):
+        raise BadSetting("checkpoints", checkpoints, "must be a folder of .pt/.pth files, a list of state dicts, a "
+                                                     "dict step -> state dict, or a callable step -> state dict")
     states = list(checkpoints)
-    chosen = list(range(len(states))) if steps is None else list(steps)
+    chosen = list(range(len(states))) if steps is None else steps
     if len(chosen) != len(states):
         raise BadData(f"{len(states)} state dicts but {len(chosen)} steps")
-    by_step = dict(zip(chosen, states))
-    return chosen, lambda s: by_step[s]
+    return chosen, dict(zip(chosen, states)).__getitem__, _at
+
+
+def _at(step) -> str:
+    return f"step {step}"
 
 
 def llc_trajectory(
@@ -211,8 +269,12 @@ def llc_trajectory(
     ----------
     checkpoints : list of state dicts, dict step -> state dict, folder, or callable
         A list (steps 0, 1, … unless ``steps`` is given); a mapping from step to state dict; a folder
-        of ``.pt``/``.pth`` files saved with ``torch.save(state_dict)`` whose names end in the step
-        (``step_000120.pt``); or a callable ``step -> state dict`` (then ``steps`` is required).
+        of ``.pt``/``.pth`` files saved with ``torch.save(state_dict)``; or a callable
+        ``step -> state dict`` (then ``steps`` is required).  A file's step is the number right
+        after "step" in its name (``ckpt_step100_seed0.pt``: 100), else the only number in it
+        (``model_000200.pt``: 200); a name with no such number or several, and two files of one
+        step (``model_000200.pt`` and ``model_000200_backup.pt``), are refused.  Files are read
+        with ``torch.load(weights_only=True)``: tensors in dicts and lists only.
     data : (X, Y), Dataset or DataLoader
         The samples defining L_n, as for :func:`~estimators.estimate_llc`.
     model : torch.nn.Module
@@ -257,10 +319,12 @@ def llc_trajectory(
     BadSetting
         Settings that differ from those stored in ``out`` (naming the first and each other one),
         or that cannot be recorded with ``out``; a keyword that is not a setting of
-        :func:`~estimators.estimate_llc`; ``out`` in use by another run; ``steps`` missing for a
-        callable.
+        :func:`~estimators.estimate_llc`; ``out`` in use by another run; ``checkpoints`` that is
+        none of the forms above or holds nothing, ``model`` not a module, ``steps`` repeating a
+        step, or missing for a callable.
     BadData
-        A checkpoint that is missing or does not fit ``model``.
+        A checkpoint that is missing, cannot be read (named by file and step), or does not fit
+        ``model``; a file name with no step or several, two files of one step.
 
     Examples
     --------
@@ -273,8 +337,16 @@ def llc_trajectory(
     >>> traj.steps.tolist(), traj.series("llc").shape
     ([0.0, 1.0, 2.0], (3,))
     """
+    if not isinstance(model, torch.nn.Module):
+        raise BadSetting("model", model, "must be a torch.nn.Module, the architecture each checkpoint is loaded into")
+    if components is not None and not (isinstance(components, Mapping) and all(
+            isinstance(p, Iterable) and not isinstance(p, str) for p in components.values())):
+        raise BadSetting("components", components, "must map each name to a list of parameter names or patterns, "
+                                                   "e.g. {'first layer': ['0.*']}")
     stored = _settings({"step_size": step_size, **settings}, components, out)
-    chosen, load = _checkpoints(checkpoints, steps)
+    chosen, load, where = _checkpoints(checkpoints, steps)
+    if not chosen:
+        raise BadSetting("checkpoints", checkpoints, "holds no checkpoint to estimate at")
     chosen = [s.item() if isinstance(s, np.generic) else s for s in chosen]  # numpy steps: JSON-ready
     from tqdm.auto import tqdm
 
@@ -288,7 +360,7 @@ def llc_trajectory(
         for step in tqdm(chosen, desc="trajectory", disable=not progress, leave=False):
             done = log.get(step)
             if done is None:
-                done = _row(step, load(step), data, model, step_size, components or {}, settings)
+                done = _row(step, where(step), load(step), data, model, step_size, components or {}, settings)
                 if log.get(_SETTINGS_KEY) is None:  # written with the first row: a run that failed before binds nothing
                     log.append({_SETTINGS_KEY: stored})
                 log.append(done)
@@ -383,12 +455,12 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _row(step, state, data, model, step_size, components, settings) -> dict:
+def _row(step, where: str, state, data, model, step_size, components, settings) -> dict:
     net = copy.deepcopy(model)
     try:
         net.load_state_dict(state)
     except (RuntimeError, KeyError, TypeError) as exc:
-        raise BadData(f"checkpoint at step {step} does not fit the model: {exc}") from exc
+        raise BadData(f"checkpoint at {where} does not fit the model: {exc}") from exc
     start = time.perf_counter()
     with warnings.catch_warnings():  # each estimate's warnings are kept in its row instead
         warnings.simplefilter("ignore", LLCWarning)

@@ -87,6 +87,71 @@ def test_bad_input_is_named():
         llc_trajectory(_states(2), data, model=net, weights=["weight"], **SETTINGS)
 
 
+@pytest.mark.parametrize("checkpoints, extra, error, name, words", [
+    (None, {}, BadSetting, "checkpoints", "must be a folder of .pt/.pth files, a list of state dicts"),
+    (5, {}, BadSetting, "checkpoints", "must be a folder of .pt/.pth files, a list of state dicts"),
+    ([], {}, BadSetting, "checkpoints", "holds no checkpoint"),
+    ({}, {}, BadSetting, "checkpoints", "holds no checkpoint"),
+    (_states(2), {"steps": []}, BadSetting, "steps", "is empty"),
+    (_states(3), {"steps": [5, 5, 6]}, BadSetting, "steps", "repeats step 5"),
+    (dict(enumerate(_states(1))), {"steps": [0, 5]}, BadData, None, "no checkpoint for steps [5] in the dict"),
+    (_states(1), {"model": None}, BadSetting, "model", "must be a torch.nn.Module"),
+    (_states(1), {"components": {"w": "weight"}}, BadSetting, "components", "must map each name to a list"),
+])
+def test_bad_arguments_are_named(checkpoints, extra, error, name, words):
+    net, data = _problem()
+    with pytest.raises(error) as raised:
+        llc_trajectory(checkpoints, data, **({"model": net} | SETTINGS | extra))
+    assert words in str(raised.value) and getattr(raised.value, "name", None) == name
+
+
+def _save(folder, names):
+    for k, name in enumerate(names):
+        torch.save(_states(len(names))[k], folder / name)
+
+
+def test_the_step_of_a_file_is_the_number_after_step_else_its_only_number(tmp_path):
+    net, data = _problem()
+    _save(tmp_path, ["ckpt_step100_seed0.pt", "ckpt_step200_seed0.pt", "model_300.pth"])
+    from_dir = llc_trajectory(tmp_path, data, model=net, **SETTINGS)
+    from_list = llc_trajectory(_states(3), data, model=net, steps=[100, 200, 300], **SETTINGS)
+    assert from_dir.steps.tolist() == [100, 200, 300]
+    np.testing.assert_allclose(from_dir.series("llc"), from_list.series("llc"))  # each row its own checkpoint
+
+
+@pytest.mark.parametrize("names, words", [
+    (["model_000200.pt", "model_000200_backup.pt"], "model_000200.pt and model_000200_backup.pt in"),
+    (["model_v2_000300.pt"], "model_v2_000300.pt has 2 candidate steps (2, 000300) in its name"),
+    (["ckpt_step1_step2.pt"], "ckpt_step1_step2.pt has 2 candidate steps (1, 2) in its name"),
+    (["final.pt"], "final.pt has no number in its name"),
+])
+def test_ambiguous_file_names_and_two_files_of_one_step_are_refused_naming_the_files(tmp_path, names, words):
+    net, data = _problem()
+    _save(tmp_path, names)
+    with pytest.raises(BadData) as raised:
+        llc_trajectory(tmp_path, data, model=net, **SETTINGS)
+    assert words in str(raised.value)
+    assert ("both hold step 200" if len(names) == 2 else "name each file with one step") in str(raised.value)
+
+
+def test_an_unreadable_checkpoint_is_named_by_file_and_step_and_unsafe_loading_is_never_advised(tmp_path):
+    net, data = _problem()
+    torch.save(_states(1)[0], tmp_path / "step_1.pt")
+    whole = (tmp_path / "step_1.pt").read_bytes()
+    (tmp_path / "step_2.pt").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "step_3.pt").write_bytes(b"")
+    torch.save(torch.nn.Linear(2, 1, bias=False), tmp_path / "step_4.pt")
+    said = {2: "cannot be read: it is truncated, empty or not a file of torch.save (RuntimeError: PytorchStreamReader",
+            3: "cannot be read: it is truncated, empty or not a file of torch.save (EOFError)",
+            4: "holds a torch.nn.modules.linear.Linear, and only tensors in dicts and lists are read from a file"}
+    for step, words in said.items():
+        with pytest.raises(BadData) as raised:
+            llc_trajectory(tmp_path, data, model=net, steps=[step], **SETTINGS)
+        assert f"checkpoint {tmp_path / f'step_{step}.pt'} (step {step}) {words}" in str(raised.value)
+        assert "weights_only" not in str(raised.value) and raised.value.__suppress_context__  # torch's advice hidden
+    assert len(llc_trajectory(tmp_path, data, model=net, steps=[1], **SETTINGS).rows) == 1
+
+
 def test_resume_refuses_other_settings(tmp_path):
     net, data = _problem()
     llc_trajectory(_states(2), data, model=net, out=tmp_path, **SETTINGS)
