@@ -10,10 +10,12 @@ Wang et al. (2024), arXiv:2410.02984: weight-refined LLCs per attention head.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 import inspect
 import json
+import logging
 import math
 import pathlib
 import pickle
@@ -33,6 +35,8 @@ from .records import RowLog, exclusive
 from .transitions import Transition, find_transitions
 
 __all__ = ["Trajectory", "llc_trajectory", "plot_observables"]
+
+logger = logging.getLogger(__name__)
 
 _SETTINGS_KEY = "settings"
 
@@ -67,7 +71,10 @@ class Trajectory:
     def transitions(self, name: str = "llc", **kwargs) -> list[Transition]:
         """:func:`~estimators.transitions.find_transitions` on one column (NaN rows dropped).
 
-        For LLC columns the standard errors weight the fit unless ``std_err=`` is given.
+        For LLC columns the standard errors weight the fit unless ``std_err=`` is given.  With
+        ``log_steps=True`` the rows at step 0 (any step <= 0) are left out, since log(0) is not on
+        the axis, and the ``estimators.trajectory`` logger says so (INFO).  Each transition's
+        ``index`` is that of its row in ``rows``.
         """
         se = kwargs.pop("std_err", None)
         if se is None and name.startswith("llc"):
@@ -94,9 +101,10 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
                      transitions: Mapping[str, Sequence[Transition]] | None = None, title: str = "") -> dict:
     """One row per observable against the step (linear axis left, log axis right), change points dashed.
 
-    Where ``transitions`` does not give a column's change points, :func:`find_transitions` finds
-    them (on the log-step axis when every step is > 0, weighted by the column's ``std_errs``; NaN
-    points dropped).  Returns the change points drawn, per column.
+    The log axis leaves out the points at step 0 (any step <= 0) and says so in the panel.  Where
+    ``transitions`` does not give a column's change points, :func:`find_transitions` finds them
+    (on the log-step axis when every step is > 0, else on the linear one; weighted by the
+    column's ``std_errs``; NaN points dropped).  Returns the change points drawn, per column.
 
     Examples
     --------
@@ -127,17 +135,22 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
             except (BadData, BadSetting):
                 found[name] = []
         for ax, log in zip(row_axes, (False, True)):
-            if log and not positive:
-                ax.text(0.5, 0.5, "steps must be > 0 for a log axis", ha="center", transform=ax.transAxes)
+            shown = steps > 0 if log else np.ones(len(steps), dtype=bool)
+            ax.set_ylabel(name)
+            if not shown.any():
+                ax.text(0.5, 0.5, "no step > 0 for a log axis", ha="center", transform=ax.transAxes)
                 continue
-            ax.plot(steps, values, marker="o", ms=2.5, lw=1)
+            ax.plot(steps[shown], values[shown], marker="o", ms=2.5, lw=1)
             if se is not None:
-                ax.fill_between(steps, values - 2 * se, values + 2 * se, alpha=0.25)
+                ax.fill_between(steps[shown], (values - 2 * se)[shown], (values + 2 * se)[shown], alpha=0.25)
             for t in found[name]:
-                ax.axvline(t.step, color="C3", ls="--", lw=0.9)
+                if t.step > 0 or not log:
+                    ax.axvline(t.step, color="C3", ls="--", lw=0.9)
             if log:
                 ax.set_xscale("log")
-            ax.set_ylabel(name)
+            if not shown.all():
+                left_out = ", ".join(f"{v:g}" for v in steps[~shown][:3]) + ("…" if np.sum(~shown) > 3 else "")
+                ax.text(0.01, 0.97, f"not on the log axis: step {left_out}", va="top", fontsize=8, transform=ax.transAxes)
     axes[-1][0].set_xlabel("step")
     axes[-1][1].set_xlabel("step (log)")
     fig.suptitle(f"{title} (dashed: change points)" if title else "dashed: change points")
@@ -147,15 +160,21 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
     return found
 
 
-def _defined_transitions(steps, values, std_err, **kwargs) -> list[Transition]:
-    """find_transitions on the points whose value (and s.e., when given) is finite, s.e. > 0."""
-    values = np.asarray(values, dtype=float)
+def _defined_transitions(steps, values, std_err, *, log_steps: bool = False, **kwargs) -> list[Transition]:
+    """find_transitions on the points whose value (and s.e., when given) is finite, s.e. > 0, and,
+    on a log axis, whose step is > 0; each transition's ``index`` is that of its point in ``steps``."""
+    steps, values = np.asarray(steps, dtype=float), np.asarray(values, dtype=float)
     keep = np.isfinite(values)
     if std_err is not None:
         std_err = np.asarray(std_err, dtype=float)
         keep &= np.isfinite(std_err) & (std_err > 0)
-        std_err = std_err[keep]
-    return find_transitions(np.asarray(steps, dtype=float)[keep], values[keep], std_err=std_err, **kwargs)
+    if log_steps and np.any(steps <= 0):
+        logger.info("log_steps: the points at steps %s are left out (log(step) needs step > 0)", steps[steps <= 0])
+        keep &= steps > 0
+    found = find_transitions(steps[keep], values[keep], std_err=None if std_err is None else std_err[keep],
+                             log_steps=log_steps, **kwargs)
+    points = np.flatnonzero(keep)
+    return [dataclasses.replace(t, index=int(points[t.index])) for t in found]
 
 
 _STEP = re.compile(r"step[-_.= ]?(\d+)", re.IGNORECASE)

@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -11,11 +12,21 @@ import sys
 import textwrap
 import time
 
+import matplotlib.figure
 import numpy as np
 import pytest
 import torch
 
-from estimators import BadData, BadSetting, LLCWarning, RowLog, estimate_llc, gaussian_nll, llc_trajectory
+from estimators import (
+    BadData,
+    BadSetting,
+    LLCWarning,
+    RowLog,
+    Trajectory,
+    estimate_llc,
+    gaussian_nll,
+    llc_trajectory,
+)
 from estimators.records import exclusive
 
 SETTINGS = dict(step_size=1e-3, num_chains=2, num_draws=30, num_burnin=10, batch_size=100, seed=3)
@@ -344,3 +355,36 @@ def test_plot_marks_transitions(tmp_path):
     traj = llc_trajectory(_states(8), data, model=net, steps=range(1, 9), **SETTINGS)
     path = traj.plot(tmp_path / "t.png")
     assert path.stat().st_size > 10_000
+
+
+def _stepped(steps, missing=()):
+    """A trajectory whose LLC jumps from 0.1 to 0.9 at step 20 (None at the ``missing`` rows)."""
+    return Trajectory(tuple({"step": float(s), "llc": None if i in missing else (0.1 if s < 20 else 0.9),
+                             "std_err": 0.01, "loss": 1.0 - 0.01 * s} for i, s in enumerate(steps)), {})
+
+
+def test_a_log_axis_leaves_out_step_0_and_says_so(caplog):
+    traj = _stepped(range(40))
+    with caplog.at_level(logging.INFO, logger="estimators.trajectory"):
+        found = traj.transitions("llc", log_steps=True)
+    assert [(t.step, t.index, t.kind) for t in found] == [(20.0, 20, "level")]
+    assert "the points at steps [0.] are left out (log(step) needs step > 0)" in caplog.text
+
+
+def test_a_transition_index_is_its_row_in_the_trajectory_when_rows_are_left_out():
+    traj = _stepped(range(40), missing=(3, 4))
+    (found,) = traj.transitions("llc")
+    assert traj.rows[found.index]["step"] == found.step == 20.0
+
+
+def test_the_log_panels_draw_every_step_above_0_and_say_step_0_is_left_out(tmp_path, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda fig, *args, **kwargs: drawn.append(fig))
+    _stepped(range(40)).plot(tmp_path / "t.png")
+    (fig,) = drawn
+    log_panels = [ax for ax in fig.axes if ax.get_xscale() == "log"]
+    assert len(log_panels) == 2  # the LLC and the loss
+    for ax in log_panels:
+        assert ax.lines[0].get_xdata().tolist() == list(range(1, 40))
+        assert "not on the log axis: step 0" in [text.get_text() for text in ax.texts]
+    assert [line.get_xdata()[0] for line in log_panels[0].lines[1:]] == [20.0]  # the LLC's change point
