@@ -150,7 +150,8 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
                 ax.set_xscale("log")
             if not shown.all():
                 left_out = ", ".join(f"{v:g}" for v in steps[~shown][:3]) + ("…" if np.sum(~shown) > 3 else "")
-                ax.text(0.01, 0.97, f"not on the log axis: step {left_out}", va="top", fontsize=8, transform=ax.transAxes)
+                ax.text(0.01, 0.97, f"not on the log axis: step {left_out}", va="top", fontsize=8,
+                        transform=ax.transAxes)
     axes[-1][0].set_xlabel("step")
     axes[-1][1].set_xlabel("step (log)")
     fig.suptitle(f"{title} (dashed: change points)" if title else "dashed: change points")
@@ -411,9 +412,10 @@ def _settings(given: dict, components, out) -> dict:
             stored[name] = _recorded(value)
         except _Unrecognizable as exc:
             if out is not None:
-                raise BadSetting(name, value, f"cannot be recognized when the run in out={str(out)!r} is resumed: it is "
-                                 f"{exc}; define it at module level (a function is recorded by module and name) or "
-                                 "pass an object whose repr names its parameters, e.g. gaussian_nll(sigma=0.5)") from None
+                raise BadSetting(name, value, f"cannot be recognized when the run in out={str(out)!r} is resumed: "
+                                 f"it is {exc}; define it at module level (a function is recorded by module and "
+                                 "name) or pass an object whose repr names its parameters, e.g. "
+                                 "gaussian_nll(sigma=0.5)") from None
             stored[name] = repr(value)
     return stored
 
