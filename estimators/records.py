@@ -1,12 +1,20 @@
-"""An append-only JSON-lines file of result rows, so that long runs resume where they stopped."""
+"""An append-only JSON-lines file of result rows, so that long runs resume where they stopped, and
+the lock that keeps a second run from appending to it at the same time."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import pathlib
-from collections.abc import Callable, Hashable
+import secrets
+import socket
+import time
+from collections.abc import Callable, Hashable, Iterator
 
-__all__ = ["RowLog"]
+from .errors import BadSetting
+
+__all__ = ["RowLog", "exclusive"]
 
 
 class RowLog:
@@ -54,3 +62,113 @@ class RowLog:
         if self.path is not None:
             with self.path.open("a") as handle:
                 handle.write(json.dumps(row) + "\n")
+
+
+@contextlib.contextmanager
+def exclusive(path: str | pathlib.Path | None) -> Iterator[None]:
+    """Hold the lock file ``<path>.lock`` while a run appends to the log ``path``.
+
+    Two runs into one ``out=`` folder would each compute every missing row and append it, so the
+    second one is refused while the first holds the lock.  The lock file is created atomically
+    (``O_CREAT | O_EXCL``), holds the owner's process id, host and start time, and is removed when
+    the block ends, by an exception too.  ``path=None``: nothing to lock.
+
+    A lock left behind by a run that was killed is *stale* when it was taken on this host and its
+    process is no longer running (POSIX; elsewhere no lock is ever judged stale).  A stale lock is
+    taken over: it is first renamed away, which is atomic, so of several runs that find it one
+    takes it over and the others are refused.  A lock from another host, or whose process is still
+    running (or whose id has been reused), is never taken over: the error names it, and it can be
+    deleted by hand when no run is using the folder.
+
+    Raises
+    ------
+    BadSetting
+        ``out`` (the log's folder) is in use by another run.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> log = pathlib.Path(tempfile.mkdtemp()) / "rows.jsonl"
+    >>> with exclusive(log):
+    ...     with exclusive(log):
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    estimators.errors.BadSetting: out='...' is in use by another run: ...
+    >>> with exclusive(log):  # released at the end of the first block
+    ...     pass
+    """
+    if path is None:
+        yield
+        return
+    path = pathlib.Path(path)
+    lock = path.with_name(path.name + ".lock")
+    mine = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                       "started": time.strftime("%Y-%m-%d %H:%M:%S"), "token": secrets.token_hex(8)})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            text = _read(lock)
+            if text is not None and not _stale(text):
+                raise BadSetting("out", str(path.parent), f"is in use by another run: {_owner(lock, text)}; wait for "
+                                 "it to finish or write to another folder (if no run is using this one, delete "
+                                 f"{lock.name})") from None
+            if text is not None:
+                _take_over(lock, text)
+            continue  # create ours again (or find the lock that is there now)
+        with os.fdopen(handle, "w") as file:
+            file.write(mine)
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _read(lock: pathlib.Path) -> str | None:
+    """The text of the lock file, or None when it has just been removed."""
+    try:
+        return lock.read_text()
+    except FileNotFoundError:
+        return None
+
+
+def _stale(text: str) -> bool:
+    """Whether a lock was taken on this host by a process that is no longer running."""
+    try:
+        owner = json.loads(text)
+        pid, host = int(owner["pid"]), owner["host"]
+    except (ValueError, KeyError, TypeError):  # being written, or not ours: not stale
+        return False
+    if host != socket.gethostname() or os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # running, as another user
+        return False
+    return False
+
+
+def _take_over(lock: pathlib.Path, text: str) -> None:
+    """Remove the stale lock whose text is ``text``, unless another run has replaced it meanwhile."""
+    grave = lock.with_name(f"{lock.name}.stale-{secrets.token_hex(8)}")
+    try:
+        os.rename(lock, grave)
+    except FileNotFoundError:  # another run removed it first
+        return
+    if grave.read_text() == text:
+        grave.unlink()
+    else:  # another run took it over in between: give its lock back
+        os.rename(grave, lock)
+
+
+def _owner(lock: pathlib.Path, text: str) -> str:
+    try:
+        owner = json.loads(text)
+        return f"{lock} was created by process {owner['pid']} on {owner['host']} at {owner['started']}"
+    except (ValueError, KeyError, TypeError):
+        return f"{lock} exists"

@@ -10,13 +10,20 @@ Wang et al. (2024), arXiv:2410.02984: weight-refined LLCs per attention head.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
+import hashlib
+import inspect
 import json
+import logging
 import math
 import pathlib
+import pickle
 import re
 import time
+import types
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,10 +31,12 @@ import torch
 
 from .errors import BadData, BadSetting, LLCWarning
 from .llc import estimate_llc
-from .records import RowLog
+from .records import RowLog, exclusive
 from .transitions import Transition, find_transitions
 
 __all__ = ["Trajectory", "llc_trajectory", "plot_observables"]
+
+logger = logging.getLogger(__name__)
 
 _SETTINGS_KEY = "settings"
 
@@ -62,7 +71,10 @@ class Trajectory:
     def transitions(self, name: str = "llc", **kwargs) -> list[Transition]:
         """:func:`~estimators.transitions.find_transitions` on one column (NaN rows dropped).
 
-        For LLC columns the standard errors weight the fit unless ``std_err=`` is given.
+        For LLC columns the standard errors weight the fit unless ``std_err=`` is given.  With
+        ``log_steps=True`` the rows at step 0 (any step <= 0) are left out, since log(0) is not on
+        the axis, and the ``estimators.trajectory`` logger says so (INFO).  Each transition's
+        ``index`` is that of its row in ``rows``.
         """
         se = kwargs.pop("std_err", None)
         if se is None and name.startswith("llc"):
@@ -89,9 +101,10 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
                      transitions: Mapping[str, Sequence[Transition]] | None = None, title: str = "") -> dict:
     """One row per observable against the step (linear axis left, log axis right), change points dashed.
 
-    Where ``transitions`` does not give a column's change points, :func:`find_transitions` finds
-    them (on the log-step axis when every step is > 0, weighted by the column's ``std_errs``; NaN
-    points dropped).  Returns the change points drawn, per column.
+    The log axis leaves out the points at step 0 (any step <= 0) and says so in the panel.  Where
+    ``transitions`` does not give a column's change points, :func:`find_transitions` finds them
+    (on the log-step axis when every step is > 0, else on the linear one; weighted by the
+    column's ``std_errs``; NaN points dropped).  Returns the change points drawn, per column.
 
     Examples
     --------
@@ -122,17 +135,23 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
             except (BadData, BadSetting):
                 found[name] = []
         for ax, log in zip(row_axes, (False, True)):
-            if log and not positive:
-                ax.text(0.5, 0.5, "steps must be > 0 for a log axis", ha="center", transform=ax.transAxes)
+            shown = steps > 0 if log else np.ones(len(steps), dtype=bool)
+            ax.set_ylabel(name)
+            if not shown.any():
+                ax.text(0.5, 0.5, "no step > 0 for a log axis", ha="center", transform=ax.transAxes)
                 continue
-            ax.plot(steps, values, marker="o", ms=2.5, lw=1)
+            ax.plot(steps[shown], values[shown], marker="o", ms=2.5, lw=1)
             if se is not None:
-                ax.fill_between(steps, values - 2 * se, values + 2 * se, alpha=0.25)
+                ax.fill_between(steps[shown], (values - 2 * se)[shown], (values + 2 * se)[shown], alpha=0.25)
             for t in found[name]:
-                ax.axvline(t.step, color="C3", ls="--", lw=0.9)
+                if t.step > 0 or not log:
+                    ax.axvline(t.step, color="C3", ls="--", lw=0.9)
             if log:
                 ax.set_xscale("log")
-            ax.set_ylabel(name)
+            if not shown.all():
+                left_out = ", ".join(f"{v:g}" for v in steps[~shown][:3]) + ("…" if np.sum(~shown) > 3 else "")
+                ax.text(0.01, 0.97, f"not on the log axis: step {left_out}", va="top", fontsize=8,
+                        transform=ax.transAxes)
     axes[-1][0].set_xlabel("step")
     axes[-1][1].set_xlabel("step (log)")
     fig.suptitle(f"{title} (dashed: change points)" if title else "dashed: change points")
@@ -142,51 +161,114 @@ def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
     return found
 
 
-def _defined_transitions(steps, values, std_err, **kwargs) -> list[Transition]:
-    """find_transitions on the points whose value (and s.e., when given) is finite, s.e. > 0."""
-    values = np.asarray(values, dtype=float)
+def _defined_transitions(steps, values, std_err, *, log_steps: bool = False, **kwargs) -> list[Transition]:
+    """find_transitions on the points whose value (and s.e., when given) is finite, s.e. > 0, and,
+    on a log axis, whose step is > 0; each transition's ``index`` is that of its point in ``steps``."""
+    steps, values = np.asarray(steps, dtype=float), np.asarray(values, dtype=float)
     keep = np.isfinite(values)
     if std_err is not None:
         std_err = np.asarray(std_err, dtype=float)
         keep &= np.isfinite(std_err) & (std_err > 0)
-        std_err = std_err[keep]
-    return find_transitions(np.asarray(steps, dtype=float)[keep], values[keep], std_err=std_err, **kwargs)
+    if log_steps and np.any(steps <= 0):
+        logger.info("log_steps: the points at steps %s are left out (log(step) needs step > 0)", steps[steps <= 0])
+        keep &= steps > 0
+    found = find_transitions(steps[keep], values[keep], std_err=None if std_err is None else std_err[keep],
+                             log_steps=log_steps, **kwargs)
+    points = np.flatnonzero(keep)
+    return [dataclasses.replace(t, index=int(points[t.index])) for t in found]
+
+
+_STEP = re.compile(r"step[-_.= ]?(\d+)", re.IGNORECASE)
 
 
 def _step_of(path: pathlib.Path) -> int:
-    numbers = re.findall(r"\d+", path.stem)
-    if not numbers:
-        raise BadData(f"checkpoint file {path.name} has no step number in its name")
-    return int(numbers[-1])
+    """The training step in a checkpoint file's name: the number right after "step"
+    (``ckpt_step100_seed0.pt``: 100), else the only number in the name (``model_000200.pt``: 200).
+
+    Examples
+    --------
+    >>> [_step_of(pathlib.Path(name)) for name in ("step_000120.pt", "ckpt_step100_seed0.pt", "model_200.pth")]
+    [120, 100, 200]
+    """
+    numbers = _STEP.findall(path.stem) or re.findall(r"\d+", path.stem)
+    if len(numbers) != 1:
+        found = "no number" if not numbers else f"{len(numbers)} candidate steps ({', '.join(numbers)})"
+        raise BadData(f"checkpoint file {path.name} has {found} in its name: name each file with one step, after "
+                      "'step' (ckpt_step100_seed0.pt) or as its only number (model_000200.pt), or pass a dict "
+                      "step -> state dict")
+    return int(numbers[0])
 
 
-def _checkpoints(checkpoints, steps) -> tuple[list[float], Callable[[float], dict]]:
-    """(steps, load(step)) for every accepted form of ``checkpoints``."""
+def _files(folder: pathlib.Path) -> dict[int, pathlib.Path]:
+    """The ``.pt``/``.pth`` files of ``folder`` by step (:func:`_step_of`); two files of one step are refused."""
+    files: dict[int, pathlib.Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".pt", ".pth"):
+            step = _step_of(path)
+            if step in files:
+                raise BadData(f"checkpoint files {files[step].name} and {path.name} in {folder} both hold step {step}: "
+                              "keep one of them there, or pass a dict step -> state dict")
+            files[step] = path
+    return files
+
+
+def _load(path: pathlib.Path, step) -> dict:
+    """``torch.load`` of tensors only (``weights_only=True``), its failures named by file and step."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:  # torch's message would advise unsafe loading: not passed on
+        held = re.search(r"GLOBAL (\S+)", str(exc))
+        what = f"a {held.group(1)}" if held else "objects other than tensors in dicts and lists"
+        raise BadData(f"checkpoint {path} (step {step}) holds {what}, and only tensors in dicts and lists are read "
+                      "from a file, for safety: save the model's state_dict() with torch.save") from None
+    except Exception as exc:
+        cause = str(exc).split(". ")[0].strip()
+        raise BadData(f"checkpoint {path} (step {step}) cannot be read: it is truncated, empty or not a file of "
+                      f"torch.save ({type(exc).__name__}{': ' + cause if cause else ''})") from None
+
+
+def _checkpoints(checkpoints, steps) -> tuple[list, Callable[[object], dict], Callable[[object], str]]:
+    """(steps, load(step), where(step): the step and its file, for messages) for every form of ``checkpoints``."""
+    if steps is not None:
+        steps = list(steps)
+        repeated = sorted({s for s in steps if steps.count(s) > 1})
+        if not steps or repeated:
+            raise BadSetting("steps", steps, f"repeats step {repeated[0]}: give each step once" if repeated
+                             else "is empty: give the steps to estimate at, or None for every checkpoint")
     if isinstance(checkpoints, (str, pathlib.Path)):
         folder = pathlib.Path(checkpoints)
         if not folder.is_dir():
             raise BadData(f"checkpoint folder {folder} does not exist")
-        files = {_step_of(p): p for p in folder.iterdir() if p.suffix in (".pt", ".pth")}
+        files = _files(folder)
         if not files:
             raise BadData(f"no .pt or .pth files in {folder}")
-        chosen = sorted(files) if steps is None else list(steps)
+        chosen = sorted(files) if steps is None else steps
         missing = [s for s in chosen if s not in files]
         if missing:
             raise BadData(f"no checkpoint file for steps {missing} in {folder}")
-        return chosen, lambda s: torch.load(files[s], map_location="cpu", weights_only=True)
+        return chosen, lambda s: _load(files[s], s), lambda s: f"step {s} ({files[s]})"
     if callable(checkpoints):
         if steps is None:
             raise BadSetting("steps", None, "must be given when checkpoints is a callable step -> state dict")
-        return list(steps), checkpoints
+        return steps, checkpoints, _at
     if isinstance(checkpoints, Mapping):
-        chosen = sorted(checkpoints) if steps is None else list(steps)
-        return chosen, lambda s: checkpoints[s]
+        chosen = sorted(checkpoints) if steps is None else steps
+        missing = [s for s in chosen if s not in checkpoints]
+        if missing:
+            raise BadData(f"no checkpoint for steps {missing} in the dict (it has steps {sorted(checkpoints)})")
+        return chosen, checkpoints.__getitem__, _at
+    if not isinstance(checkpoints, Iterable):
+        raise BadSetting("checkpoints", checkpoints, "must be a folder of .pt/.pth files, a list of state dicts, a "
+                                                     "dict step -> state dict, or a callable step -> state dict")
     states = list(checkpoints)
-    chosen = list(range(len(states))) if steps is None else list(steps)
+    chosen = list(range(len(states))) if steps is None else steps
     if len(chosen) != len(states):
         raise BadData(f"{len(states)} state dicts but {len(chosen)} steps")
-    by_step = dict(zip(chosen, states))
-    return chosen, lambda s: by_step[s]
+    return chosen, dict(zip(chosen, states)).__getitem__, _at
+
+
+def _at(step) -> str:
+    return f"step {step}"
 
 
 def llc_trajectory(
@@ -207,8 +289,12 @@ def llc_trajectory(
     ----------
     checkpoints : list of state dicts, dict step -> state dict, folder, or callable
         A list (steps 0, 1, … unless ``steps`` is given); a mapping from step to state dict; a folder
-        of ``.pt``/``.pth`` files saved with ``torch.save(state_dict)`` whose names end in the step
-        (``step_000120.pt``); or a callable ``step -> state dict`` (then ``steps`` is required).
+        of ``.pt``/``.pth`` files saved with ``torch.save(state_dict)``; or a callable
+        ``step -> state dict`` (then ``steps`` is required).  A file's step is the number right
+        after "step" in its name (``ckpt_step100_seed0.pt``: 100), else the only number in it
+        (``model_000200.pt``: 200); a name with no such number or several, and two files of one
+        step (``model_000200.pt`` and ``model_000200_backup.pt``), are refused.  Files are read
+        with ``torch.load(weights_only=True)``: tensors in dicts and lists only.
     data : (X, Y), Dataset or DataLoader
         The samples defining L_n, as for :func:`~estimators.estimate_llc`.
     model : torch.nn.Module
@@ -225,12 +311,24 @@ def llc_trajectory(
     out : path, optional
         A folder: each checkpoint's row is appended to ``out/trajectory.jsonl`` as soon as it is
         done, and a re-run skips the steps already there, so a killed run resumes where it stopped.
-        The file starts with the settings; resuming with other settings is refused.
+        The file starts with every setting of :func:`~estimators.estimate_llc` (the defaults too)
+        and the components; resuming with any that differs is refused, naming it.  A run holds
+        ``out/trajectory.jsonl.lock`` while it writes, so a second run into the same folder is
+        refused (:func:`~estimators.records.exclusive`; a lock left by a killed run on this host
+        is taken over).
     progress : bool
         A tqdm bar over the checkpoints.
     **settings
         Everything else :func:`~estimators.estimate_llc` takes (sampler, nbeta, localization,
         num_chains, num_draws, num_burnin, batch_size, loss_fn, seed…), fixed for the whole run.
+        Recorded (in ``Trajectory.settings`` and ``out``) as: numbers, strings and containers as
+        they are; tensors and arrays by shape, dtype and the SHA-256 of their bytes; functions and
+        classes by module and qualified name (``mypackage.losses.mse``; an edit of the function's
+        body between runs is not detected); ``functools.partial`` by its function and arguments;
+        other objects by their repr and public attributes (``gaussian_nll(sigma=0.5)``).  A lambda,
+        a function or class defined inside a function, or an object whose repr holds a memory
+        address has no name that another run would share: with ``out`` it is refused, without
+        ``out`` it is kept by its repr.
 
     Returns
     -------
@@ -239,9 +337,14 @@ def llc_trajectory(
     Raises
     ------
     BadSetting
-        Settings that differ from those stored in ``out``; ``steps`` missing for a callable.
+        Settings that differ from those stored in ``out`` (naming the first and each other one),
+        or that cannot be recorded with ``out``; a keyword that is not a setting of
+        :func:`~estimators.estimate_llc`; ``out`` in use by another run; ``checkpoints`` that is
+        none of the forms above or holds nothing, ``model`` not a module, ``steps`` repeating a
+        step, or missing for a callable.
     BadData
-        A checkpoint that is missing or does not fit ``model``.
+        A checkpoint that is missing, cannot be read (named by file and step), or does not fit
+        ``model``; a file name with no step or several, two files of one step.
 
     Examples
     --------
@@ -254,41 +357,131 @@ def llc_trajectory(
     >>> traj.steps.tolist(), traj.series("llc").shape
     ([0.0, 1.0, 2.0], (3,))
     """
-    if "weights" in settings:
-        raise BadSetting("weights", settings["weights"], "use components= for weight-refined LLCs along a trajectory")
-    named = {"loss_fn": getattr(settings.get("loss_fn"), "__name__", None)} if "loss_fn" in settings else {}
-    stored = {"step_size": step_size, **settings, **named, "components": dict(components or {})}
-    stored = json.loads(json.dumps(stored, default=repr))  # as it will read back from the file
-    log = RowLog(None if out is None else pathlib.Path(out) / "trajectory.jsonl", key=lambda r: r.get("step", _SETTINGS_KEY))
-    previous = log.get(_SETTINGS_KEY)
-    if previous is None:
-        log.append({_SETTINGS_KEY: stored})
-    elif previous[_SETTINGS_KEY] != stored:
-        raise BadSetting("settings", stored, f"differ from those of the run in {out}: {previous[_SETTINGS_KEY]}")
-    chosen, load = _checkpoints(checkpoints, steps)
+    if not isinstance(model, torch.nn.Module):
+        raise BadSetting("model", model, "must be a torch.nn.Module, the architecture each checkpoint is loaded into")
+    if components is not None and not (isinstance(components, Mapping) and all(
+            isinstance(p, Iterable) and not isinstance(p, str) for p in components.values())):
+        raise BadSetting("components", components, "must map each name to a list of parameter names or patterns, "
+                                                   "e.g. {'first layer': ['0.*']}")
+    stored = _settings({"step_size": step_size, **settings}, components, out)
+    chosen, load, where = _checkpoints(checkpoints, steps)
+    if not chosen:
+        raise BadSetting("checkpoints", checkpoints, "holds no checkpoint to estimate at")
     chosen = [s.item() if isinstance(s, np.generic) else s for s in chosen]  # numpy steps: JSON-ready
     from tqdm.auto import tqdm
 
+    path = None if out is None else pathlib.Path(out) / "trajectory.jsonl"
     rows = []
-    for step in tqdm(chosen, desc="trajectory", disable=not progress, leave=False):
-        done = log.get(step)
-        if done is None:
-            done = _row(step, load(step), data, model, step_size, components or {}, settings)
-            log.append(done)
-        rows.append(done)
+    with exclusive(path):
+        log = RowLog(path, key=lambda r: r.get("step", _SETTINGS_KEY))
+        previous = log.get(_SETTINGS_KEY)
+        if previous is not None:
+            _compare(previous[_SETTINGS_KEY], stored, out)
+        for step in tqdm(chosen, desc="trajectory", disable=not progress, leave=False):
+            done = log.get(step)
+            if done is None:
+                done = _row(step, where(step), load(step), data, model, step_size, components or {}, settings)
+                if log.get(_SETTINGS_KEY) is None:  # written with the first row: a run that failed before binds nothing
+                    log.append({_SETTINGS_KEY: stored})
+                log.append(done)
+            rows.append(done)
     return Trajectory(tuple(rows), stored)
+
+
+_NOT_SETTINGS = ("model", "data", "weights", "progress")
+"""Parameters of :func:`~estimators.estimate_llc` that are not settings of a trajectory (``weights``:
+use ``components``)."""
+
+
+def _settings(given: dict, components, out) -> dict:
+    """Every setting of :func:`~estimators.estimate_llc` (the defaults too) and the components, as stored.
+
+    Each value is :func:`_recorded`; one that cannot be is refused when ``out`` is given (a
+    resumed run could not tell it from another), and kept by its repr otherwise.
+    """
+    parameters = inspect.signature(estimate_llc).parameters
+    for name, value in given.items():
+        if name not in parameters or name in _NOT_SETTINGS:
+            fix = ("use components= for weight-refined LLCs along a trajectory" if name == "weights"
+                   else "is not a setting of estimate_llc")
+            raise BadSetting(name, value, fix)
+    chosen = {name: given.get(name, p.default) for name, p in parameters.items() if name not in _NOT_SETTINGS}
+    stored = {}
+    for name, value in {**chosen, "components": dict(components or {})}.items():
+        try:
+            stored[name] = _recorded(value)
+        except _Unrecognizable as exc:
+            if out is not None:
+                raise BadSetting(name, value, f"cannot be recognized when the run in out={str(out)!r} is resumed: "
+                                 f"it is {exc}; define it at module level (a function is recorded by module and "
+                                 "name) or pass an object whose repr names its parameters, e.g. "
+                                 "gaussian_nll(sigma=0.5)") from None
+            stored[name] = repr(value)
+    return stored
+
+
+class _Unrecognizable(Exception):
+    """A setting that has no name that would be the same in another run."""
+
+
+def _recorded(value):
+    """``value`` as a JSON value that names it the same way in every run (see :func:`llc_trajectory`)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        flat = torch.as_tensor(value).detach().cpu().contiguous().reshape(-1)
+        digest = hashlib.sha256(flat.view(torch.uint8).numpy().tobytes()).hexdigest()
+        return {"shape": list(value.shape), "dtype": str(value.dtype), "sha256": digest}
+    if isinstance(value, (list, tuple)):
+        return [_recorded(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _recorded(v) for k, v in value.items()}
+    if isinstance(value, functools.partial):
+        return {"partial": _recorded(value.func), "args": _recorded(value.args), "keywords": _recorded(value.keywords)}
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)):
+        return _qualified(value)
+    text = _qualified(type(value)) if type(value).__repr__ is object.__repr__ else repr(value)
+    if re.search(r" at 0x[0-9a-fA-F]+", text):
+        raise _Unrecognizable(f"an object whose repr {text} holds a memory address")
+    attributes = {k: _recorded(v) for k, v in sorted(getattr(value, "__dict__", {}).items()) if not k.startswith("_")}
+    return f"{text} with {json.dumps(attributes)}" if attributes else text
+
+
+def _qualified(value) -> str:
+    name = f"{value.__module__}.{value.__qualname__}"
+    if "<" in value.__qualname__:  # <lambda>, <locals>: nothing tells two of them apart in another run
+        raise _Unrecognizable(f"{name}, a lambda or defined inside a function")
+    return name
+
+
+_ABSENT = "(not recorded)"
+
+
+def _compare(previous: dict, stored: dict, out) -> None:
+    """Refuse to resume the run in ``out`` with settings other than its own, naming each that differs."""
+    names = dict.fromkeys([*previous, *stored])
+    first, *others = [name for name in names if previous.get(name, _ABSENT) != stored.get(name, _ABSENT)] or [None]
+    if first is None:
+        return
+    also = "".join(f"; so does {name}={stored.get(name, _ABSENT)!r} (it used {previous.get(name, _ABSENT)!r})"
+                   for name in others)
+    raise BadSetting(first, stored.get(first, _ABSENT), f"differs from the run in {out}, which used "
+                     f"{first}={previous.get(first, _ABSENT)!r}{also}; resume with its settings, or write to another "
+                     "out= folder")
 
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _row(step, state, data, model, step_size, components, settings) -> dict:
+def _row(step, where: str, state, data, model, step_size, components, settings) -> dict:
     net = copy.deepcopy(model)
     try:
         net.load_state_dict(state)
     except (RuntimeError, KeyError, TypeError) as exc:
-        raise BadData(f"checkpoint at step {step} does not fit the model: {exc}") from exc
+        raise BadData(f"checkpoint at {where} does not fit the model: {exc}") from exc
     start = time.perf_counter()
     with warnings.catch_warnings():  # each estimate's warnings are kept in its row instead
         warnings.simplefilter("ignore", LLCWarning)

@@ -26,20 +26,22 @@ from __future__ import annotations
 import functools
 import json
 import math
+import numbers
 import pathlib
+import reprlib
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
 from scipy import stats
 
-from estimators import LLCEstimate, LLCWarning, default_nbeta, estimate_llc, extrapolate_llc
-from estimators.records import RowLog
+from estimators import BadSetting, LLCEstimate, LLCWarning, default_nbeta, estimate_llc, extrapolate_llc
+from estimators.records import RowLog, exclusive
 
-from .cases import QUICK, Case, Problem, case
+from .cases import Case, Problem, case, suite
 from .quadrature import dataset_target_llc, target_llc
 
 __all__ = [
@@ -236,6 +238,43 @@ def _finite(value) -> float | None:
     return float(value) if value is not None and math.isfinite(float(value)) else None
 
 
+def _number(value) -> float | None:
+    """``value`` as a float when it is one real number (a Python or numpy int or float, not a bool, or a
+    0-d real array or tensor), else None."""
+    if isinstance(value, torch.Tensor):
+        real = value.ndim == 0 and not value.dtype.is_complex and value.dtype != torch.bool
+        value = value.detach()
+    elif isinstance(value, (np.ndarray, np.generic)):
+        real = value.ndim == 0 and value.dtype.kind in "iuf"
+    else:
+        real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return float(value) if real else None
+
+
+def _mean_and_std_err(result) -> tuple[float, float | None] | None:
+    """(λ̂, s.e.) of what a plain estimator returned: a number, or an object whose ``mean`` (and
+    ``std_err``, when it has one) are numbers; None for anything else."""
+    value = _number(result)
+    if value is not None:
+        return value, None
+    mean, std_err = _number(getattr(result, "mean", None)), getattr(result, "std_err", None)
+    if mean is None or (std_err is not None and _number(std_err) is None):
+        return None
+    return mean, _number(std_err)
+
+
+def _unusable(name: str, result) -> str:
+    """The status of a row whose estimator returned something that is not an estimate."""
+    shape = getattr(result, "shape", None)
+    what = f"a {type(result).__name__}" + ("" if shape is None else f" of shape {tuple(shape)}")
+    what += f" ({reprlib.repr(result)})"
+    fields = [f".{a} is {reprlib.repr(getattr(result, a))}" for a in ("mean", "std_err")
+              if getattr(result, a, None) is not None and not callable(getattr(result, a))]
+    what += f" whose {', '.join(fields)}" if fields else ""
+    return (f"error: estimator {name} returned {what}, not an estimate: return a float, a numpy scalar, a 0-d array "
+            "or tensor, an LLCEstimate, or an object whose .mean (and .std_err) are such numbers")
+
+
 def _targets(row: dict, c: Case, problem: Problem, reference_draws: int) -> None:
     """Fill the population target λ(nβ, γ) and the dataset target λ_n(nβ, γ) of a row, with their routes."""
     nbeta, gamma = float(row["nbeta"]), float(row["localization"])
@@ -289,12 +328,10 @@ def _row(est_name: str, c: Case, problem: Problem, result, seconds: float, caugh
             targets = [_target(c.name, nb, result.localization) for nb in result.nbetas]
             row["target"] = extrapolate_llc(result.nbetas, targets)[0]
             row["target_route"] = "quadrature, extrapolated"
-    elif hasattr(result, "mean"):
-        row.update(estimate=_finite(result.mean), std_err=_finite(getattr(result, "std_err", None)))
-    elif isinstance(result, (int, float, np.floating, np.integer)) and not isinstance(result, bool):
-        row["estimate"] = _finite(result)
+    elif (plain := _mean_and_std_err(result)) is not None:
+        row.update(estimate=_finite(plain[0]), std_err=_finite(plain[1]))
     else:
-        row["status"] = f"error: the estimator returned a {type(result).__name__}, not a number or an estimate"
+        row["status"] = _unusable(est_name, result)
         return row
     if row["estimate"] is None:
         row["status"] = "nan"
@@ -303,13 +340,56 @@ def _row(est_name: str, c: Case, problem: Problem, result, seconds: float, caugh
     return row
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _chosen_estimators(estimator, out) -> list[Callable]:
+    """The estimators of a run, each callable and with a label of its own (not a lambda's, with ``out``)."""
+    chosen = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
+    if not chosen or not all(callable(e) for e in chosen):
+        raise BadSetting("estimator", estimator, "must be a callable (model, data, w_star) -> estimate, an Estimator, "
+                                                 "or a non-empty list of them")
+    names = [_estimator_name(e) for e in chosen]
+    shared = sorted({name for name in names if names.count(name) > 1})
+    if shared:
+        raise BadSetting("estimator", estimator, f"labels two estimators {shared[0]!r}, so their rows would mix: "
+                                                 "give each its own name (a def, or a name attribute)")
+    if out is not None and "<lambda>" in names:
+        raise BadSetting("estimator", estimator, f"includes a lambda, whose rows in out={str(out)!r} any other lambda "
+                                                 "would take for its own on a re-run: define it with def, or give it "
+                                                 "a name attribute")
+    return chosen
+
+
+def _chosen_cases(cases) -> list[Case]:
+    if isinstance(cases, str):
+        if cases not in ("quick", "full"):
+            raise BadSetting("cases", cases, "is not a suite ('quick' or 'full'); for one case pass a list, "
+                                             f"cases=[{cases!r}]")
+        cases = suite(cases)
+    if cases is None or not isinstance(cases, Iterable):
+        raise BadSetting("cases", cases, "must be 'quick', 'full', or a list of cases or case names")
+    chosen = [c if isinstance(c, Case) else case(c) for c in cases]
+    if not chosen:
+        raise BadSetting("cases", cases, "is empty: give at least one case, or a suite ('quick' or 'full')")
+    return chosen
+
+
+def _chosen_seeds(seeds) -> list[int]:
+    chosen = list(seeds) if isinstance(seeds, Iterable) else []
+    if not chosen or not all(_is_int(s) and s >= 0 for s in chosen):
+        raise BadSetting("seeds", seeds, "must be a non-empty list of integers >= 0, e.g. seeds=(0,) or range(3)")
+    return [int(s) for s in chosen]
+
+
 def _key(row: dict) -> tuple:
     return (row["estimator"], row["case"], row["seed"], row["n"])
 
 
 def run_benchmark(
     estimator: Callable | Sequence[Callable] = Estimator(),
-    cases: Iterable[Case | str] | None = None,
+    cases: str | Iterable[Case | str] = "quick",
     *,
     seeds: Sequence[int] = (0,),
     n: int = 10_000,
@@ -322,24 +402,38 @@ def run_benchmark(
     Parameters
     ----------
     estimator : Estimator, callable, or a sequence of them
-        An :class:`Estimator` (our samplers), or any callable ``(model, data, w_star) -> float``,
-        :class:`~estimators.LLCEstimate` or an object with ``mean`` (and ``std_err``).  Its
-        ``name`` attribute, else its qualified name, labels the rows.
-    cases : cases or names, optional
-        Default: the quick suite :data:`~validation.cases.QUICK`.
+        An :class:`Estimator` (our samplers), or any callable ``(model, data, w_star)`` returning a
+        number (a float or int, a numpy scalar, a 0-d array or tensor), an
+        :class:`~estimators.LLCEstimate`, or an object whose ``mean`` (and ``std_err``) are such
+        numbers; anything else makes that row an error that names the estimator and what it
+        returned.  Its ``name`` attribute, else its qualified name, labels the rows, so two
+        estimators must not share a label; with ``out`` a lambda is refused, since any other
+        lambda would find its rows there.
+    cases : "quick", "full", or a list of cases or case names
+        A suite (default: the quick suite :data:`~validation.cases.QUICK`) or the cases to run;
+        one case is a list of one, ``["nc-w"]``.
     seeds : ints
-        One dataset (and one estimator seed) per seed.
+        One dataset (and one estimator seed) per seed, each an integer >= 0.
     n : int
-        The dataset size.
+        The dataset size, >= 1.
     out : path, optional
         A folder: rows are appended to ``out/rows.jsonl`` as they finish, and rows already there
-        are not recomputed.
+        are not recomputed.  A run holds ``out/rows.jsonl.lock`` while it writes, so a second run
+        into the same folder is refused (:func:`estimators.records.exclusive`; a lock left by a
+        killed run on this host is taken over).
     progress : bool
         A tqdm bar over the runs.
     reference_draws : int
         The budget (steps per chain) of the MALA reference runs: the population target of cases
         with d > 3 (:func:`reference_target`) and the dataset target of cases whose empirical loss
         has no quadrature (:func:`dataset_reference`); 0 leaves those targets empty.
+
+    Raises
+    ------
+    BadSetting
+        An argument that names no estimator, case or seed (``None``, an empty list, a lambda
+        with ``out``, two estimators with one label), or an ``n`` or ``reference_draws`` that is
+        not a count; ``out`` in use by another run.
 
     Examples
     --------
@@ -349,32 +443,41 @@ def run_benchmark(
     """
     from tqdm.auto import tqdm
 
-    estimators_ = list(estimator) if isinstance(estimator, (list, tuple)) else [estimator]
-    chosen = [c if isinstance(c, Case) else case(c) for c in (QUICK if cases is None else cases)]
-    log = RowLog(None if out is None else pathlib.Path(out) / "rows.jsonl", key=_key)
+    estimators_ = _chosen_estimators(estimator, out)
+    chosen, seeds = _chosen_cases(cases), _chosen_seeds(seeds)
+    if not _is_int(n) or n < 1:
+        raise BadSetting("n", n, "must be a positive integer number of samples")
+    if not _is_int(reference_draws) or reference_draws < 0:
+        raise BadSetting("reference_draws", reference_draws, "must be an integer >= 0 (0: no reference runs)")
+    n = int(n)
+    path = None if out is None else pathlib.Path(out) / "rows.jsonl"
     jobs = [(e, c, s) for e in estimators_ for c in chosen for s in seeds]
     rows = []
-    bar = tqdm(jobs, desc="bench", disable=not progress, leave=False)
-    for est, c, seed in bar:
-        name = _estimator_name(est)
-        key = (name, c.name, seed, n)
-        if log.get(key) is not None:
-            rows.append(log.get(key))
-            continue
-        bar.set_postfix_str(c.name)
-        problem = c.build(n, seed=seed)
-        start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                result = _call(est, problem)
-            except Exception as exc:  # any estimator's failure is a row, not the end of the run
-                result = exc
-        row = _row(name, c, problem, result, time.perf_counter() - start, [str(w.message) for w in caught],
-                   reference_draws)
-        rows.append(row)
-        log.append(row)
+    with exclusive(path):
+        log = RowLog(path, key=_key)
+        bar = tqdm(jobs, desc="bench", disable=not progress, leave=False)
+        for est, c, seed in bar:
+            name = _estimator_name(est)
+            row = log.get((name, c.name, seed, n))
+            if row is None:
+                bar.set_postfix_str(c.name)
+                row = _run(est, name, c, c.build(n, seed=seed), reference_draws)
+                log.append(row)
+            rows.append(row)
     return BenchmarkReport([_with_errors(r) for r in rows])
+
+
+def _run(est: Callable, name: str, c: Case, problem: Problem, reference_draws: int) -> dict:
+    """One row: the estimator on one problem, timed, its warnings kept, its failure a row too."""
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = _call(est, problem)
+        except Exception as exc:  # any estimator's failure is a row, not the end of the run
+            result = exc
+    return _row(name, c, problem, result, time.perf_counter() - start, [str(w.message) for w in caught],
+                reference_draws)
 
 
 def _with_errors(row: dict) -> dict:

@@ -67,14 +67,21 @@ def _germ_arguments(p: argparse.ArgumentParser) -> None:
                    help="wall-clock cut-off in seconds (default none); it only stops a run, and says so")
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
+def _at_least(minimum: int):
+    """An argparse type: an integer >= ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return value
+    return parse
+
+
+_count = _at_least(0)
+_positive = _at_least(1)
 
 
 def _seconds(text: str) -> float:
@@ -136,9 +143,9 @@ def _bench_arguments(commands) -> None:
                         "full: the whole catalog, n = 10000, 5000 steps (slow, resumable)")
     b.add_argument("--sampler", default="sgld,rmsprop_sgld",
                    help=f"comma-separated, from {','.join(DEFAULT_ESTIMATORS)} (default sgld,rmsprop_sgld)")
-    b.add_argument("--seeds", type=_count, help="datasets (and chain seeds) per case (default: the suite's)")
-    b.add_argument("--n", type=_count, help="dataset size (default: the suite's)")
-    b.add_argument("--max-steps", type=_count,
+    b.add_argument("--seeds", type=_positive, help="datasets (and chain seeds) per case (default: the suite's)")
+    b.add_argument("--n", type=_positive, help="dataset size (default: the suite's)")
+    b.add_argument("--max-steps", type=_positive,
                    help="budget per chain of the automatic settings (default: the suite's)")
     b.add_argument("--reference-draws", type=_count, default=2000,
                    help="steps per chain of the MALA reference runs: the target of cases with d > 3, and the dataset "
@@ -178,7 +185,7 @@ def _estimate_arguments(commands) -> None:
     e.add_argument("--at", help="the true parameter w* = w0, e.g. a=0,b=0 (default the origin)")
     e.add_argument("--input-dist", choices=("normal", "uniform"), default="normal")
     e.add_argument("--sigma", default="1", help="noise standard deviation, exact (default 1)")
-    e.add_argument("--n", type=_count, default=10_000, help="number of samples (default 10000)")
+    e.add_argument("--n", type=_positive, default=10_000, help="number of samples (default 10000)")
     e.add_argument("--sampler", choices=("sgld", "rmsprop_sgld", "sghmc", "mala"), default="sgld")
     e.add_argument("--step-size", type=_auto(float), default="auto", help="ε, or auto (default: chosen in burn-in)")
     e.add_argument("--nbeta", type=float, help="nβ (default n / log n)")
@@ -189,7 +196,7 @@ def _estimate_arguments(commands) -> None:
     e.add_argument("--batch-size", type=_count, help="minibatch size (default: chosen from the gradient noise)")
     e.add_argument("--max-steps", type=_count, default=20_000,
                    help="budget per chain of the automatic settings (default 20000)")
-    e.add_argument("--seed", type=int, default=0, help="seed of the data and of the chains (default 0)")
+    e.add_argument("--seed", type=_count, default=0, help="seed of the data and of the chains (default 0)")
     e.add_argument("--seconds", type=float, default=60.0, help="budget of the exact value (default 60)")
     e.add_argument("--plot", metavar="FILE", help="draw the loss traces and running LLC to a PNG")
     e.add_argument("--json", action="store_true", help="print one JSON object")

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from estimators import estimate_llc
-from estimators.records import RowLog
+from estimators.records import RowLog, exclusive
 from singular.families import dln
 
 from .benchmark import SILENT_FAILURE, _pct, _share, summarize
@@ -132,7 +132,8 @@ def run_dln_scale(
     data seed ``i``; every sampler sees the same networks.  Rows carry the bucket, widths, rank,
     exact λ (as a string), the estimate, its s.e. and interval (None when every chain diverged),
     the verdict and its reasons, the settings chosen, the signed relative error and the seconds.  With ``out``, rows go to ``out/rows.jsonl`` as they finish and a
-    re-run skips those already there.
+    re-run skips those already there; a second run into the same ``out`` while one is running is
+    refused (:func:`estimators.records.exclusive`).
 
     Examples
     --------
@@ -144,42 +145,43 @@ def run_dln_scale(
 
     if len(buckets) != len(per_bucket):
         raise ValueError(f"{len(buckets)} buckets but {len(per_bucket)} counts per bucket")
-    log = RowLog(None if out is None else pathlib.Path(out) / "rows.jsonl",
-                 key=lambda row: (row["target"], row["index"], row["sampler"]))
+    path = None if out is None else pathlib.Path(out) / "rows.jsonl"
     jobs = [(p, i) for p, k in zip(buckets, per_bucket) for i in range(k)]
     rows = []
-    for target, index in tqdm(jobs, desc="dln", disable=not progress, leave=False):
-        spec = random_dln(target, np.random.default_rng([seed, target, index]))
-        problem = None
-        for sampler, step_size in samplers.items():
-            key = (target, index, sampler)
-            if log.get(key) is not None:
-                rows.append(log.get(key))
-                continue
-            if problem is None:
-                problem = dln_problem(spec, n, seed=index)
-            lam = spec.lam
-            start = time.perf_counter()
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                est = estimate_llc(*problem, step_size=step_size, sampler=sampler, num_chains=num_chains,
-                                   num_draws=num_draws, num_burnin=num_burnin, batch_size=batch_size,
-                                   max_steps=max_steps, seed=index)
-            finite = math.isfinite(est.mean)
-            row = {
-                "target": target, "index": index, "bucket": _bucket(target), "sampler": sampler,
-                "step_size": est.config.step_size, "batch_size": est.config.batch_size,
-                "steps": est.config.num_burnin + est.config.num_draws, "widths": list(spec.widths),
-                "true_rank": spec.true_rank, "params": spec.params, "lam": str(lam),
-                "estimate": est.mean if finite else None, "std_err": est.std_err if finite else None,
-                "interval": list(est.interval) if finite else None, "verdict": est.verdict,
-                "reasons": list(est.diagnostics.trust.reasons),
-                "rel_error": (est.mean - float(lam)) / float(lam) if finite and lam else None,
-                "seconds": time.perf_counter() - start, "status": "ok" if finite else "nan",
-                "warnings": [str(w.message) for w in caught],
-            }
-            log.append(row)
-            rows.append(row)
+    with exclusive(path):
+        log = RowLog(path, key=lambda row: (row["target"], row["index"], row["sampler"]))
+        for target, index in tqdm(jobs, desc="dln", disable=not progress, leave=False):
+            spec = random_dln(target, np.random.default_rng([seed, target, index]))
+            problem = None
+            for sampler, step_size in samplers.items():
+                key = (target, index, sampler)
+                if log.get(key) is not None:
+                    rows.append(log.get(key))
+                    continue
+                if problem is None:
+                    problem = dln_problem(spec, n, seed=index)
+                lam = spec.lam
+                start = time.perf_counter()
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    est = estimate_llc(*problem, step_size=step_size, sampler=sampler, num_chains=num_chains,
+                                       num_draws=num_draws, num_burnin=num_burnin, batch_size=batch_size,
+                                       max_steps=max_steps, seed=index)
+                finite = math.isfinite(est.mean)
+                row = {
+                    "target": target, "index": index, "bucket": _bucket(target), "sampler": sampler,
+                    "step_size": est.config.step_size, "batch_size": est.config.batch_size,
+                    "steps": est.config.num_burnin + est.config.num_draws, "widths": list(spec.widths),
+                    "true_rank": spec.true_rank, "params": spec.params, "lam": str(lam),
+                    "estimate": est.mean if finite else None, "std_err": est.std_err if finite else None,
+                    "interval": list(est.interval) if finite else None, "verdict": est.verdict,
+                    "reasons": list(est.diagnostics.trust.reasons),
+                    "rel_error": (est.mean - float(lam)) / float(lam) if finite and lam else None,
+                    "seconds": time.perf_counter() - start, "status": "ok" if finite else "nan",
+                    "warnings": [str(w.message) for w in caught],
+                }
+                log.append(row)
+                rows.append(row)
     return rows
 
 

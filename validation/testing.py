@@ -15,7 +15,9 @@ A test file in your project (see ``examples/test_my_estimator.py``)::
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+
+from estimators import BadSetting
 
 from .benchmark import BenchmarkReport, run_benchmark
 from .cases import Case
@@ -57,6 +59,14 @@ def assert_estimator_calibrated(
     BenchmarkReport
         When the estimator passes.
 
+    Raises
+    ------
+    AssertionError
+        When it does not.
+    BadSetting
+        ``estimator`` is not one callable; ``cases``, ``seeds`` or ``n`` as for
+        :func:`~validation.benchmark.run_benchmark` (``seeds=[]``: no runs to judge).
+
     Examples
     --------
     >>> oracle = lambda module, data, w_star: len(w_star) / 2  # exact on regular models
@@ -69,6 +79,9 @@ def assert_estimator_calibrated(
     AssertionError: estimator <lambda> is not calibrated: median |relative error| 0.300 > 0.15
     ...
     """
+    if not callable(estimator):
+        raise BadSetting("estimator", estimator, "must be one callable (model, data, w_star) -> estimate, or an "
+                                                 "Estimator; call assert_estimator_calibrated once per estimator")
     named = suite_cases(suite)
     chosen = cases if cases is not None else named
     report = run_benchmark(estimator, chosen, seeds=seeds, n=n, out=out)

@@ -1,11 +1,13 @@
 """The benchmark: the report's numbers from its raw rows, resume, the CI helper, calibration."""
 
 import json
+from fractions import Fraction
 
 import numpy as np
 import pytest
+import torch
 
-from estimators import extrapolate_llc
+from estimators import BadSetting, extrapolate_llc
 from validation import main
 from validation.benchmark import BenchmarkReport, Estimator, _target, reference_target, run_benchmark
 from validation.calibration import calibrate
@@ -78,6 +80,26 @@ def test_resume_skips_finished_rows(tmp_path):
     assert len(report.rows) == 6
 
 
+def test_a_second_run_into_the_same_out_is_refused_and_rows_are_not_duplicated(tmp_path):
+    refused = []
+
+    def starts_a_second_run(module, data, w_star):
+        try:
+            run_benchmark(oracle, NAMES[:2], n=50, out=tmp_path)
+        except BadSetting as exc:
+            refused.append(exc)
+        return 0.5
+
+    run_benchmark(starts_a_second_run, NAMES[:2], n=50, out=tmp_path)
+    assert [exc.name for exc in refused] == ["out", "out"]
+    assert f"out='{tmp_path}' is in use by another run: {tmp_path / 'rows.jsonl.lock'} was created by process" \
+        in str(refused[0])
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert [r["estimator"] for r in rows] == ["starts_a_second_run"] * 2
+    assert not (tmp_path / "rows.jsonl.lock").exists()
+    assert len(run_benchmark(oracle, NAMES[:2], n=50, out=tmp_path).rows) == 2  # released
+
+
 def test_failures_are_rows_not_crashes():
     def broken(module, data, w_star):
         raise ValueError("no")
@@ -87,8 +109,92 @@ def test_failures_are_rows_not_crashes():
 
     report = run_benchmark([broken, lambda m, d, w: float("nan"), wrong_type], ["nc-w"], n=50)
     assert report.rows[0]["status"].startswith("error: ValueError") and report.rows[1]["status"] == "nan"
-    assert report.rows[2]["status"] == "error: the estimator returned a str, not a number or an estimate"
+    assert report.rows[2]["status"].startswith("error: estimator wrong_type returned a str ('0.5'), not an estimate")
     assert report.summaries["broken"]["nan_rate"] == 1.0
+
+
+@pytest.mark.parametrize("value, expected", [
+    (np.float64(0.5), 0.5), (np.float32(0.25), 0.25), (np.int64(1), 1.0), (np.array(0.5), 0.5),
+    (torch.tensor(0.5), 0.5), (torch.tensor(0.5, requires_grad=True) * 1, 0.5), (torch.tensor(1, dtype=torch.int32), 1.0),
+    (Fraction(1, 2), 0.5),
+])
+def test_numpy_and_torch_scalars_are_estimates(value, expected):
+    row = run_benchmark(lambda m, d, w: value, ["nc-w"], n=50).rows[0]
+    assert row["status"] == "ok" and row["estimate"] == expected and row["std_err"] is None
+
+
+def test_an_object_with_numpy_or_torch_mean_and_std_err_is_an_estimate():
+    result = type("R", (), {"mean": np.float64(0.4), "std_err": torch.tensor(0.05)})()
+    row = run_benchmark(lambda m, d, w: result, ["nc-w"], n=50).rows[0]
+    assert (row["status"], row["estimate"], row["std_err"]) == ("ok", 0.4, pytest.approx(0.05))
+
+
+@pytest.mark.parametrize("value, said", [
+    (np.array([0.5]), "a ndarray of shape (1,)"),
+    (torch.tensor([0.5, 0.6]), "a Tensor of shape (2,)"),
+    (np.bool_(True), "a bool"),
+    (True, "a bool (True)"),
+    (None, "a NoneType (None)"),
+    (1 + 2j, "a complex"),
+    (type("R", (), {"mean": "0.5"})(), "whose .mean is '0.5'"),
+    (type("R", (), {"mean": 0.5, "std_err": [0.1]})(), "whose .mean is 0.5, .std_err is [0.1]"),
+])
+def test_an_unusable_return_value_is_a_row_error_naming_the_estimator_and_the_value(value, said):
+    def mine(module, data, w_star):
+        return value
+
+    row = run_benchmark([mine, lambda m, d, w: 0.5], ["nc-w"], n=50).rows[0]  # the run goes on
+    status = row["status"]
+    assert status.startswith("error: estimator mine returned a ") and said in status and "not an estimate" in status
+    assert row["estimate"] is None
+
+
+def test_run_benchmark_with_cases_none_names_the_argument():
+    with pytest.raises(BadSetting, match="cases=None must be 'quick', 'full', or a list of cases"):
+        run_benchmark(oracle, None)
+
+
+@pytest.mark.parametrize("arguments, name, words", [
+    (dict(estimator=None), "estimator", "must be a callable (model, data, w_star)"),
+    (dict(estimator=[]), "estimator", "or a non-empty list of them"),
+    (dict(estimator=[lambda m, d, w: 0.5, lambda m, d, w: 0.6]), "estimator", "labels two estimators '<lambda>'"),
+    (dict(cases=[]), "cases", "is empty"),
+    (dict(cases="nc-w"), "cases", "is not a suite ('quick' or 'full'); for one case pass a list, cases=['nc-w']"),
+    (dict(seeds=[]), "seeds", "must be a non-empty list of integers >= 0"),
+    (dict(seeds=0), "seeds", "must be a non-empty list of integers >= 0"),
+    (dict(seeds=[-1]), "seeds", "must be a non-empty list of integers >= 0"),
+    (dict(seeds=[0.5]), "seeds", "must be a non-empty list of integers >= 0"),
+    (dict(n=0), "n", "must be a positive integer"),
+    (dict(n=-5), "n", "must be a positive integer"),
+    (dict(n=2.5), "n", "must be a positive integer"),
+    (dict(reference_draws=-1), "reference_draws", "must be an integer >= 0"),
+])
+def test_bad_arguments_are_named(arguments, name, words):
+    with pytest.raises(BadSetting) as raised:
+        run_benchmark(**({"estimator": oracle, "cases": ["nc-w"], "n": 50} | arguments))
+    assert raised.value.name == name and words in str(raised.value)
+
+
+def test_a_lambda_is_refused_with_out_since_another_lambda_would_reuse_its_rows(tmp_path):
+    with pytest.raises(BadSetting, match="includes a lambda"):
+        run_benchmark(lambda m, d, w: 0.5, ["nc-w"], n=50, out=tmp_path)
+    assert not (tmp_path / "rows.jsonl").exists()
+
+
+def test_numpy_seeds_and_n_are_stored_as_plain_numbers(tmp_path):
+    report = run_benchmark(oracle, ["nc-w"], seeds=np.arange(2), n=np.int64(50), out=tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert [r["seed"] for r in rows] == [0, 1] == [r["seed"] for r in report.rows] and rows[0]["n"] == 50
+
+
+@pytest.mark.parametrize("arguments, name", [
+    (dict(seeds=[]), "seeds"), (dict(cases=[]), "cases"), (dict(n=0), "n"),
+    (dict(estimator=[oracle, biased]), "estimator"), (dict(estimator=None), "estimator"),
+])
+def test_assert_estimator_calibrated_names_a_bad_argument(arguments, name):
+    with pytest.raises(BadSetting) as raised:
+        assert_estimator_calibrated(**({"estimator": oracle, "cases": ["nc-w"], "n": 50} | arguments))
+    assert raised.value.name == name
 
 
 def test_our_estimator_rows_split_the_error_and_the_report_writes(tmp_path):

@@ -192,6 +192,19 @@ def test_estimate_bad_input_exits_2_with_one_line(params, extra, capsys):
     assert status == 2 and err.count("\n") == 1 and err.startswith("singular: error:")
 
 
+@pytest.mark.parametrize("command, option, value", [
+    ("estimate", "--n", "0"), ("estimate", "--n", "-3"), ("estimate", "--seed", "-1"),
+    ("bench", "--n", "0"), ("bench", "--seeds", "0"), ("bench", "--max-steps", "0"),
+])
+def test_a_count_out_of_range_exits_2_with_one_line_naming_the_option(command, option, value, capsys, tmp_path):
+    model = ["a*b*x", "--params", "a,b", "--inputs", "x"] if command == "estimate" else ["--out", str(tmp_path)]
+    with pytest.raises(SystemExit) as exited:
+        main([command, *model, option, value])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.count("\n") == 1
+    assert err.startswith(f"singular: error: argument {option}: expected an integer >= ")
+
+
 @pytest.mark.slow
 def test_bench_quick_writes_the_report(tmp_path, capsys):
     assert main(["bench", "--sampler", "sgld", "--seeds", "1", "--out", str(tmp_path)]) == 0

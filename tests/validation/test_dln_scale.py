@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from estimators import BadSetting
+from estimators.records import exclusive
 from singular.families import dln, rrr
 from validation import dln_scale
 from validation.dln_scale import DLNSpec, dln_problem, dln_table, random_dln, run_dln_scale
@@ -41,6 +43,15 @@ def test_a_rerun_skips_finished_rows(tmp_path, monkeypatch):
     again = run_dln_scale([40], [2], **kwargs)
     assert calls == [] and again == first
     assert len(first) == 4 and {r["sampler"] for r in first} == {"sgld", "rmsprop_sgld"}
+
+
+def test_a_second_run_into_the_same_out_is_refused(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(dln_scale, "estimate_llc", lambda *a, **k: calls.append(1))
+    with exclusive(tmp_path / "rows.jsonl"):
+        with pytest.raises(BadSetting, match="is in use by another run") as refused:
+            run_dln_scale([40], [1], n=1000, out=tmp_path)
+    assert refused.value.name == "out" and calls == [] and not (tmp_path / "rows.jsonl").exists()
 
 
 def test_the_table_reports_what_the_rows_say():
