@@ -25,6 +25,7 @@ from ._data import Batch, Data
 from ._tree import Params
 from .errors import BadData
 
+SCALES = (0.01, 0.3, 1.0)
 INPUT_KEYS = ("x", "input", "inputs", "input_ids")
 TARGET_KEYS = ("y", "target", "targets", "label", "labels")
 
@@ -139,7 +140,9 @@ def check_objective(objective: Objective, center: Params, data: Data, *, seed: i
 
     On two disjoint batches A and B of k rows: L must be a scalar; L(A ∪ B) must be the mean of L(A)
     and L(B) (a mean over samples), not their sum (``reduction="sum"``: L(A ∪ B) = L(A) + L(B)); and
-    L must change when the sampled parameters move by 1% of their scale in two random directions.
+    L must change (by more than a few units of rounding) when the sampled parameters move in random
+    directions by 1%, 30% and 100% of their scale: far enough that a minimum flat to high order
+    (w₁w₂² at 0) still moves, while a loss that does not depend on them stays put exactly.
     """
     k = max(1, min(8, data.n // 2))
     gen = torch.Generator().manual_seed(seed)
@@ -159,12 +162,14 @@ def check_objective(objective: Objective, center: Params, data: Data, *, seed: i
                 raise BadData(f"the loss sums over the batch instead of averaging: L(A ∪ B) = {value:.6g} is "
                               f"L(A) + L(B) = {total:.6g}, not their mean {mean:.6g} (reduction='sum'?). The LLC "
                               "needs the mean negative log-likelihood per sample (MATH.md §1); use reduction='mean'")
-        for direction in range(2):
-            moved = {name: p + 0.01 * (p.abs().mean() + 1) * torch.randn(p.shape, generator=gen).to(p)
+        eps = torch.finfo(next(iter(center.values())).dtype).eps
+        for scale in SCALES:
+            moved = {name: p + scale * (p.abs().mean() + 1) * torch.randn(p.shape, generator=gen).to(p)
                      for name, p in center.items()}
-            if abs(float(objective(moved, both)) - value) > 4 * torch.finfo(torch.float32).eps * max(1.0, abs(value)):
+            if not abs(float(objective(moved, both)) - value) <= 4 * eps * max(1.0, abs(value)):
                 return
-    raise BadData(f"the loss does not change when the sampled parameters move (L = {value:.6g} at w* and at two "
-                  "points around it): the module's output does not depend on them, or the loss is constant. An "
-                  "LLC of such a model is not defined; check which parameters are sampled and the targets")
+    raise BadData(f"the loss does not change when the sampled parameters move (L = {value:.6g} at w* and at "
+                  f"{len(SCALES)} points up to {max(SCALES):g}·(mean |w*| + 1) away): the module's output does not "
+                  "depend on them, or the loss is constant. An LLC of such a model is not defined; check which "
+                  "parameters are sampled and the targets")
 

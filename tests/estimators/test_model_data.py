@@ -184,6 +184,25 @@ def test_a_loss_that_does_not_depend_on_the_sampled_parameters_is_an_error():
         estimate_llc(model, (x, torch.zeros(N, dtype=torch.long)))
 
 
+class _FlatProduct(torch.nn.Module):
+    """y = a·b²·x: at a = b = 0 the loss is flat to sixth order, yet it depends on (a, b)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
+        self.b = torch.nn.Parameter(torch.zeros((), dtype=torch.float64))
+
+    def forward(self, x):
+        return self.a * self.b**2 * x[:, 0]
+
+
+def test_a_minimum_flat_to_high_order_is_not_mistaken_for_a_constant_loss():
+    x, _ = _regression(d=1)
+    y = torch.randn(N, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    est = _quiet(model=_FlatProduct(), data=(x, y), **QUICK)
+    assert math.isfinite(est.mean)
+
+
 # 7. small batches --------------------------------------------------------------------------------
 
 def test_a_given_batch_below_what_the_noise_needs_is_doubtful_and_says_so():
