@@ -29,7 +29,7 @@ PUBLIC = {
         "ess", "estimate_llc", "extrapolate_llc", "gaussian_nll", "llc_from_losses", "nbeta_sweep", "rhat", "trend_test",
         "RowLog", "Trajectory", "Transition", "find_transitions", "llc_trajectory", "plot_observables",
         "Check", "HessianSpectrum", "LLCWarning", "MinimumCheck", "Richardson", "Trust", "bias_index",
-        "distance_to_minimum", "gradient_noise", "hessian_spectrum", "predicted_bias",
+        "distance_to_minimum", "gradient_noise", "hessian_spectrum", "predicted_bias", "attention_head_masks",
     },
     "validation": {
         "DEFAULT_ESTIMATORS", "QUICK", "TOUR", "BenchmarkReport", "Calibration", "Case", "Estimator", "Extrapolation",
