@@ -305,9 +305,10 @@ def llc_trajectory(
         the same predicted bias rather than the same step.
     steps : sequence, optional
         The training steps to use (and their order); default all, ascending.
-    components : dict name -> list of parameter names or patterns, optional
+    components : dict name -> list of parameter names or patterns, or name -> masks, optional
         Also a weight-refined LLC per named component (``estimate_llc(weights=...)``), e.g.
-        ``{"layer 0 head 1": ["blocks.0.attn.heads.1.*"]}``.
+        ``{"layer 0 head 1": ["blocks.0.attn.heads.1.*"]}``, or the masks of each attention head,
+        ``attention_head_masks(model)`` (:mod:`estimators.heads`).
     out : path, optional
         A folder: each checkpoint's row is appended to ``out/trajectory.jsonl`` as soon as it is
         done, and a re-run skips the steps already there, so a killed run resumes where it stopped.
@@ -362,7 +363,7 @@ def llc_trajectory(
     if components is not None and not (isinstance(components, Mapping) and all(
             isinstance(p, Iterable) and not isinstance(p, str) for p in components.values())):
         raise BadSetting("components", components, "must map each name to a list of parameter names or patterns, "
-                                                   "e.g. {'first layer': ['0.*']}")
+                                                   "e.g. {'first layer': ['0.*']}, or to masks {parameter: mask}")
     stored = _settings({"step_size": step_size, **settings}, components, out)
     chosen, load, where = _checkpoints(checkpoints, steps)
     if not chosen:
@@ -490,7 +491,8 @@ def _row(step, where: str, state, data, model, step_size, components, settings) 
                "loss": _finite(est.init_loss), "verdict": est.verdict, "step_size": est.config.step_size,
                "warnings": list(est.diagnostics.warnings)}
         for name, patterns in components.items():
-            part = estimate_llc(net, data, step_size=step_size, weights=list(patterns), **settings)
+            weights = dict(patterns) if isinstance(patterns, Mapping) else list(patterns)
+            part = estimate_llc(net, data, step_size=step_size, weights=weights, **settings)
             row[f"llc/{name}"], row[f"std_err/{name}"] = _finite(part.mean), _finite(part.std_err)
             row[f"verdict/{name}"] = part.verdict
             row["warnings"] += [f"{name}: {text}" for text in part.diagnostics.warnings]

@@ -388,3 +388,18 @@ def test_the_log_panels_draw_every_step_above_0_and_say_step_0_is_left_out(tmp_p
         assert ax.lines[0].get_xdata().tolist() == list(range(1, 40))
         assert "not on the log axis: step 0" in [text.get_text() for text in ax.texts]
     assert [line.get_xdata()[0] for line in log_panels[0].lines[1:]] == [20.0]  # the LLC's change point
+
+
+def test_components_may_be_masks_and_are_recorded_for_resume(tmp_path):
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(300, 3, generator=gen, dtype=torch.float64)
+    y = x @ torch.tensor([1.0, -1.0, 0.5], dtype=torch.float64) + torch.randn(300, generator=gen, dtype=torch.float64)
+    net = torch.nn.Linear(3, 1, bias=False).double()
+    states = {k: {"weight": torch.tensor([[1.0, -1.0, 0.5]], dtype=torch.float64) * k / 2} for k in (1, 2)}
+    first = {"first two": {"weight": torch.tensor([[True, True, False]])}}
+    run = dict(model=net, step_size=1e-4, num_draws=20, num_burnin=0, num_chains=2, checks=False)
+    traj = llc_trajectory(states, (x, y), components=first, out=tmp_path, **run)
+    assert traj.components == ["first two"] and np.isfinite(traj.series("llc/first two")).all()
+    other = {"first two": {"weight": torch.tensor([[True, False, True]])}}
+    with pytest.raises(BadSetting, match="components"):
+        llc_trajectory(states, (x, y), components=other, out=tmp_path, **run)
