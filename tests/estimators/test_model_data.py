@@ -54,7 +54,7 @@ def test_frozen_parameters_are_not_sampled_and_the_head_alone_is_regular():
     features = body(x).detach()
     head = _fitted_linear(features, y)
     model = torch.nn.Sequential(body, head)
-    est = _quiet(model=model, data=(x, y), seed=1)
+    est = _quiet(model=model, data=(x, y), seed=1, checks=False, max_steps=2000)
     assert est.config.sampled == ("1.weight",) and est.config.num_sampled == 2
     assert est.mean == pytest.approx(1.0, abs=0.25)  # the head alone: d = 2, λ = 1
 
@@ -107,7 +107,7 @@ def test_a_half_precision_module_is_sampled_in_float32(dtype):
     x, y = _regression(dtype=torch.float32)
     model = _fitted_linear(x, y, dtype=dtype)
     weight = model.weight.detach().clone()
-    est = _quiet(model=model, data=(x, y), seed=0)
+    est = _quiet(model=model, data=(x, y), seed=0, max_steps=2000)
     assert est.config.dtype == "float32" and str(dtype).removeprefix("torch.") in est.config.dtype_source
     assert model.weight.dtype == dtype and torch.equal(model.weight.detach(), weight)
     # regular, d = 2: λ = 1, less the offset of the rounded w* from the minimum
@@ -208,7 +208,8 @@ def test_a_minimum_flat_to_high_order_is_not_mistaken_for_a_constant_loss():
 def test_a_given_batch_below_what_the_noise_needs_is_doubtful_and_says_so():
     x, y = _regression(n=4000)
     model = _fitted_linear(x, y)
-    est = _quiet(model=model, data=(x, y), batch_size=4, gradient_control_variate=False, seed=0)
+    est = _quiet(model=model, data=(x, y), batch_size=4, gradient_control_variate=False, seed=0, checks=False,
+                 max_steps=1000)
     assert est.config.advised_batch_size is not None and est.config.advised_batch_size > 4
     assert est.verdict != "ok"
     assert any("given batch size 4" in reason for reason in est.diagnostics.trust.reasons)
@@ -378,7 +379,7 @@ def test_a_mask_samples_only_its_entries_and_a_regular_slice_gives_half_its_size
     x, y = _regression(d=4)
     model = _fitted_linear(x, y)
     mask = torch.tensor([[True, False, True, False]])
-    est = _quiet(model=model, data=(x, y), weights={"weight": mask}, seed=0)
+    est = _quiet(model=model, data=(x, y), weights={"weight": mask}, seed=0, checks=False, max_steps=2000)
     assert est.config.num_sampled == 2 and est.config.sampled == ("weight (2 of 4 entries)",)
     assert est.mean == pytest.approx(1.0, abs=0.25)  # two regular directions: λ = 1
     whole = _quiet(model=model, data=(x, y), weights={"weight": torch.ones(1, 4, dtype=torch.bool)}, seed=4, **QUICK)
