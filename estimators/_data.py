@@ -11,7 +11,8 @@ The rules (``docs/estimators.md``, "Your model and data"):
 - A ``DataLoader``: read by one pass over it, so that its sampler, batch sampler and ``collate_fn``
   apply (a ``SubsetRandomSampler`` over 100 rows gives n = 100; ``batch_size=None`` over a dataset
   whose items are batches gives every row of every item); n = the rows it yielded.  The pass runs
-  under a fixed seed and leaves the caller's global random state as it was.
+  under a fixed seed, its own generators (``generator=``) included, and leaves the caller's random
+  states as they were.
 - Floating-point fields are cast to the dtype the module is evaluated in; integer fields are kept.
 """
 
@@ -65,18 +66,22 @@ def read_data(data, *, device: torch.device, dtype: torch.dtype) -> Data:
     """The :class:`Data` of anything in the module docstring's list; :class:`BadData` otherwise."""
     loader_batch = None
     if isinstance(data, DataLoader):
-        loader_batch = data.batch_size
+        loader_batch = data.batch_size or getattr(data.batch_sampler, "batch_size", None)
         fields, how = _read_loader(data)
     elif isinstance(data, TensorDataset):
         fields, how = tuple(data.tensors), f"the {len(data)} rows of the TensorDataset"
     elif isinstance(data, Dataset):
         fields, how = _read_dataset(data)
+    elif isinstance(data, list) and data and all(isinstance(item, (tuple, list, Mapping)) for item in data):
+        fields, how = _collate(data), f"the {len(data)} items of the list, each a sample"
     elif isinstance(data, (tuple, list, Mapping, Tensor, np.ndarray)):
         fields, how = _as_tensors(data), "the rows of the tensors given"
     else:
         raise BadData(f"data of type {type(data).__name__} is not tensors ((X, Y), one tensor or a mapping of named "
                       "fields), a Dataset or a DataLoader")
     leaves, _ = tree_flatten(fields)
+    if any(isinstance(t, Tensor) and (t.is_sparse or t.layout != torch.strided or t.is_meta) for t in leaves):
+        raise BadData("the data holds a sparse or meta tensor; pass dense tensors with values (X.to_dense())")
     if not leaves or not all(isinstance(t, Tensor) for t in leaves):
         kinds = sorted({type(t).__name__ for t in leaves if not isinstance(t, Tensor)})
         raise BadData(f"data must be tensors or numpy arrays; got {', '.join(kinds) or 'no fields'}")
@@ -93,9 +98,11 @@ def read_data(data, *, device: torch.device, dtype: torch.dtype) -> Data:
             bad = int((~torch.isfinite(t)).reshape(t.shape[0], -1).any(dim=1).nonzero()[0])
             raise BadData(f"the data has a non-finite value (first in sample {bad}); remove or impute it")
     cast = sorted({str(t.dtype).removeprefix("torch.") for t in leaves if t.is_floating_point() and t.dtype != dtype})
-    fields = tree_map(lambda t: t.to(device=device, dtype=dtype if t.is_floating_point() else t.dtype), fields)
+    with torch.inference_mode(False):  # tensors made under inference mode cannot enter autograd: copies can
+        fields = tree_map(lambda t: (t.clone() if t.is_inference() else t).to(
+            device=device, dtype=dtype if t.is_floating_point() else t.dtype), fields)
     if cast:
-        how += f"; {'/'.join(cast)} fields cast to {str(dtype).removeprefix('torch.')}, the module's dtype"
+        how += f"; {'/'.join(cast)} fields cast to {str(dtype).removeprefix('torch.')}, the dtype the module runs in"
     return Data(fields=fields, n=n, source=f"n = {n}: {how}", loader_batch_size=loader_batch)
 
 
@@ -106,7 +113,9 @@ def _as_tensors(fields):
     if isinstance(fields, (tuple, list)):
         return tuple(_as_tensors(value) for value in fields)
     if isinstance(fields, np.ndarray):
-        return torch.from_numpy(np.ascontiguousarray(fields))
+        if fields.dtype.kind not in "biuf":
+            raise BadData(f"a numpy array of dtype {fields.dtype} cannot be a tensor; give numbers (float or int)")
+        return torch.from_numpy(np.ascontiguousarray(fields, dtype=fields.dtype.newbyteorder("=")))
     return fields
 
 
@@ -114,26 +123,44 @@ def _read_dataset(dataset: Dataset):
     try:
         count = len(dataset)
         items = [dataset[i] for i in range(count)]
-    except (TypeError, NotImplementedError) as err:
-        raise BadData(f"the Dataset has no length or cannot be indexed ({err}); pass a DataLoader over it "
-                      "or tensors") from err
+    except (TypeError, NotImplementedError, KeyError, IndexError) as err:
+        raise BadData(f"the Dataset cannot be read as items 0 … len − 1 ({type(err).__name__}: {err}); pass a "
+                      "DataLoader over it (with a sampler over its keys) or tensors") from err
     if not items:
         raise BadData("the dataset is empty (0 samples)")
+    return _collate(items), f"the {count} items of the Dataset, each a sample"
+
+
+def _collate(items: list):
+    """Samples stacked as a DataLoader's default ``collate_fn`` would."""
     try:
-        fields = default_collate(items)
+        return _as_tensors(default_collate(items))
     except (RuntimeError, TypeError) as err:
-        raise BadData(f"the Dataset's items do not stack into tensors ({err}); give them equal shapes, or pass a "
+        raise BadData(f"the items do not stack into tensors ({err}); give them equal shapes, or pass a "
                       "DataLoader with a collate_fn that does") from err
-    return _as_tensors(fields), f"the {count} items of the Dataset, each a sample"
+
+
+def _generators(loader: DataLoader) -> list[torch.Generator]:
+    """The random generators a loader's pass draws from, besides the global one."""
+    holders = (loader, loader.sampler, loader.batch_sampler, getattr(loader.batch_sampler, "sampler", None))
+    found = [getattr(holder, "generator", None) for holder in holders]
+    return list({id(g): g for g in found if isinstance(g, torch.Generator)}.values())
 
 
 def _read_loader(loader: DataLoader):
+    generators = _generators(loader)
+    states = [g.get_state() for g in generators]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(_LOADER_SEED)
+        for g in generators:
+            g.manual_seed(_LOADER_SEED)
         try:
             batches = [_as_tensors(batch) for batch in loader]
         except (RuntimeError, TypeError, KeyError, IndexError) as err:
             raise BadData(f"one pass over the DataLoader failed ({type(err).__name__}: {err})") from err
+        finally:
+            for g, state in zip(generators, states):
+                g.set_state(state)
     if not batches:
         raise BadData("the DataLoader yielded no batches (0 samples)")
     try:

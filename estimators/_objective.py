@@ -26,6 +26,9 @@ from ._tree import Params
 from .errors import BadData
 
 SCALES = (0.01, 0.3, 1.0)
+ONE_SAMPLE = ("the loss of one sample alone fails: the module's output for a sample must not depend on the rest of "
+              "the batch (e.g. batch norm without running statistics, track_running_stats=False), since the "
+              "likelihood is per sample")
 INPUT_KEYS = ("x", "input", "inputs", "input_ids")
 TARGET_KEYS = ("y", "target", "targets", "label", "labels")
 
@@ -47,16 +50,18 @@ def model_output(output) -> Tensor:
 
 
 def pair_keys(fields: Batch) -> tuple:
-    """Where the inputs and the targets are in the data: ``(0, 1)`` for ``(X, Y)``, or the two names of
-    a mapping among :data:`INPUT_KEYS` and :data:`TARGET_KEYS`; :class:`BadData` otherwise."""
+    """Where the inputs and the targets are in the data: ``(0, 1)`` for ``(X, Y)``; for a mapping, its
+    one target field (among :data:`TARGET_KEYS`) and the others: one field among :data:`INPUT_KEYS`
+    is passed as the module's argument, several fields by name (``module(input_ids=…,
+    attention_mask=…)``), so that no field is left out.  :class:`BadData` otherwise."""
     if isinstance(fields, Mapping):
-        inputs = [k for k in INPUT_KEYS if k in fields]
         targets = [k for k in TARGET_KEYS if k in fields]
-        if len(inputs) != 1 or len(targets) != 1:
+        inputs = tuple(k for k in fields if k not in targets)
+        if len(targets) != 1 or not inputs:
             raise BadData(f"the data's fields are named {list(fields)}; loss_fn(output, target) needs exactly one "
-                          f"input field (one of {INPUT_KEYS}) and one target field (one of {TARGET_KEYS}). Pass "
+                          f"target field (one of {TARGET_KEYS}) and the module's inputs. Pass "
                           "batch_loss=lambda model, batch: ... to use the fields as they are")
-        return inputs[0], targets[0]
+        return (inputs[0] if len(inputs) == 1 and inputs[0] in INPUT_KEYS else inputs), targets[0]
     if isinstance(fields, tuple) and len(fields) == 2:
         return 0, 1
     count = len(fields) if isinstance(fields, tuple) else 1
@@ -71,9 +76,13 @@ class PairLoss:
         self.loss_fn, self.keys = loss_fn, keys
 
     def __call__(self, module: torch.nn.Module, batch: Batch) -> Tensor:
-        inputs, target = batch[self.keys[0]], batch[self.keys[1]]
-        output = module(**inputs) if isinstance(inputs, Mapping) else module(inputs)
-        return self.loss_fn(model_output(output), target)
+        where, target = self.keys
+        if isinstance(where, tuple):  # several named fields: by name
+            output = module(**{key: batch[key] for key in where})
+        else:
+            inputs = batch[where]
+            output = module(**inputs) if isinstance(inputs, Mapping) else module(inputs)
+        return self.loss_fn(model_output(output), batch[target])
 
     def __repr__(self) -> str:
         return loss_name(self.loss_fn)
@@ -93,7 +102,8 @@ class _Applied(torch.nn.Module):
         self.loss = loss
 
     def forward(self, batch: Batch) -> Tensor:
-        return self.loss(self.model, batch)
+        loss = self.loss(self.model, batch)
+        return loss.reshape(()) if isinstance(loss, Tensor) and loss.numel() == 1 else loss
 
 
 class Objective:
@@ -131,7 +141,10 @@ class Objective:
             return vmap(one)(batch)
         except Exception:  # vmap refuses many modules; one row at a time handles them all
             count = tree_flatten(batch)[0][0].shape[0]
-            return torch.stack([one(tree_map(lambda t: t[i], batch)) for i in range(count)])
+            try:
+                return torch.stack([one(tree_map(lambda t: t[i], batch)) for i in range(count)])
+            except (RuntimeError, ValueError) as err:
+                raise BadData(f"{ONE_SAMPLE} ({err})") from err
 
 
 def check_objective(objective: Objective, center: Params, data: Data, *, seed: int) -> None:
@@ -150,26 +163,53 @@ def check_objective(objective: Objective, center: Params, data: Data, *, seed: i
     first, second, both = data.take(order[:k]), data.take(order[k:2 * k]), data.take(order[: 2 * k])
     with torch.no_grad():
         value = objective(center, both)
-        if not isinstance(value, Tensor) or value.numel() != 1:
-            shape = tuple(value.shape) if isinstance(value, Tensor) else type(value).__name__
-            raise BadData(f"the loss returned {shape} on a batch of {2 * k} rows; it must return the mean negative "
-                          "log-likelihood over the batch, one number (with a torch loss, reduction='mean')")
+        if not isinstance(value, Tensor):
+            raise BadData(f"the loss returned a {type(value).__name__}; it must return a tensor (not .item() or a "
+                          "Python number), the mean negative log-likelihood over the batch")
+        if value.numel() != 1:
+            raise BadData(f"the loss returned {tuple(value.shape)} on a batch of {2 * k} rows; it must return the mean "
+                          "negative log-likelihood over the batch, one number (with a torch loss, reduction='mean')")
         value = float(value)
         if data.n >= 2:
             parts = float(objective(center, first)), float(objective(center, second))
             mean, total = (parts[0] + parts[1]) / 2, parts[0] + parts[1]
             if abs(total) > 1e-12 and abs(value - total) < abs(value - mean) and abs(mean - total) > 1e-9 * abs(total):
-                raise BadData(f"the loss sums over the batch instead of averaging: L(A ∪ B) = {value:.6g} is "
-                              f"L(A) + L(B) = {total:.6g}, not their mean {mean:.6g} (reduction='sum'?). The LLC "
-                              "needs the mean negative log-likelihood per sample (MATH.md §1); use reduction='mean'")
+                raise BadData(f"the loss sums over the batch instead of averaging: L(A ∪ B) = {value:.6g} is nearer "
+                              f"L(A) + L(B) = {total:.6g} than their mean {mean:.6g} (reduction='sum'?, or a loss "
+                              "that is not a mean over samples). The LLC needs the mean negative log-likelihood per "
+                              "sample (MATH.md §1); use reduction='mean'")
+        objective.per_sample(center, first)  # a sample's loss must not need the rest of the batch
         eps = torch.finfo(next(iter(center.values())).dtype).eps
         for scale in SCALES:
             moved = {name: p + scale * (p.abs().mean() + 1) * torch.randn(p.shape, generator=gen).to(p)
                      for name, p in center.items()}
             if not abs(float(objective(moved, both)) - value) <= 4 * eps * max(1.0, abs(value)):
+                _check_gradient(objective, center, moved, both, eps)
                 return
     raise BadData(f"the loss does not change when the sampled parameters move (L = {value:.6g} at w* and at "
                   f"{len(SCALES)} points up to {max(SCALES):g}·(mean |w*| + 1) away): the module's output does not "
-                  "depend on them, or the loss is constant. An LLC of such a model is not defined; check which "
-                  "parameters are sampled and the targets")
+                  "depend on them, or the loss is constant (with loss_fn(output, target), the output read is the "
+                  "module's tensor, a tuple's first element or a mapping's 'logits'). An LLC of such a model is not "
+                  "defined; check which parameters are sampled, the targets and the output")
+
+
+def _check_gradient(objective: Objective, center: Params, moved: Params, batch: Batch, eps: float) -> None:
+    """Refuse a loss that depends on a sampled tensor but has no gradient with respect to it (a
+    ``.detach()``, ``.data``, ``.item()`` or ``no_grad`` on the way), naming the tensor."""
+    leaves = {name: p.detach().clone().requires_grad_(True) for name, p in moved.items()}
+    with torch.enable_grad():
+        loss = objective(leaves, batch)
+        if not loss.requires_grad:
+            raise BadData("the loss has no gradient with respect to the sampled parameters (a .detach(), .item(), "
+                          ".data or torch.no_grad() in the forward or the loss?); the chains need ∇L")
+        grads = torch.autograd.grad(loss, list(leaves.values()), allow_unused=True)
+    base = float(loss)
+    for (name, p), g in zip(moved.items(), grads):
+        if g is not None and bool(g.abs().max() > 0):
+            continue
+        shifted = {**moved, name: center[name] + (moved[name] - center[name]) * 2}
+        with torch.no_grad():
+            if not abs(float(objective(shifted, batch)) - base) <= 4 * eps * max(1.0, abs(base)):
+                raise BadData(f"the loss depends on {name} but has no gradient with respect to it (a .detach(), "
+                              ".data or torch.no_grad() on its way to the output?); the chains need ∇L")
 

@@ -27,8 +27,9 @@ from torch.func import grad, vmap
 from torch.utils._pytree import tree_flatten, tree_map
 
 from ._data import Batch, Data
-from ._objective import Objective, PairLoss
+from ._objective import ONE_SAMPLE, Objective, PairLoss
 from ._tree import Params
+from .errors import BadData
 
 __all__ = ["HessianSpectrum", "MinimumCheck", "distance_to_minimum", "gradient_noise", "hessian_spectrum"]
 
@@ -295,8 +296,11 @@ def _per_sample_gradients(objective: Objective, point: Params, data: Data, *, ve
         leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
         for i in range(data.n):
             with torch.enable_grad():
-                parts = torch.autograd.grad(objective(leaves, data.rows(i, i + 1)), list(leaves.values()),
-                                            allow_unused=True)
+                try:
+                    parts = torch.autograd.grad(objective(leaves, data.rows(i, i + 1)), list(leaves.values()),
+                                                allow_unused=True)
+                except (RuntimeError, ValueError) as err:
+                    raise BadData(f"{ONE_SAMPLE} ({err})") from err
             rows.append(torch.cat([(torch.zeros_like(v) if g is None else g).reshape(1, -1)
                                    for v, g in zip(leaves.values(), parts)], dim=1))
     return torch.cat(rows).to(torch.float64)

@@ -203,7 +203,8 @@ class LLCEstimate:
     L_B(w_t) − L_B(w*) + L_n(w*)); ``init_loss`` is L_n(w*) on the full data.  ``traces`` holds the
     per-draw traces asked for with ``traces=`` (each ``(chains, draws)``): ``"distance"`` ‖w − w*‖,
     ``"gradient_norm"`` ‖G^½·nβ∇L_B(w)‖ (the data gradient in the sampler's metric G, G = I for
-    SGLD) and ``"noise_norm"`` the norm of the step's Gaussian increment, ‖(εG/gain)^½·ξ‖.
+    SGLD) and ``"noise_norm"`` the norm of the step's Gaussian increment, ‖(εG/gain)^½·ξ‖ (arrays,
+    so not in :meth:`to_dict`).
     """
 
     mean: float
@@ -331,7 +332,8 @@ class LLCEstimate:
 
 
 def _positive(name: str, value, *, allow_zero: bool = False) -> float:
-    """A finite float ≥ 0 (or > 0); numpy scalars and 0-d arrays are numbers too."""
+    """A finite float ≥ 0 (or > 0); numpy scalars, 0-d arrays and 0-d tensors are numbers too."""
+    value = _scalar(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray)) or np.ndim(value):
         raise BadSetting(name, value, "must be a number")
     value = float(value)
@@ -341,10 +343,16 @@ def _positive(name: str, value, *, allow_zero: bool = False) -> float:
 
 
 def _count(name: str, value, minimum: int) -> int:
-    """An integer ≥ ``minimum`` (numpy integers included) as a Python int."""
+    """An integer ≥ ``minimum`` (numpy integers and 0-d integer tensors included) as a Python int."""
+    value = _scalar(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
         raise BadSetting(name, value, f"must be an integer >= {minimum}")
     return int(value)
+
+
+def _scalar(value):
+    """A 0-d tensor as its Python number; anything else as it is."""
+    return value.item() if isinstance(value, Tensor) and value.dim() == 0 else value
 
 
 def _auto_or(name: str, value, check: Callable):
@@ -358,6 +366,9 @@ def _auto_or(name: str, value, check: Callable):
 
 def _device(device, model: torch.nn.Module) -> torch.device:
     """The device to run on: the one given (which must exist here), else the module's."""
+    if any(p.is_meta for p in model.parameters()):
+        raise BadSetting("model", type(model).__name__, "has parameters on the meta device (shapes without values): "
+                         "load its weights first")
     if device is None:
         first = next(model.parameters(), None)
         return first.device if first is not None else torch.device("cpu")
@@ -369,6 +380,12 @@ def _device(device, model: torch.nn.Module) -> torch.device:
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if (device.index or 0) >= count:
             raise BadSetting("device", str(device), f"is not available: this machine has {count} CUDA device(s)")
+    try:
+        torch.empty(1, device=device)
+    except (RuntimeError, NotImplementedError) as err:
+        raise BadSetting("device", str(device), f"is not available here ({str(err).splitlines()[0]})") from err
+    if device.type == "meta":
+        raise BadSetting("device", str(device), "holds no values: choose a device the chains can run on")
     return device
 
 
@@ -405,14 +422,19 @@ def _select(model: torch.nn.Module, weights, dtype: torch.dtype, device: torch.d
             raise BadSetting("model", type(model).__name__, "has no trainable parameters (requires_grad is False for "
                              "all of them): unfreeze the ones to sample, or name them with weights=[...]")
     elif isinstance(weights, Mapping):
-        chosen = []
+        chosen, whole = [], set()
         for name, mask in weights.items():
             if name not in canonical:
                 raise BadSetting("weights", name, f"is not a parameter of the module; it has {sorted(aliases)}")
             target = canonical[name]
             chosen.append(target)
-            if mask is not True:
-                masks[target] = _flat_mask(name, mask, params[target])
+            if _is_true(mask):
+                whole.add(target)
+            else:  # a tied tensor named twice: the union of its masks
+                index = _flat_mask(name, mask, params[target])
+                masks[target] = torch.unique(torch.cat([masks[target], index])) if target in masks else index
+        for target in whole:
+            masks.pop(target, None)
     else:
         if isinstance(weights, str):
             weights = [weights]
@@ -426,6 +448,9 @@ def _select(model: torch.nn.Module, weights, dtype: torch.dtype, device: torch.d
                 raise BadSetting("weights", pattern, f"matches no parameter; the module has {sorted(aliases)}")
             chosen += hits
     chosen = list(dict.fromkeys(chosen))
+    if not chosen:
+        raise BadSetting("weights", weights, "selects no parameter; name at least one (or leave weights=None for all "
+                         "trainable parameters)")
     cast = (lambda t: t.detach().to(device=device, dtype=dtype if t.is_floating_point() else t.dtype))
     base = {name: cast(params[name]) for name in masks}
     center = {name: base[name].reshape(-1)[masks[name]].clone() if name in masks else cast(params[name])
@@ -435,6 +460,12 @@ def _select(model: torch.nn.Module, weights, dtype: torch.dtype, device: torch.d
     names = tuple(f"{name} ({len(masks[name])} of {base[name].numel()} entries)" if name in masks else name
                   for name in chosen)
     return _Selection(center, fixed, {k: v.to(device) for k, v in masks.items()}, base, names)
+
+
+def _is_true(mask) -> bool:
+    """``True`` (Python, numpy or a 0-d tensor): the whole tensor."""
+    return isinstance(mask, (bool, np.bool_)) and bool(mask) or (
+        isinstance(mask, Tensor) and mask.dim() == 0 and mask.dtype == torch.bool and bool(mask))
 
 
 def _flat_mask(name: str, mask, param: Tensor) -> Tensor:
@@ -481,8 +512,8 @@ def _evaluation_mode(model: torch.nn.Module):
     try:
         yield
     finally:
-        for module, training in modes:
-            module.training = training
+        for module, training in modes:  # parents first, so each ends in its own mode; train() for overrides
+            module.train(training)
 
 
 def _default_loss(target: Tensor):
@@ -708,15 +739,18 @@ def estimate_llc(
         loss = PairLoss(loss_fn, keys)
     center = selection.center
     objective = Objective(model, loss, selection.fixed, masks=selection.masks, base=selection.base)
-    with _evaluation_mode(model):
+    with _evaluation_mode(model), torch.inference_mode(False):
         try:
             check_objective(objective, center, data, seed=seed)
             init_loss = full_data_loss(objective, center, data)
         except BadData:
             raise
         except (RuntimeError, ValueError, TypeError, IndexError, KeyError, AttributeError) as err:
+            upcast = ("; the module runs in float32 copies of its half-precision parameters, so a forward that "
+                      "casts its inputs to half (x.half()) fails: cast to the parameters' dtype instead"
+                      if dtype_source.startswith("float32:") else "")
             raise BadData(f"the model or the loss rejected the data ({type(err).__name__}: {err}); the loss is "
-                          f"{described}") from err
+                          f"{described}{upcast}") from err
         if not math.isfinite(init_loss):
             raise BadData(f"L_n(w*) = {init_loss} is not finite; check the data and the model at w*")
         if gradient_control_variate is None:

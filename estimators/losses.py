@@ -100,12 +100,17 @@ class _CrossEntropyNLL:
     __slots__ = ()
 
     def __call__(self, output: Tensor, target: Tensor) -> Tensor:
+        if output.dim() > 2:
+            raise ValueError(f"cross_entropy_nll reads logits of shape (batch, classes); got {tuple(output.shape)}. "
+                             "Sequence logits (batch, positions, vocabulary) need the next-token shift and "
+                             "flattening: pass batch_loss=lambda model, batch: ... (e.g. model(input_ids=ids, "
+                             "labels=ids).loss for a HuggingFace causal LM)")
         classes = output.shape[1] if output.dim() > 1 else output.shape[0]
         if classes < 2:
             raise ValueError(f"cross_entropy_nll needs logits for at least 2 classes, got output of shape "
                              f"{tuple(output.shape)} (its cross-entropy is 0 whatever the weights); for regression "
                              "pass floating-point targets or loss_fn=gaussian_nll(sigma)")
-        return torch.nn.functional.cross_entropy(output, target)
+        return torch.nn.functional.cross_entropy(output, target.long())
 
     def __repr__(self) -> str:
         return "cross_entropy_nll()"

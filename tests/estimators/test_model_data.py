@@ -429,3 +429,155 @@ def test_bad_arguments_are_named(change, match):
     kwargs = dict(model=_fitted_linear(x, y), data=(x, y)) | change
     with pytest.raises(BadSetting, match=match):
         estimate_llc(**kwargs)
+
+
+# neighbours found by a fresh-eyes tester --------------------------------------------------------
+
+class _Keywords(torch.nn.Module):
+    """A module of two named inputs, the second a per-row mask that zeroes the prediction."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x, keep):
+        return self.net(x) * keep[:, None]
+
+
+def test_every_field_of_a_mapping_reaches_the_module():
+    x, y = _regression()
+    net = _fitted_linear(x, y)
+    keep = (torch.arange(N) % 2).double()
+    est = _quiet(model=_Keywords(net), data={"x": x, "keep": keep, "y": y}, **QUICK)
+    with torch.no_grad():
+        truth = float(((y - net(x)[:, 0] * keep) ** 2).mean() / 2 + math.log(math.sqrt(2 * math.pi)))
+    assert est.init_loss == pytest.approx(truth, rel=1e-12)
+
+
+def test_sequence_logits_with_the_default_cross_entropy_point_to_batch_loss():
+    emb = torch.nn.Embedding(6, 6).double()
+    ids = torch.randint(0, 6, (100, 6), generator=torch.Generator().manual_seed(0))
+    with pytest.raises(BadData, match="Sequence logits.*batch_loss"):
+        estimate_llc(emb, {"input_ids": ids, "labels": ids})
+
+
+def test_masks_of_two_names_of_one_tied_tensor_are_united():
+    x, _ = _regression()
+    model = _Tied()
+    y = model(x).detach()
+    first, second = torch.zeros(2, 2, dtype=torch.bool), torch.zeros(2, 2, dtype=torch.bool)
+    first[0, 0], second[1, 1] = True, True
+    est = _quiet(model=model, data=(x, y), weights={"enc.weight": first, "head.weight": second}, **QUICK)
+    assert est.config.num_sampled == 2
+    est = _quiet(model=model, data=(x, y), weights={"enc.weight": first, "head.weight": np.True_}, **QUICK)
+    assert est.config.num_sampled == 4
+
+
+class _Augmenting(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net, self.augment = net, True
+
+    def train(self, mode=True):
+        self.augment = mode
+        return super().train(mode)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_a_module_with_its_own_train_gets_its_state_back():
+    x, y = _regression()
+    model = _Augmenting(_fitted_linear(x, y)).train()
+    _quiet(model=model, data=(x, y), **QUICK)
+    assert model.training and model.augment
+
+
+def test_a_loader_with_its_own_generator_is_seeded_and_left_alone():
+    x, y = _regression()
+    model = _fitted_linear(x, y)
+    gen = torch.Generator().manual_seed(7)
+    loader = DataLoader(TensorDataset(x, y), batch_size=100, shuffle=True, generator=gen)
+    state = gen.get_state()
+    a = _quiet(model=model, data=loader, **QUICK)
+    b = _quiet(model=model, data=loader, **QUICK)
+    np.testing.assert_array_equal(a.losses, b.losses)
+    assert torch.equal(gen.get_state(), state)
+
+
+def test_inference_mode_a_list_of_samples_and_a_batch_sampler():
+    x, y = _regression()
+    model = _fitted_linear(x, y)
+    with torch.inference_mode():
+        est = _quiet(model=model, data=(x.clone(), y.clone()), **QUICK)
+    assert math.isfinite(est.mean)
+    listed = _quiet(model=model, data=list(zip(x, y)), **QUICK)
+    assert listed.config.n == N and listed.init_loss == pytest.approx(_gaussian_loss(model, x, y), rel=1e-12)
+    sampler = torch.utils.data.BatchSampler(torch.utils.data.SequentialSampler(range(N)), 50, drop_last=False)
+    est = _quiet(model=model, data=DataLoader(TensorDataset(x, y), batch_sampler=sampler), **QUICK)
+    assert est.config.batch_size == 50
+
+
+class _Detached(torch.nn.Module):
+    """The weight reaches the output detached; the bias does not."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+        self.bias = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+
+    def forward(self, x):
+        return torch.nn.functional.linear(x, self.net.weight.detach(), self.bias)
+
+
+@pytest.mark.parametrize("case, match", [
+    ("float", "returned a float.*not .item"),
+    ("detached loss", "no gradient with respect to the sampled parameters"),
+    ("detached weight", "depends on net.weight but has no gradient"),
+    ("batch statistics", "depend on the rest of the batch"),
+    ("empty weights", "selects no parameter"),
+    ("string keys", "items 0 … len − 1"),
+    ("object array", "dtype object"),
+    ("sparse", "sparse"),
+    ("meta model", "meta device"),
+    ("half forward", "casts its inputs to half"),
+])
+def test_neighbour_faults_are_named(case, match):
+    x, y = _regression()
+    model = _fitted_linear(x, y)
+    run = dict(model=model, data=(x, y))
+    if case == "float":
+        run["loss_fn"] = lambda out, target: float(((out[:, 0] - target) ** 2).mean())
+    elif case == "detached loss":
+        run["loss_fn"] = lambda out, target: ((out[:, 0] - target) ** 2).mean().detach()
+    elif case == "detached weight":
+        run["model"] = _Detached(model)
+    elif case == "batch statistics":
+        run["model"] = torch.nn.Sequential(torch.nn.BatchNorm1d(2, track_running_stats=False).double(), model)
+    elif case == "empty weights":
+        run["weights"] = []
+    elif case == "string keys":
+        class Keyed(Dataset):
+            def __len__(self):
+                return N
+
+            def __getitem__(self, key):
+                return x[int(key[1:])], y[int(key[1:])]
+        run["data"] = Keyed()
+    elif case == "object array":
+        run["data"] = (x.numpy().astype(object), y.numpy())
+    elif case == "sparse":
+        run["data"] = (x.to_sparse(), y)
+    elif case == "meta model":
+        run["model"] = torch.nn.Linear(2, 1, device="meta")
+    elif case == "half forward":
+        class Halving(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = torch.nn.Linear(2, 1).half()
+
+            def forward(self, inputs):
+                return self.lin(inputs.half())
+        run["model"], run["data"] = Halving(), (x.float(), y.float())
+    with pytest.raises((BadData, BadSetting), match=match):
+        estimate_llc(**run, **QUICK)
