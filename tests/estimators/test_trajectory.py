@@ -270,6 +270,7 @@ _CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # 39 s (a child process trains and is killed); the lock tests stay in the default run
 def test_a_killed_run_resumes_without_recomputing(tmp_path):
     """SIGKILL a run after two checkpoints are written; the re-run loads only the others."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -226,6 +226,7 @@ def test_extrapolation_removes_a_log_bias_exactly():
     assert lam == pytest.approx(0.25) and se > 0
 
 
+@pytest.mark.slow  # 64 s of the default run; calibrate's doctest keeps a quick run of it there
 def test_calibration_picks_the_best_setting_and_reports_held_out_cases():
     cal = calibrate("sgld", ["regular-1"], holdout=["regular-2"], grid={"step_size": [1e-5, 1e-3]}, n=500)
     scores = dict((e.step_size, s) for e, s in cal.scores)

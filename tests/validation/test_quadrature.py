@@ -12,7 +12,7 @@ from validation.cases import case
 from validation.quadrature import fit_rlct, k_function, log_partition, target_llc
 
 
-@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("d", [1, 2, pytest.param(3, marks=pytest.mark.slow)])  # d = 3: 47 s
 def test_target_of_a_regular_model_is_the_gaussian_formula(d):
     # K = Σ w_i²/2 under exp(−tK − γ|w|²/2): E[w_i²] = 1/(t + γ), so t·E[K] = t·d/(2(t + γ))
     model = RegressionModel(" + ".join(f"w{i}*x{i}" for i in range(d)), params=[f"w{i}" for i in range(d)],
