@@ -1148,7 +1148,8 @@ def nbeta_sweep(estimate: Callable[[float], LLCEstimate], nbetas: Sequence[float
     >>> model = torch.nn.Linear(1, 1, bias=False)
     >>> with torch.no_grad():
     ...     _ = model.weight.fill_(float((x[:, 0] @ y) / (x[:, 0] @ x[:, 0])))
-    >>> run = functools.partial(estimate_llc, model, (x, y), step_size=1e-3, num_draws=2000, batch_size=500)
+    >>> run = functools.partial(estimate_llc, model, (x, y), step_size=1e-3, num_draws=2000, batch_size=500,
+    ...                         checks=False)
     >>> sweep = nbeta_sweep(lambda nb: run(nbeta=nb), [50.0, 200.0])
     >>> [round(nb) for nb in sweep.nbetas]
     [50, 200]

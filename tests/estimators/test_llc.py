@@ -62,9 +62,11 @@ def test_full_batch_sgld_matches_its_discretised_target_and_is_flagged(regular):
     assert abs(est.diagnostics.richardson.extrapolated - exact) < 0.05 * exact
 
 
+@pytest.mark.slow  # 17 s: 8 chains × 3000 minibatch draws; the regular-model value tests in test_model_data stay
 def test_minibatch_sgld_on_a_regular_model(regular):
     model, x, y = regular
-    est = estimate_llc(model, (x, y), step_size=2e-4, batch_size=500, num_chains=8, num_draws=3000, seed=2)
+    est = estimate_llc(model, (x, y), step_size=2e-4, batch_size=500, num_chains=8, num_draws=3000, seed=2,
+                       checks=False)
     assert not est.config.gradient_control_variate  # a given step keeps the plain minibatch gradient
     # minibatch gradient noise adds ε·nβ²·Var(g)/(4B) ≈ 5% per direction here: allow 10% on top of 4 s.e.
     assert abs(est.mean - D / 2) < 4 * est.std_err + 0.1 * D / 2
@@ -88,7 +90,8 @@ def test_weight_refined_llc_samples_only_the_chosen_parameters(regular):
 
     w = torch.linalg.lstsq(x, y[:, None]).solution[:, 0]
     model = Split(w).double()
-    est = estimate_llc(model, (x, y), sampler="mala", step_size=2e-3, weights=["a"], num_chains=8, num_draws=1500)
+    est = estimate_llc(model, (x, y), sampler="mala", step_size=2e-3, weights=["a"], num_chains=8, num_draws=1500,
+                       checks=False)
     assert est.config.sampled == ("a",) and est.config.num_sampled == 2
     # the quadratic form restricted to a: H_aa
     h = (x[:, :2].T @ x[:, :2] / N).numpy()
@@ -255,7 +258,7 @@ def test_control_variate_removes_minibatch_noise_and_keeps_the_mean():
     model = torch.nn.Linear(2, 1, bias=False).double()
     with torch.no_grad():
         model.weight.copy_(torch.linalg.lstsq(x, y[:, None]).solution.T)
-    settings = dict(step_size=2e-5, batch_size=100, num_chains=4, num_draws=1000, num_burnin=200, seed=1)
+    settings = dict(step_size=2e-5, batch_size=100, num_chains=4, num_draws=1000, num_burnin=200, seed=1, checks=False)
     with warnings.catch_warnings():  # batch 100 at nβ = 4621 inflates the posterior: not this test's subject
         warnings.simplefilter("ignore", LLCWarning)
         plain = estimate_llc(model, (x, y), control_variate=False, **settings)
@@ -272,7 +275,9 @@ def test_control_variate_removes_minibatch_noise_and_keeps_the_mean():
 @pytest.mark.filterwarnings("ignore::estimators.LLCWarning")  # 50 draws
 def test_control_variate_is_a_no_op_in_full_batch(regular):
     model, x, y = regular
-    a = estimate_llc(model, (x, y), step_size=1e-4, batch_size=len(x), num_draws=50, control_variate=True)
-    b = estimate_llc(model, (x, y), step_size=1e-4, batch_size=len(x), num_draws=50, control_variate=False)
+    a = estimate_llc(model, (x, y), step_size=1e-4, batch_size=len(x), num_draws=50, control_variate=True,
+                     checks=False)
+    b = estimate_llc(model, (x, y), step_size=1e-4, batch_size=len(x), num_draws=50, control_variate=False,
+                     checks=False)
     np.testing.assert_array_equal(a.losses, b.losses)
     assert not a.config.control_variate

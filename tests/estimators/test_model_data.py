@@ -102,7 +102,7 @@ def test_the_callers_module_is_not_changed_and_is_sampled_in_eval_mode():
 
 # 3. low precision --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, pytest.param(torch.float16, marks=pytest.mark.slow)])
 def test_a_half_precision_module_is_sampled_in_float32(dtype):
     x, y = _regression(dtype=torch.float32)
     model = _fitted_linear(x, y, dtype=dtype)
