@@ -168,6 +168,5 @@ def _read_loader(loader: DataLoader):
     except (RuntimeError, ValueError, TypeError) as err:
         raise BadData(f"the DataLoader's batches do not concatenate along the first axis ({err}); pad every batch "
                       "to the same shape") from err
-    rows = int(tree_flatten(fields)[0][0].shape[0]) if tree_flatten(fields)[0] else 0
-    return fields, (f"the {rows} rows of one pass over the DataLoader ({len(batches)} batches; its sampler and "
+    return fields, (f"the rows of one pass over the DataLoader ({len(batches)} batches; its sampler and "
                     "collate_fn applied)")

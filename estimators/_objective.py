@@ -183,7 +183,7 @@ def check_objective(objective: Objective, center: Params, data: Data, *, seed: i
         for scale in SCALES:
             moved = {name: p + scale * (p.abs().mean() + 1) * torch.randn(p.shape, generator=gen).to(p)
                      for name, p in center.items()}
-            if not abs(float(objective(moved, both)) - value) <= 4 * eps * max(1.0, abs(value)):
+            if _changed(float(objective(moved, both)), value, eps):
                 _check_gradient(objective, center, moved, both, eps)
                 return
     raise BadData(f"the loss does not change when the sampled parameters move (L = {value:.6g} at w* and at "
@@ -191,6 +191,11 @@ def check_objective(objective: Objective, center: Params, data: Data, *, seed: i
                   "depend on them, or the loss is constant (with loss_fn(output, target), the output read is the "
                   "module's tensor, a tuple's first element or a mapping's 'logits'). An LLC of such a model is not "
                   "defined; check which parameters are sampled, the targets and the output")
+
+
+def _changed(value: float, reference: float, eps: float) -> bool:
+    """More than a few units of rounding (ε the dtype's) from ``reference``; a non-finite value has changed."""
+    return not abs(value - reference) <= 4 * eps * max(1.0, abs(reference))
 
 
 def _check_gradient(objective: Objective, center: Params, moved: Params, batch: Batch, eps: float) -> None:
@@ -209,7 +214,7 @@ def _check_gradient(objective: Objective, center: Params, moved: Params, batch: 
             continue
         shifted = {**moved, name: center[name] + (moved[name] - center[name]) * 2}
         with torch.no_grad():
-            if not abs(float(objective(shifted, batch)) - base) <= 4 * eps * max(1.0, abs(base)):
+            if _changed(float(objective(shifted, batch)), base, eps):
                 raise BadData(f"the loss depends on {name} but has no gradient with respect to it (a .detach(), "
                               ".data or torch.no_grad() on its way to the output?); the chains need ∇L")
 

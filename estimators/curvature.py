@@ -79,17 +79,13 @@ class _Hessian:
         self.finite_difference = any(g is not None and not g.requires_grad for g in grads)
         self.verified = False
 
-    def _gradient(self, flat: Tensor) -> Tensor:
-        leaves = {k: v.detach().requires_grad_(True) for k, v in unflatten(flat, self.like).items()}
-        with torch.enable_grad():
-            parts = torch.autograd.grad(self.objective(leaves, self.batch), list(leaves.values()), allow_unused=True)
-        return torch.cat([(torch.zeros_like(v) if g is None else g).reshape(-1) for v, g in zip(leaves.values(), parts)])
-
     def _difference(self, vector: Tensor) -> Tensor:
         flat = flatten(self.like)
         scale = max(1.0, float(flat.square().mean().sqrt())) * torch.finfo(flat.dtype).eps ** (1 / 3)
         h = scale / max(float(vector.norm()), 1e-300)
-        return (self._gradient(flat + h * vector) - self._gradient(flat - h * vector)) / (2 * h)
+        ahead, behind = (_gradient(self.objective, unflatten(flat + t * vector, self.like), self.batch)
+                         for t in (h, -h))
+        return (ahead - behind) / (2 * h)
 
     def matvec(self, vector: Tensor) -> Tensor:
         if not self.finite_difference:
@@ -293,29 +289,25 @@ def _per_sample_gradients(objective: Objective, point: Params, data: Data, *, ve
         except Exception:  # vmap refuses many modules; the loop below handles them all
             rows = []
     if not rows:
-        leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
         for i in range(data.n):
-            with torch.enable_grad():
-                try:
-                    parts = torch.autograd.grad(objective(leaves, data.rows(i, i + 1)), list(leaves.values()),
-                                                allow_unused=True)
-                except (RuntimeError, ValueError) as err:
-                    raise BadData(f"{ONE_SAMPLE} ({err})") from err
-            rows.append(torch.cat([(torch.zeros_like(v) if g is None else g).reshape(1, -1)
-                                   for v, g in zip(leaves.values(), parts)], dim=1))
+            try:
+                rows.append(_gradient(objective, point, data.rows(i, i + 1)).reshape(1, -1))
+            except (RuntimeError, ValueError) as err:
+                raise BadData(f"{ONE_SAMPLE} ({err})") from err
     return torch.cat(rows).to(torch.float64)
+
+
+def _gradient(objective: Objective, point: Params, batch: Batch) -> Tensor:
+    """∇L_B at ``point`` on ``batch``, flat (zeros for tensors the loss does not reach)."""
+    leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
+    with torch.enable_grad():
+        parts = torch.autograd.grad(objective(leaves, batch), list(leaves.values()), allow_unused=True)
+    return torch.cat([(torch.zeros_like(v) if g is None else g).reshape(-1) for v, g in zip(leaves.values(), parts)])
 
 
 def full_gradient(objective: Objective, point: Params, data: Data, *, chunk: int = 8192) -> Tensor:
     """∇L_n at ``point`` on all n samples (chunks weighted by their rows), as a flat vector (float64)."""
-    leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
-    total = torch.zeros(sum(p.numel() for p in point.values()), dtype=torch.float64,
-                        device=next(iter(point.values())).device)
-    for batch, rows in data.chunks(chunk):
-        with torch.enable_grad():
-            parts = torch.autograd.grad(objective(leaves, batch), list(leaves.values()), allow_unused=True)
-        flat = torch.cat([(torch.zeros_like(v) if g is None else g).reshape(-1) for v, g in zip(leaves.values(), parts)])
-        total += flat.to(torch.float64) * rows
+    total = sum(_gradient(objective, point, batch).to(torch.float64) * rows for batch, rows in data.chunks(chunk))
     return total / data.n
 
 

@@ -829,8 +829,13 @@ class _Probe:
         self.hessian_idx, self.noise_idx = order[:samples], order[:_NOISE_SAMPLES]
 
     def spectrum(self, steps: int):
-        return curvature.spectrum(self.objective, self.center, self.data.take(self.hessian_idx), nbeta=self.nbeta,
+        return curvature.spectrum(self.objective, self.center, self.hessian_batch, nbeta=self.nbeta,
                                   localization=self.localization, steps=steps, seed=self.seed)
+
+    @functools.cached_property
+    def hessian_batch(self):
+        """The samples the curvature at w* is measured on (all of them up to 5·10⁷ samples × parameters)."""
+        return self.data.take(self.hessian_idx)
 
     @functools.cached_property
     def gradient(self) -> Tensor:
@@ -840,7 +845,7 @@ class _Probe:
     def minimum(self, spectrum) -> MinimumCheck:
         return curvature.minimum(self.objective, self.center, self.data, nbeta=self.nbeta,
                                  localization=self.localization, spectrum=spectrum,
-                                 hessian_batch=self.data.take(self.hessian_idx), gradient=self.gradient)
+                                 hessian_batch=self.hessian_batch, gradient=self.gradient)
 
     def curvature_error(self, spectrum) -> float:
         """The standard error of the lowest curvature's data part, from the two halves of the curvature

@@ -117,9 +117,8 @@ def _needed_batch(*, n: int, nbeta: float, curvature: float, noise_trace: float)
     return 1 / (1 / n + NOISE_TO_CURVATURE * curvature / (nbeta**2 * noise_trace))
 
 
-def _batch_for_noise(*, n: int, nbeta: float, curvature: float, noise_trace: float) -> int:
-    """The batch rule: :func:`_needed_batch`, at least 256, and the full batch above n/2."""
-    needed = _needed_batch(n=n, nbeta=nbeta, curvature=curvature, noise_trace=noise_trace)
+def _batch_for_noise(needed: float, n: int) -> int:
+    """The batch rule on the :func:`_needed_batch`: at least 256, and the full batch above n/2."""
     batch = max(MIN_BATCH, math.ceil(needed)) if math.isfinite(needed) else n
     return n if batch >= n / 2 else min(batch, n)
 
@@ -174,14 +173,15 @@ def tune(runner: ChainRunner, state, *, step_size: float | None, batch_size: int
             trace = noise_at(state)
             curvature = float(np.nanmean(block.sq_grad)) - _noise_part(nbeta, trace, batch, n)
             gain = runner.sampler.noise_gain
-            chosen = _batch_for_noise(n=n, nbeta=nbeta, curvature=curvature, noise_trace=trace * gain)
+            needed = _needed_batch(n=n, nbeta=nbeta, curvature=curvature, noise_trace=trace * gain)
+            chosen = _batch_for_noise(needed, n)
             rule = (f"{'' if gain == 1 else f'{gain:g} (the sampler’s noise gain) × '}"
                     f"nβ²·tr(GC)·(1/B − 1/n) ≤ {NOISE_TO_CURVATURE:g} × the curvature part of "
                     f"E‖G^½nβ∇L_B‖² ({curvature:.3g}), tr(GC) = {trace:.3g} at the chains' points after "
                     f"{used} steps → B = {chosen}" + (" (full batch)" if chosen >= n else ""))
             if auto_batch:
                 batch, batch_note = chosen, f"auto: {rule}"
-            elif _needed_batch(n=n, nbeta=nbeta, curvature=curvature, noise_trace=trace * gain) > batch:
+            elif needed > batch:
                 advised, batch_note = chosen, f"given; below what the noise rule needs: {rule}"
         if auto_step:
             if metropolis:
