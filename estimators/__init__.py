@@ -4,7 +4,8 @@ Samplers are pure transitions (:mod:`estimators.sgld`, :mod:`estimators.sghmc`,
 :mod:`estimators.mala`) driven by :func:`estimate_llc`, which runs the chains as one vectorized
 computation over any ``torch.nn.Module``, chooses its own step size, batch size and chain length
 (:mod:`estimators.tuning`) and judges its own answer (:mod:`estimators.trust`); :func:`llc_trajectory` repeats it over the checkpoints of a
-training run and :func:`find_transitions` looks for change points in the result.  This package imports neither :mod:`singular` nor
+training run and :func:`find_transitions` looks for change points in the result.  Observables at the
+draws give susceptibilities and Bayesian influence functions (:mod:`estimators.observables`).  This package imports neither :mod:`singular` nor
 :mod:`resolution` (nor sympy).
 """
 
@@ -25,6 +26,8 @@ from .llc import (
     nbeta_sweep,
 )
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
+from .observables import (ObservableDraws, ObservableEstimate, average_loss, bayesian_influence, model_function,
+                          sample_losses, susceptibility)
 from .records import RowLog
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
 from .trajectory import Trajectory, llc_trajectory, plot_observables
@@ -46,6 +49,8 @@ __all__ = [
     "MALA",
     "MinimumCheck",
     "NBetaSweep",
+    "ObservableDraws",
+    "ObservableEstimate",
     "RMSPropSGLD",
     "Richardson",
     "RowLog",
@@ -57,6 +62,8 @@ __all__ = [
     "Trust",
     "WAIC",
     "attention_head_masks",
+    "average_loss",
+    "bayesian_influence",
     "bias_index",
     "cross_entropy_nll",
     "default_nbeta",
@@ -70,9 +77,12 @@ __all__ = [
     "hessian_spectrum",
     "llc_from_losses",
     "llc_trajectory",
+    "model_function",
     "nbeta_sweep",
     "plot_observables",
     "predicted_bias",
     "rhat",
+    "sample_losses",
+    "susceptibility",
     "trend_test",
 ]

@@ -180,8 +180,9 @@ class ChainRunner:
         """Advance every chain ``steps`` steps; return ``(state, Block)``.
 
         With ``record_loss`` and a minibatch, the loss recorded is L_B(w_t) − L_B(w*) + L_n(w*)
-        when the control variate is on (one extra forward pass at w* per step).  ``observe(t, params)``,
-        if given, is called with the parameters of every draw t (before its step).
+        when the control variate is on (one extra forward pass at w* per step).  ``observe(t, params, loss)``,
+        if given, is called for every draw t with its parameters (before its step) and the loss
+        recorded there, shape ``(chains,)``.
         """
         c = self.num_chains
         rec = {name: torch.empty((c, steps), dtype=torch.float64, device=self.device)
@@ -192,8 +193,6 @@ class ChainRunner:
         for t in range(steps):
             batch, per_chain = self._batch(batch_size)
             before = state.params
-            if observe is not None:
-                observe(t, before)
             noise = self.streams.noise()
             state, info = self.sampler.step(state, batch, noise, loss_and_grad=self.loss_and_grad(per_chain),
                                             **kwargs)
@@ -201,6 +200,8 @@ class ChainRunner:
             if record_loss and per_chain and self.control_variate and self.center_gradient is None:
                 loss = loss + self.init_loss - self._loss_at_center()(self.centers, batch).to(torch.float64)
             rec["loss"][:, t] = loss
+            if observe is not None:
+                observe(t, before, loss)
             sq, virial, radius2, proj[:, t] = (v.detach() for v in self._stats(info, before))
             rec["sq_grad"][:, t], rec["virial"][:, t], rec["radius2"][:, t] = sq, virial, radius2
             metric = info.preconditioner

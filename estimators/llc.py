@@ -7,6 +7,7 @@ import fnmatch
 import functools
 import math
 import numbers
+import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,11 +24,12 @@ from ._data import Data, read_data
 from ._objective import Objective, PairLoss, check_objective, loss_name, pair_keys
 from ._run import Block, ChainRunner
 from ._tree import Params
-from . import curvature
+from . import _observe, curvature
 from .curvature import MinimumCheck, _Hessian, flatten, unflatten
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
 from .errors import BadData, BadSetting, LLCWarning
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
+from .observables import Observable, ObservableDraws
 from .samplers import Sampler, sampler_from_name
 from .trust import Check, Trust
 from .tuning import TARGET_BIAS_INDEX, bias_index, draw, predicted_bias, standard_error, tune
@@ -204,7 +206,8 @@ class LLCEstimate:
     per-draw traces asked for with ``traces=`` (each ``(chains, draws)``): ``"distance"`` ‖w − w*‖,
     ``"gradient_norm"`` ‖G^½·nβ∇L_B(w)‖ (the data gradient in the sampler's metric G, G = I for
     SGLD) and ``"noise_norm"`` the norm of the step's Gaussian increment, ‖(εG/gain)^½·ξ‖ (arrays,
-    so not in :meth:`to_dict`).
+    so not in :meth:`to_dict`).  ``observables`` holds the moments of the observables asked for
+    with ``observables=`` (:class:`~estimators.observables.ObservableDraws`).
     """
 
     mean: float
@@ -219,6 +222,7 @@ class LLCEstimate:
     waic: WAIC | None = field(default=None)
     interval: tuple[float, float] = (math.nan, math.nan)
     traces: dict[str, np.ndarray] = field(default_factory=dict)
+    observables: ObservableDraws | None = field(default=None, repr=False)
 
     @property
     def verdict(self) -> str:
@@ -545,6 +549,8 @@ def estimate_llc(
     checks: bool = True,
     weights: Sequence[str] | Mapping[str, Tensor] | None = None,
     traces: Sequence[str] = (),
+    observables: Mapping[str, Observable | Callable] | None = None,
+    observable_traces: bool | str | os.PathLike = False,
     waic: bool = False,
     vectorize: bool = True,
     seed: int = 0,
@@ -634,6 +640,18 @@ def estimate_llc(
     traces : list of str
         Extra per-draw traces to keep on the result (``est.traces``), among ``"distance"``
         (‖w − w*‖), ``"gradient_norm"`` and ``"noise_norm"``.  Default: none.
+    observables : mapping name -> observable, optional
+        Observables to evaluate at every draw (``est.observables``, an :class:`ObservableDraws`):
+        :func:`estimators.observables.average_loss` on another dataset,
+        :func:`~estimators.observables.sample_losses` of probe samples, or any function of the module
+        (``fn(module) -> tensor``).  Their streaming moments with each other and with the training
+        loss are kept (memory chains × components × (2 + scalars), whatever the draws) for
+        :func:`~estimators.observables.susceptibility` and
+        :func:`~estimators.observables.bayesian_influence` (MATH.md §6).
+    observable_traces : bool or path
+        Also keep every draw's values: ``True`` in memory, a folder to write them to (one float32
+        file per observable, read back as memory maps).  Needed only for covariances between two
+        vector observables of more than 1024 components in all.
     waic : bool
         Also compute the functional variance, singular fluctuation and WAIC from up to 100 draws
         per chain, each evaluated on the full dataset.
@@ -753,6 +771,11 @@ def estimate_llc(
                           f"{described}{upcast}") from err
         if not math.isfinite(init_loss):
             raise BadData(f"L_n(w*) = {init_loss} is not finite; check the data and the model at w*")
+        observed = _observe.evaluators(
+            observables or {}, objective_for=lambda fn: Objective(model, fn, selection.fixed, masks=selection.masks,
+                                                                  base=selection.base),
+            training_loss=("batch_loss", batch_loss) if batch_loss is not None else ("loss_fn", loss_fn),
+            center=center, device=device, dtype=dtype, vectorize=vectorize, seed=seed)
         if gradient_control_variate is None:
             gradient_control_variate = given_step is None
         probe = _Probe(objective, center, data, nbeta=nbeta, localization=localization, seed=seed)
@@ -779,9 +802,11 @@ def estimate_llc(
         max_draws = max(max_steps - reserve - tuned.num_burnin, 4)
         for retry in range(_MAX_DRAW_RETRIES + 1):
             observer = _WAICObserver(objective, data, center, num_chains, given_draws or max_draws) if waic else None
+            recorder = _observe.Recorder(observed, center, chains=num_chains, init_loss=init_loss, nbeta=nbeta,
+                                         traces=observable_traces) if observed else None
             state, block, draws_source = draw(runner, burnin_state, step_size=step, batch_size=tuned.batch_size,
                                               num_draws=given_draws, max_draws=max_draws, target_rse=target_rse,
-                                              observe=observer)
+                                              observe=_both(observer, recorder))
             if not (block.diverged and given_step is None and retry < _MAX_DRAW_RETRIES):
                 break
             step /= 4
@@ -807,7 +832,7 @@ def estimate_llc(
             advised_batch_size=tuned.advised_batch_size if per_chain_batch else None,
         )
         noise = probe.noise_trace(runner, state) * sampler.noise_gain if per_chain_batch and kept else math.nan
-        return _result(block, tuned.first_nonfinite, observer, traces=tuple(traces), config=config,
+        return _result(block, tuned.first_nonfinite, observer, recorder, traces=tuple(traces), config=config,
                        init_loss=init_loss, seed=seed, fallback=runner.fallback, spectrum=spectrum, minimum=minimum,
                        richardson=richardson, noise_trace=noise, metropolis=sampler.metropolis,
                        stiffness=spectrum.top / spectrum.bottom
@@ -894,7 +919,7 @@ class _WAICObserver:
         except Exception as err:  # the loss must be evaluable one sample at a time
             raise BadSetting("waic", True, f"needs the loss to work on one sample at a time ({err})") from err
 
-    def __call__(self, t: int, params: Params) -> None:
+    def __call__(self, t: int, params: Params, loss: Tensor) -> None:
         if t % self.every:
             return
         chains = next(iter(params.values())).shape[0]
@@ -993,7 +1018,21 @@ def _interval(mean: float, std_err: float, richardson: Richardson | None, predic
     return (max(low, 0.0) if mean >= 0 else low), mean - min(bias, 0.0) + half
 
 
-def _result(block: Block, burnin_nonfinite, observer: _WAICObserver | None, *, traces: tuple[str, ...],
+def _both(*observers) -> Callable | None:
+    """One ``observe(t, params, loss)`` calling every observer given (None when there is none)."""
+    present = [o for o in observers if o is not None]
+    if not present:
+        return None
+
+    def observe(t: int, params: Params, loss: Tensor) -> None:
+        for o in present:
+            o(t, params, loss)
+
+    return observe
+
+
+def _result(block: Block, burnin_nonfinite, observer: _WAICObserver | None, recorder: _observe.Recorder | None, *,
+            traces: tuple[str, ...],
             config: LLCConfig, init_loss, seed, fallback, spectrum,
             minimum, richardson, noise_trace, curvature_noise, metropolis: bool,
             stiffness: float | None) -> LLCEstimate:
@@ -1086,6 +1125,7 @@ def _result(block: Block, burnin_nonfinite, observer: _WAICObserver | None, *, t
         interval=interval,
         traces={name: np.sqrt({"distance": block.radius2, "gradient_norm": block.sq_grad,
                                "noise_norm": block.noise2}[name]) for name in traces},
+        observables=recorder.result(kept, verdict=trust.verdict, reasons=trust.reasons) if recorder else None,
     )
 
 

@@ -221,7 +221,7 @@ def draw(runner: ChainRunner, state, *, step_size: float, batch_size: int, num_d
          target_rse: float, observe=None):
     """The recorded draws: ``num_draws`` of them, or (``None``) blocks until the standard error of
     λ̂ is below ``target_rse``·|λ̂| or ``max_draws`` are spent.  Returns ``(state, Block, source)``;
-    ``observe(t, params)`` sees every draw."""
+    ``observe(t, params, loss)`` sees every draw."""
     if num_draws is not None:
         state, block = runner.run(state, num_draws, step_size=step_size, batch_size=batch_size, record_loss=True,
                                   observe=observe)
@@ -231,7 +231,8 @@ def draw(runner: ChainRunner, state, *, step_size: float, batch_size: int, num_d
         steps = min(max(BLOCK, total // 5) if total >= MIN_DRAWS else MIN_DRAWS, max_draws - total)
         offset = total
         state, block = runner.run(state, steps, step_size=step_size, batch_size=batch_size, record_loss=True,
-                                  observe=None if observe is None else lambda t, params: observe(offset + t, params))
+                                  observe=None if observe is None else
+                                  lambda t, params, loss: observe(offset + t, params, loss))
         blocks.append(block)
         total += steps
         joined = Block.concatenate(blocks)

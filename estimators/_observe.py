@@ -1,0 +1,246 @@
+"""Observables evaluated at the chains' draws (``estimate_llc(..., observables=...)``): each spec made
+into a function of the chains' parameters, and the recorder that keeps their streaming moments (and,
+on request, their traces) as the draws come."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ._chains import make_loss
+from ._data import read_data
+from ._objective import Objective, PairLoss, check_objective, pair_keys
+from ._tree import Params
+from .errors import BadData, BadSetting
+from .observables import LOSS, Observable, ObservableDraws
+
+DENSE_MAX = 1024
+"""Up to this many components (the training loss included), every pair's cross-moment is streamed;
+above it, only each component's with the scalar observables (the rest needs traces)."""
+_CHUNK = 8192
+
+
+def evaluators(specs: Mapping[str, Observable | Callable], *, objective_for: Callable[[Callable], Objective],
+               training_loss, center: Params, device, dtype, vectorize: bool, seed: int
+               ) -> dict[str, Callable[[Params], Tensor]]:
+    """``{name: params (chain axis first) -> values (chains, k)}`` for every observable spec.
+
+    ``objective_for(loss)`` makes the :class:`Objective` of a loss with the estimate's module, fixed
+    tensors and masks; ``training_loss`` is ``("loss_fn" | "batch_loss", callable or None)``, the form
+    the estimate was given, used for a probe dataset without a loss of its own.
+    """
+    if not isinstance(specs, Mapping):
+        raise BadSetting("observables", specs, "must be a mapping from a name to an observable "
+                         "(estimators.observables.average_loss, sample_losses, or a function of the module)")
+    made = {}
+    for name, spec in specs.items():
+        if not isinstance(name, str) or not name or name == LOSS or any(c in name for c in "/\\\0"):
+            raise BadSetting("observables", name, f"names must be non-empty strings without path separators (they "
+                             f"name the trace files), other than {LOSS!r} (the training loss, always recorded)")
+        if callable(spec) and not isinstance(spec, Observable):
+            spec = Observable("function", fn=spec)
+        if not isinstance(spec, Observable):
+            raise BadSetting("observables", spec, f"{name!r} must be an estimators.observables spec or a function of "
+                             "the module")
+        try:
+            made[name] = _evaluator(name, spec, objective_for, training_loss, center, device, dtype, vectorize, seed)
+        except BadData as err:
+            raise BadData(f"observable {name!r}: {err}") from err
+        except BadSetting:
+            raise
+        except (RuntimeError, ValueError, TypeError, IndexError, KeyError, AttributeError) as err:
+            raise BadData(f"observable {name!r}: the model or its function rejected it ({type(err).__name__}: "
+                          f"{err})") from err
+    return made
+
+
+def _evaluator(name: str, spec: Observable, objective_for, training_loss, center: Params, device, dtype,
+               vectorize: bool, seed: int) -> Callable[[Params], Tensor]:
+    if spec.kind == "function":
+        return _function(objective_for(_Call(spec.fn)), name, center, vectorize)
+    data = read_data(spec.data, device=device, dtype=dtype)
+    objective = objective_for(_loss_of(spec, data, training_loss))
+    check_objective(objective, center, data, seed=seed)
+    return _average(objective, data, vectorize) if spec.kind == "average_loss" else _per_sample(objective, data)
+
+
+class _Call:
+    """A function of the module as an :class:`Objective`'s loss (the batch is unused)."""
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+
+    def __call__(self, module: torch.nn.Module, batch) -> Tensor:
+        return self.fn(module)
+
+
+def _loss_of(spec: Observable, data, training_loss) -> Callable:
+    form, fn = training_loss
+    if spec.batch_loss is not None or (spec.loss_fn is None and form == "batch_loss"):
+        return spec.batch_loss or fn
+    loss_fn = spec.loss_fn or fn
+    if loss_fn is None:
+        raise BadSetting("observables", spec, "a probe dataset needs the loss of the estimate (loss_fn or "
+                         "batch_loss given to estimate_llc) or its own loss_fn")
+    return PairLoss(loss_fn, pair_keys(data.fields))
+
+
+def _function(objective: Objective, name: str, center: Params, vectorize: bool) -> Callable[[Params], Tensor]:
+    def one(point: Params) -> Tensor:
+        value = objective(point, None)
+        if not isinstance(value, Tensor):
+            raise BadSetting("observables", name, f"the function returned a {type(value).__name__}; it must return a "
+                             "tensor (not .item() or a number)")
+        return value.reshape(-1)
+
+    with torch.no_grad():
+        one(center)
+    batched = torch.func.vmap(one)
+
+    def values(params: Params) -> Tensor:
+        with torch.no_grad():
+            if vectorize:
+                try:
+                    return batched(params)
+                except Exception:  # vmap refuses many functions; a loop over the chains handles them all
+                    pass
+            chains = next(iter(params.values())).shape[0]
+            return torch.stack([one({k: v[c] for k, v in params.items()}) for c in range(chains)])
+
+    return values
+
+
+def _average(objective: Objective, data, vectorize: bool) -> Callable[[Params], Tensor]:
+    losses = make_loss(objective, per_chain_batch=False, vectorize=vectorize)
+    fallback = make_loss(objective, per_chain_batch=False, vectorize=False)
+
+    def values(params: Params) -> Tensor:
+        total = 0.0
+        for batch, rows in data.chunks(_CHUNK):
+            try:
+                total = total + losses(params, batch).to(torch.float64) * rows
+            except Exception:  # vmap refused the module: one chain at a time
+                total = total + fallback(params, batch).to(torch.float64) * rows
+        return (total / data.n)[:, None]
+
+    return values
+
+
+def _per_sample(objective: Objective, data) -> Callable[[Params], Tensor]:
+    def values(params: Params) -> Tensor:
+        chains = next(iter(params.values())).shape[0]
+        with torch.no_grad():
+            return torch.stack([torch.cat([objective.per_sample({k: v[c] for k, v in params.items()}, batch)
+                                           for batch, _ in data.chunks(_CHUNK)]) for c in range(chains)])
+
+    return values
+
+
+class Recorder:
+    """Streaming moments of the observables over the draws, per chain, shifted by their values at w*.
+
+    Component 0 is the training loss as recorded at each draw (:data:`estimators.observables.LOSS`).
+    Per chain: the count, Σv, Σv² and the cross-moments Σv·vᵀ (every pair up to :data:`DENSE_MAX`
+    components, else each component with the scalar ones).  Memory without traces:
+    chains × K × (2 + S) floats (S scalars), whatever the number of draws.  ``traces`` (True, or a
+    folder) also keeps every draw, in memory or in one raw float32 file per observable.
+    """
+
+    def __init__(self, values: dict[str, Callable[[Params], Tensor]], center: Params, *, chains: int,
+                 init_loss: float, nbeta: float, traces):
+        self.values, self.init_loss, self.nbeta = values, init_loss, nbeta
+        with torch.no_grad():
+            first = {name: fn({k: v.unsqueeze(0) for k, v in center.items()})[0].to(torch.float64)
+                     for name, fn in values.items()}
+        self.reference = torch.cat([torch.tensor([init_loss], dtype=torch.float64, device=_device(first, center))]
+                                   + list(first.values()))
+        sizes = [1] + [int(v.numel()) for v in first.values()]
+        names = (LOSS, *values)
+        offsets = np.cumsum([0] + sizes)
+        self.slices = {name: slice(int(a), int(b)) for name, a, b in zip(names, offsets[:-1], offsets[1:])}
+        total = int(offsets[-1])
+        self.dense = total <= DENSE_MAX
+        self.scalars = torch.tensor([self.slices[name].start for name, size in zip(names, sizes) if size == 1],
+                                    device=self.reference.device)
+        zeros = dict(dtype=torch.float64, device=self.reference.device)
+        self.sum = torch.zeros((chains, total), **zeros)
+        self.squares = torch.zeros((chains, total), **zeros)
+        width = total if self.dense else len(self.scalars)
+        self.cross = torch.zeros((chains, total, width), **zeros)
+        self.count = 0
+        self.traces = _Traces(traces, {name: sizes[i] for i, name in enumerate(names)}, chains)
+
+    def __call__(self, t: int, params: Params, loss: Tensor) -> None:
+        with torch.no_grad():
+            parts = [loss.to(torch.float64)[:, None]] + [fn(params).to(torch.float64) for fn in self.values.values()]
+            v = torch.cat(parts, dim=1) - self.reference
+        self.sum += v
+        self.squares += v.square()
+        self.cross += v[:, :, None] * (v[:, None, :] if self.dense else v[:, None, self.scalars])
+        self.count += 1
+        self.traces.append({name: v[:, s] for name, s in self.slices.items()})
+
+    def result(self, kept: list[int], *, verdict: str, reasons: tuple[str, ...]) -> ObservableDraws | None:
+        if not self.count or not kept:
+            return None
+        index = torch.tensor(kept, device=self.sum.device)
+        return ObservableDraws(
+            slices=dict(self.slices), draws=self.count, chains=tuple(kept), nbeta=self.nbeta,
+            reference=self.reference.cpu().numpy(), sums=self.sum[index].cpu().numpy(),
+            squares=self.squares[index].cpu().numpy(), cross=self.cross[index].cpu().numpy(),
+            scalars=None if self.dense else self.scalars.cpu().numpy(),
+            traces=self.traces.result(kept, self.count), verdict=verdict, reasons=reasons)
+
+
+def _device(first: dict[str, Tensor], center: Params):
+    return next(iter(first.values())).device if first else next(iter(center.values())).device
+
+
+class _Traces:
+    """Every draw's shifted values, per observable: nowhere (``False``), in memory (``True``), or
+    appended to ``<folder>/<name>.f32`` (draws × chains × k, float32) and read back as memory maps."""
+
+    def __init__(self, where, sizes: dict[str, int], chains: int):
+        self.sizes, self.chains = sizes, chains
+        self.folder = None
+        self.rows: dict[str, list[np.ndarray]] | None = None
+        if where is False or where is None:
+            return
+        if where is True:
+            self.rows = {name: [] for name in sizes}
+            return
+        if not isinstance(where, (str, os.PathLike)):
+            raise BadSetting("observable_traces", where, "must be False, True (in memory) or a folder to write to")
+        self.folder = pathlib.Path(where)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name in sizes:
+            self._path(name).write_bytes(b"")
+
+    def _path(self, name: str) -> pathlib.Path:
+        return self.folder / f"{name}.f32"
+
+    def append(self, values: dict[str, Tensor]) -> None:
+        if self.rows is not None:
+            for name, v in values.items():
+                self.rows[name].append(v.cpu().numpy().astype(np.float32))
+        elif self.folder is not None:
+            for name, v in values.items():
+                with self._path(name).open("ab") as out:
+                    out.write(v.cpu().numpy().astype(np.float32).tobytes())
+
+    def result(self, kept: list[int], draws: int) -> dict[str, np.ndarray] | None:
+        """``{name: (chains kept, draws, k)}``: memory maps for a folder (copies in memory when a chain
+        was dropped)."""
+        if self.rows is not None:
+            return {name: np.stack(rows, axis=1)[kept] for name, rows in self.rows.items()}
+        if self.folder is None:
+            return None
+        views = {name: np.memmap(self._path(name), dtype=np.float32, mode="r",
+                                 shape=(draws, self.chains, size)).transpose(1, 0, 2) for name, size in self.sizes.items()}
+        return views if len(kept) == self.chains else {name: v[kept] for name, v in views.items()}
+
