@@ -152,8 +152,8 @@ class Recorder:
     """
 
     def __init__(self, values: dict[str, Callable[[Params], Tensor]], center: Params, *, chains: int,
-                 init_loss: float, nbeta: float, traces):
-        self.values, self.init_loss, self.nbeta = values, init_loss, nbeta
+                 init_loss: float, nbeta: float, traces, exact_loss: bool):
+        self.values, self.init_loss, self.nbeta, self.exact_loss = values, init_loss, nbeta, exact_loss
         with torch.no_grad():
             first = {name: fn({k: v.unsqueeze(0) for k, v in center.items()})[0].to(torch.float64)
                      for name, fn in values.items()}
@@ -194,7 +194,7 @@ class Recorder:
             reference=self.reference.cpu().numpy(), sums=self.sum[index].cpu().numpy(),
             squares=self.squares[index].cpu().numpy(), cross=self.cross[index].cpu().numpy(),
             scalars=None if self.dense else self.scalars.cpu().numpy(),
-            traces=self.traces.result(kept, self.count), verdict=verdict, reasons=reasons)
+            traces=self.traces.result(kept, self.count), verdict=verdict, reasons=reasons, exact_loss=self.exact_loss)
 
 
 def _device(first: dict[str, Tensor], center: Params):

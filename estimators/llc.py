@@ -803,7 +803,8 @@ def estimate_llc(
         for retry in range(_MAX_DRAW_RETRIES + 1):
             observer = _WAICObserver(objective, data, center, num_chains, given_draws or max_draws) if waic else None
             recorder = _observe.Recorder(observed, center, chains=num_chains, init_loss=init_loss, nbeta=nbeta,
-                                         traces=observable_traces) if observed else None
+                                         traces=observable_traces,
+                                         exact_loss=sampler.full_batch or tuned.batch_size >= n) if observed else None
             state, block, draws_source = draw(runner, burnin_state, step_size=step, batch_size=tuned.batch_size,
                                               num_draws=given_draws, max_draws=max_draws, target_rse=target_rse,
                                               observe=_both(observer, recorder))

@@ -17,8 +17,10 @@ chains sample (MATH.md §4, §6):
 
 The training loss at each draw is the recorded one (the minibatch loss with its control variate,
 whose expectation over the minibatch is L_n(w_t), drawn independently of w_t), so its covariance
-with any observable is that of L_n, with more noise.  Standard errors are the spread of the chains'
-own estimates over √chains.
+with any *other* observable is that of L_n, with more noise; its variance is not (the minibatch's
+noise adds to it), so the susceptibility of the training loss itself needs L_n evaluated in full: an
+:func:`average_loss` observable on the training data (or a full-batch estimate).  Standard errors
+are the spread of the chains' own estimates over √chains.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class ObservableDraws:
     leaves covariances unchanged.  ``sums``, ``squares``: ``(chains, K)``; ``cross``:
     ``(chains, K, K)``, or ``(chains, K, S)`` against the scalar components ``scalars`` when K is
     large; ``traces``: ``{name: (chains, draws, k)}`` float32 when asked for, else None.
+    ``exact_loss``: the recorded training loss is L_n itself (full batch), not a minibatch's.
     """
 
     slices: dict[str, slice]
@@ -108,6 +111,7 @@ class ObservableDraws:
     traces: dict[str, np.ndarray] | None = field(repr=False)
     verdict: str = "ok"
     reasons: tuple[str, ...] = ()
+    exact_loss: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -266,7 +270,9 @@ def susceptibility(estimate, observable: str, against: str) -> ObservableEstimat
     Raises
     ------
     BadSetting
-        No observables on the estimate, an unknown name, or ``against`` not a scalar.
+        No observables on the estimate, an unknown name, ``against`` not a scalar, or
+        ``observable="loss"`` with minibatches (its variance holds the minibatch noise: observe
+        ``average_loss`` of the training data instead).
 
     Notes
     -----
@@ -274,6 +280,10 @@ def susceptibility(estimate, observable: str, against: str) -> ObservableEstimat
     −Cov(φ, ℓ − L) = χ/nβ; Baker et al. 2025 (arXiv 2504.18274, App. C.4) likewise without nβ.
     """
     draws = _draws(estimate)
+    if observable == LOSS and not draws.exact_loss:
+        raise BadSetting("observable", LOSS, "is the minibatch loss at each draw, whose variance holds the minibatch "
+                         "noise, so Cov(L_n, L_n) would be biased upward: add average_loss(<the training data>) to "
+                         "the observables and use its name (or estimate in full batch)")
     if draws.size(against) != 1:
         raise BadSetting("against", against, "must name a scalar observable: the average loss on samples of q' "
                          "(estimators.observables.average_loss)")

@@ -103,21 +103,25 @@ class Estimator:
         tail += "" if self.extrapolate is None else f", extrapolated over nβ × {list(self.extrapolate)}"
         return head + tail + ")"
 
-    def _estimate(self, problem: Problem, nbeta: float, step_size) -> LLCEstimate:
+    def estimate(self, problem: Problem, nbeta: float, step_size: float | str | None = None, *,
+                 observables: dict | None = None) -> LLCEstimate:
+        """One :func:`~estimators.estimate_llc` on ``problem`` at ``nbeta`` with these settings
+        (``step_size`` in place of the estimator's when given), evaluating ``observables`` at the draws."""
         return estimate_llc(
-            problem.module, problem.data, loss_fn=problem.loss_fn, step_size=step_size, sampler=self.sampler,
+            problem.module, problem.data, loss_fn=problem.loss_fn,
+            step_size=self.step_size if step_size is None else step_size, sampler=self.sampler,
             nbeta=nbeta, localization=self.localization, num_chains=self.num_chains, num_draws=self.num_draws,
             num_burnin=self.num_burnin, batch_size=self.batch_size, control_variate=self.control_variate,
-            max_steps=self.max_steps, target_rse=self.target_rse, seed=problem.seed,
+            max_steps=self.max_steps, target_rse=self.target_rse, seed=problem.seed, observables=observables,
         )
 
     def __call__(self, problem: Problem) -> LLCEstimate | Extrapolation:
         base = self.nbeta if self.nbeta is not None else default_nbeta(problem.n)
         if self.extrapolate is None:
-            return self._estimate(problem, base, self.step_size)
+            return self.estimate(problem, base)
         # a given ε·nβ is held fixed, so the discretisation bias does not change along the sweep
         nbetas = tuple(base * f for f in self.extrapolate)
-        estimates = tuple(self._estimate(problem, nb, self.step_size if self.step_size == "auto"
+        estimates = tuple(self.estimate(problem, nb, self.step_size if self.step_size == "auto"
                                          else self.step_size * base / nb) for nb in nbetas)
         mean, std_err = extrapolate_llc(nbetas, [e.mean for e in estimates], [e.std_err for e in estimates])
         return Extrapolation(mean, std_err, nbetas, self.localization, estimates)

@@ -1,4 +1,5 @@
-"""Every code block of "Your model and data" in docs/estimators.md runs as written."""
+"""Every code block of "Your model and data" in docs/estimators.md, and of "Usage" in
+docs/observables.md, runs as written."""
 
 import pathlib
 import re
@@ -8,21 +9,24 @@ import pytest
 
 from estimators import LLCWarning
 
-DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "estimators.md"
+DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs"
+SECTIONS = {("estimators.md", "Your model and data"): 7, ("observables.md", "Usage"): 1}
 
 
-def _blocks() -> list[str]:
-    text = DOC.read_text()
-    section = text.split("## Your model and data", 1)[1].split("\n## ", 1)[0]
+def _blocks(page: str, heading: str) -> list[str]:
+    text = (DOCS / page).read_text()
+    section = text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, flags=re.S)
 
 
-def test_the_section_has_one_example_per_topic():
-    assert len(_blocks()) == 7
+@pytest.mark.parametrize("page, heading", sorted(SECTIONS))
+def test_the_section_has_one_example_per_topic(page, heading):
+    assert len(_blocks(page, heading)) == SECTIONS[(page, heading)]
 
 
-@pytest.mark.parametrize("index", range(7))
-def test_the_example_runs(index):
+@pytest.mark.parametrize("page, heading, index",
+                         [(page, heading, i) for (page, heading), count in sorted(SECTIONS.items()) for i in range(count)])
+def test_the_example_runs(page, heading, index):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LLCWarning)  # small budgets: the verdicts are not the point
-        exec(compile(_blocks()[index], f"{DOC.name} block {index}", "exec"), {})
+        exec(compile(_blocks(page, heading)[index], f"{page} block {index}", "exec"), {})
