@@ -169,8 +169,8 @@ def test_the_verdict_is_carried_and_says_when_nothing_is_resolved(linear):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LLCWarning)
         est = estimate_llc(model, data, step_size=1e-3, num_chains=1, num_draws=20, num_burnin=0, checks=False,
-                           observables={"shifted": average_loss(shifted)})
-    chi = susceptibility(est, LOSS, "shifted")
+                           observables={"shifted": average_loss(shifted), "train": average_loss(data)})
+    chi = susceptibility(est, "train", "shifted")
     assert chi.verdict != "ok" and any("one chain" in r for r in chi.reasons)
     assert any(r.startswith("the chains' LLC verdict") for r in chi.reasons) == (est.verdict != "ok")
 
@@ -197,6 +197,8 @@ def test_bad_observables_are_refused_by_name(linear):
         warnings.simplefilter("ignore", LLCWarning)
         est = estimate_llc(model, data, observables={"probe": sample_losses(probe)}, **run)
     with pytest.raises(BadSetting, match="scalar"):
+        susceptibility(est, "probe", "probe")
+    with pytest.raises(BadSetting, match="minibatch noise"):  # Var(L_B) is not Var(L_n)
         susceptibility(est, LOSS, "probe")
     with pytest.raises(BadSetting, match="was not recorded"):
         bayesian_influence(est, "nope")
