@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from validation.studies import digits, grokking, induction, main, tms
+from validation.studies import digits, grokking, grokking_influence, induction, main, tms
 from validation.studies._training import checkpoint_steps
 
 
@@ -52,6 +52,18 @@ def test_grokking_smoke_and_resume(tmp_path):
     again = grokking.run(tmp_path, quick=True)  # training and every estimate are reused
     assert (tmp_path / "llc/trajectory.jsonl").read_text() == before
     assert [r["llc"] for r in again["rows"]] == [r["llc"] for r in summary["rows"]]
+
+
+def test_grokking_influence_smoke(tmp_path):
+    summary = grokking_influence.run(tmp_path, quick=True)
+    assert (tmp_path / "influence.png").stat().st_size > 0
+    assert json.loads((tmp_path / "influence.json").read_text())["rows"] == summary["rows"]
+    history = json.loads((tmp_path / "checkpoints/metrics.json").read_text())
+    assert [r["step"] for r in summary["rows"]] == [history[0]["step"], history[-1]["step"]]  # quick: first, last
+    for row in summary["rows"]:
+        assert len(row["bif"]) == grokking_influence.PROBES and all(-1 <= b <= 1 for b in row["bif"])
+        assert all(math.isfinite(row[name]["chi"]) and row[name]["chi_verdict"] in ("ok", "doubtful", "unreliable")
+                   for name in ("layer 1", "layer 2", "all"))
 
 
 def test_modular_addition_labels_are_sums():
@@ -147,5 +159,5 @@ def test_digits_full_run(tmp_path):
 
 def test_studies_are_named_in_the_examples():
     examples = pathlib.Path(__file__).resolve().parents[2] / "examples"
-    for name in ("tms", "grokking", "induction", "digits"):
+    for name in ("tms", "grokking", "grokking_influence", "induction", "digits"):
         assert f'main("{name}")' in (examples / f"{name}_study.py").read_text()

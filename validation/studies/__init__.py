@@ -3,6 +3,8 @@ estimates LLC trajectories and writes its figures and a ``summary.json``.
 
 - :mod:`~validation.studies.tms`: the toy model of superposition and its k-gon critical points;
 - :mod:`~validation.studies.grokking`: modular addition, memorisation then generalisation;
+- :mod:`~validation.studies.grokking_influence`: the same run's layer susceptibilities and training
+  pairs' Bayesian influence on the test loss;
 - :mod:`~validation.studies.induction`: a two-layer attention-only transformer learning induction;
 - :mod:`~validation.studies.digits`: an MLP on scikit-learn's digits under two optimizers.
 
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 
 __all__ = ["STUDIES", "main"]
 
-STUDIES = ("tms", "grokking", "induction", "digits")
+STUDIES = ("tms", "grokking", "grokking_influence", "induction", "digits")
 
 
 def main(study: str, argv: Sequence[str] | None = None) -> dict:
@@ -29,7 +31,7 @@ def main(study: str, argv: Sequence[str] | None = None) -> dict:
     >>> main("nonsense", [])
     Traceback (most recent call last):
     ...
-    ValueError: unknown study 'nonsense'; choose from tms, grokking, induction, digits
+    ValueError: unknown study 'nonsense'; choose from tms, grokking, grokking_influence, induction, digits
     """
     if study not in STUDIES:
         raise ValueError(f"unknown study {study!r}; choose from {', '.join(STUDIES)}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+from dataclasses import dataclass
 
 import torch
 
@@ -20,7 +21,7 @@ from estimators import gaussian_nll, llc_trajectory, plot_observables
 
 from ._training import checkpoint_steps, train
 
-__all__ = ["SquareMLP", "modular_addition", "run"]
+__all__ = ["SquareMLP", "TrainingRun", "modular_addition", "run", "sampler_settings", "training_run"]
 
 _SAMPLER = dict(step_size=1e-4, num_chains=4, num_draws=300, num_burnin=100, batch_size=64, localization=1.0)
 
@@ -58,17 +59,31 @@ def modular_addition(p: int, train_fraction: float, seed: int):
     return X, Y, labels, order[:cut], order[cut:]
 
 
-def run(out, seed: int = 0, quick: bool = False) -> dict:
-    """Train, checkpoint, estimate the LLC trajectory; find change points; write figures and summary.
+@dataclass(frozen=True)
+class TrainingRun:
+    """The seeded training run of the study: its data, split, loss, checkpoint history and sizes."""
 
-    Returns the summary: per checkpoint the train/test accuracy and loss and the LLC; the step
-    where training accuracy first reaches 1 (memorisation) and where test accuracy crosses 50% and
-    90%; the first change point after memorisation of each of LLC, train loss, test accuracy and
-    weight norm, with the answer to "did the LLC move first?".
-    """
+    p: int
+    width: int
+    steps: int
+    X: torch.Tensor
+    Y: torch.Tensor
+    labels: torch.Tensor
+    train: torch.Tensor
+    test: torch.Tensor
+    loss_fn: object
+    history: list[dict]
+
+
+def sampler_settings(quick: bool) -> dict:
+    """The LLC sampler of the study (a smoke-test budget with ``quick``)."""
+    return _SAMPLER | ({"num_draws": 30, "num_burnin": 10, "num_chains": 2} if quick else {})
+
+
+def training_run(out, seed: int = 0, quick: bool = False) -> TrainingRun:
+    """Train the study's network, saving checkpoints to ``out/checkpoints`` (reused when already there)."""
     out = pathlib.Path(out)
     p, width, fraction, steps = (11, 32, 0.5, 150) if quick else (23, 128, 0.4, 8000)
-    sampler = _SAMPLER | ({"num_draws": 30, "num_burnin": 10, "num_chains": 2} if quick else {})
     X, Y, labels, tr, te = modular_addition(p, fraction, seed)
     loss_fn = gaussian_nll()
     torch.manual_seed(seed)
@@ -85,6 +100,22 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
     history = train(model, lambda m, step: loss_fn(m(X[tr]), Y[tr]),
                     torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1.0), steps, save_at,
                     out / "checkpoints", metrics)
+    return TrainingRun(p, width, steps, X, Y, labels, tr, te, loss_fn, history)
+
+
+def run(out, seed: int = 0, quick: bool = False) -> dict:
+    """Train, checkpoint, estimate the LLC trajectory; find change points; write figures and summary.
+
+    Returns the summary: per checkpoint the train/test accuracy and loss and the LLC; the step
+    where training accuracy first reaches 1 (memorisation) and where test accuracy crosses 50% and
+    90%; the first change point after memorisation of each of LLC, train loss, test accuracy and
+    weight norm, with the answer to "did the LLC move first?".
+    """
+    out = pathlib.Path(out)
+    run_ = training_run(out, seed=seed, quick=quick)
+    p, width, steps, history = run_.p, run_.width, run_.steps, run_.history
+    X, Y, tr, loss_fn = run_.X, run_.Y, run_.train, run_.loss_fn
+    sampler = sampler_settings(quick)
     trajectory = llc_trajectory(out / "checkpoints", (X[tr], Y[tr]), model=SquareMLP(p, width), loss_fn=loss_fn,
                                 out=out / "llc", seed=seed, **sampler)
     rows = [h | {"llc": r["llc"], "llc_std_err": r["std_err"]} for h, r in zip(history, trajectory.rows)]
