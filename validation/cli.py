@@ -40,7 +40,8 @@ from singular.families import (
 from singular.models import RegressionModel
 
 from .benchmark import DEFAULT_ESTIMATORS, SUITE_SETTINGS, run_benchmark
-from .cases import suite
+from .cases import case, suite
+from .observable_benchmark import run_observable_benchmark
 from .quadrature import dataset_target_llc, target_llc
 from .torch_models import regression_data, regression_module
 from .tour import format_tour, run_tour
@@ -152,6 +153,10 @@ def _bench_arguments(commands) -> None:
                         "target where the empirical loss has no quadrature (default 2000; 0: none)")
     b.add_argument("--out", default="bench-report", help="folder for report.md/.csv/.json, plots and rows.jsonl")
     b.add_argument("--json", action="store_true", help="print the summaries and rows as one JSON object")
+    b.add_argument("--observables", action="store_true",
+                   help="instead of the LLC: susceptibilities and Bayesian influence functions against their exact "
+                        "values, and the multiplicity m from a temperature sweep (cases with d <= 3; report in "
+                        "OUT/observables.md)")
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -166,6 +171,15 @@ def _bench(args: argparse.Namespace) -> int:
     if seeds < 1 or n < 10 or max_steps < 100:
         raise EstimatorError("--seeds must be >= 1, --n >= 10 and --max-steps >= 100")
     chosen = [dataclasses.replace(DEFAULT_ESTIMATORS[s], max_steps=max_steps) for s in names]
+    if args.observables:
+        observed = run_observable_benchmark(chosen, [c for c in suite(args.suite) if case(c).d <= 3], seeds=range(seeds),
+                                            n=n, out=args.out, progress=not args.json and sys.stderr.isatty())
+        path = pathlib.Path(args.out) / "observables.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(observed.to_markdown() + "\n")
+        print(json.dumps({"summary": observed.summary(), "rows": observed.rows}, ensure_ascii=False) if args.json
+              else observed.to_markdown() + f"\nwrote {path}")
+        return 0
     report = run_benchmark(chosen, suite(args.suite), seeds=range(seeds), n=n, out=args.out,
                            progress=not args.json and sys.stderr.isatty(), reference_draws=args.reference_draws)
     written = report.write(args.out)
