@@ -249,7 +249,7 @@ def _shaped(array: np.ndarray):
     return float(array.reshape(())) if array.size == 1 else array
 
 
-def susceptibility(estimate, observable: str, against: str) -> ObservableEstimate:
+def susceptibility(estimate, observable: str, against: str, *, baseline: str = LOSS) -> ObservableEstimate:
     """χ(φ; q') = −nβ·Cov(φ, L' − L_n) (MATH.md §6) from the draws of ``estimate``.
 
     Parameters
@@ -261,6 +261,10 @@ def susceptibility(estimate, observable: str, against: str) -> ObservableEstimat
     against : str
         The name of an :func:`average_loss` observable on samples of q': the loss L' of the
         distribution the data are shifted toward.
+    baseline : str
+        What stands for L_n: the training loss recorded at each draw (``"loss"``, default), or the
+        name of an :func:`average_loss` observable on the training data, evaluated in full (no
+        minibatch noise: a smaller standard error, and needed when φ is the training loss).
 
     Returns
     -------
@@ -270,9 +274,9 @@ def susceptibility(estimate, observable: str, against: str) -> ObservableEstimat
     Raises
     ------
     BadSetting
-        No observables on the estimate, an unknown name, ``against`` not a scalar, or
-        ``observable="loss"`` with minibatches (its variance holds the minibatch noise: observe
-        ``average_loss`` of the training data instead).
+        No observables on the estimate, an unknown name, ``against`` or ``baseline`` not a scalar,
+        or the recorded minibatch loss as both φ and baseline (its variance holds the minibatch
+        noise: observe ``average_loss`` of the training data instead).
 
     Notes
     -----
@@ -280,18 +284,20 @@ def susceptibility(estimate, observable: str, against: str) -> ObservableEstimat
     −Cov(φ, ℓ − L) = χ/nβ; Baker et al. 2025 (arXiv 2504.18274, App. C.4) likewise without nβ.
     """
     draws = _draws(estimate)
-    if observable == LOSS and not draws.exact_loss:
+    if observable == baseline == LOSS and not draws.exact_loss:
         raise BadSetting("observable", LOSS, "is the minibatch loss at each draw, whose variance holds the minibatch "
                          "noise, so Cov(L_n, L_n) would be biased upward: add average_loss(<the training data>) to "
-                         "the observables and use its name (or estimate in full batch)")
-    if draws.size(against) != 1:
-        raise BadSetting("against", against, "must name a scalar observable: the average loss on samples of q' "
-                         "(estimators.observables.average_loss)")
+                         "the observables and pass its name as the observable (or as baseline=), or estimate in full "
+                         "batch")
+    for name, value in (("against", against), ("baseline", baseline)):
+        if draws.size(value) != 1:
+            raise BadSetting(name, value, "must name a scalar observable: an average loss "
+                             "(estimators.observables.average_loss)")
     shifted, shifted_chains = draws.covariance(observable, against)
-    base, base_chains = draws.covariance(observable, LOSS)
+    base, base_chains = draws.covariance(observable, baseline)
     value = -draws.nbeta * (shifted - base)[:, 0]
     std_err = _spread(-draws.nbeta * (shifted_chains - base_chains)[:, :, 0])
-    verdict, reasons, rhat = _judge(draws, (observable, against, LOSS), value, std_err)
+    verdict, reasons, rhat = _judge(draws, (observable, against, baseline), value, std_err)
     return ObservableEstimate("susceptibility", _shaped(value), _shaped(std_err),
                               "χ = −nβ·Cov(φ, L' − L_n) (MATH.md §6; devinterp's −Cov(φ, ℓ − L) is χ/nβ)",
                               verdict, reasons, rhat)

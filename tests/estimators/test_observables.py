@@ -56,7 +56,7 @@ def mala_run(linear):
         warnings.simplefilter("ignore", LLCWarning)
         est = estimate_llc(model, data, sampler="mala", step_size=4e-3, num_chains=4, num_draws=1500, seed=0,
                            observables={"shifted": average_loss(shifted), "probe": sample_losses(probe),
-                                        "w1": model_function(lambda m: m.weight[0, 0])},
+                                        "w1": model_function(lambda m: m.weight[0, 0]), "train": average_loss(data)},
                            observable_traces=True, checks=False)
     return est
 
@@ -85,6 +85,9 @@ def test_susceptibility_and_bif_match_the_gaussian_closed_form(linear, mala_run)
     exact_kernel = np.array([[-_cov(s, t, sigma) for t in samples] for s in samples])
     assert kernel.value.shape == (P, P)
     assert np.all(np.abs(kernel.value - exact_kernel) < 4 * kernel.std_err + 0.05 * np.abs(exact_kernel))
+
+    in_full = susceptibility(est, "train", "shifted", baseline="train")  # full batch: the recorded loss is L_n
+    assert in_full.value == pytest.approx(chi.value, rel=1e-6)
 
     linear_obs = (np.zeros((D, D)), np.eye(D)[0])  # w1 = w*_1 + u_1
     chi_w = susceptibility(est, "w1", "shifted")
