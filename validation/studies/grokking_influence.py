@@ -70,31 +70,33 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
 
 
 def _plot(rows: list[dict], path: pathlib.Path, *, title: str) -> pathlib.Path:
-    """Accuracies, the layers' χ ± s.e. and the probe pairs' BIF over the checkpoints (no global state)."""
+    """Accuracies, χ ± 1.96 s.e. of all weights and of each layer, and the probe pairs' BIF over the
+    checkpoints (a Figure of its own: no global matplotlib state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     steps = [r["step"] for r in rows]
-    fig = Figure(figsize=(7, 8))
+    fig = Figure(figsize=(7, 10))
     FigureCanvasAgg(fig)
-    acc, chi, bif = fig.subplots(3, 1, sharex=True)
+    acc, whole, layers, bif = fig.subplots(4, 1, sharex=True)
     acc.plot(steps, [r["train_acc"] for r in rows], label="train accuracy")
     acc.plot(steps, [r["test_acc"] for r in rows], label="test accuracy")
     acc.set_ylabel("accuracy")
     acc.legend()
-    for name in ("layer 1", "layer 2"):
-        chi.errorbar(steps, [r[name]["chi"] for r in rows], yerr=[1.96 * r[name]["chi_std_err"] for r in rows],
-                     capsize=2, label=f"χ, {name} sampled")
-    chi.axhline(0.0, color="grey", linewidth=0.5)
-    chi.set_ylabel("χ = −nβ·Cov(L_n, L_test − L_n)")
-    chi.legend()
+    for ax, names in ((whole, ("all",)), (layers, ("layer 1", "layer 2"))):
+        for name in names:
+            ax.errorbar(steps, [r[name]["chi"] for r in rows], yerr=[1.96 * r[name]["chi_std_err"] for r in rows],
+                        capsize=2, label=f"{'all weights' if name == 'all' else name} sampled")
+        ax.axhline(0.0, color="grey", linewidth=0.5)
+        ax.set_ylabel("χ = −nβ·Cov(L_n, L_test − L_n)")
+        ax.legend()
     values = np.array([r["bif"] for r in rows])
     for i in range(values.shape[1]):
         bif.plot(steps, values[:, i], color="tab:purple", alpha=0.6)
     bif.axhline(0.0, color="grey", linewidth=0.5)
     bif.set_ylabel("BIF (corr.) of 8 training\npairs on the test loss")
     bif.set_xlabel("training step")
-    bif.set_xscale("symlog", linthresh=10)
+    bif.set_xscale("log")
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
