@@ -206,3 +206,32 @@ def test_models_take_sign_constraints():
     model = RegressionModel("a*tanh(b*x)", params="a,b", inputs="x", input_dist="uniform")
     r = model.rlct(nonneg="a")
     assert (r.value, r.multiplicity, r.certified) == (R(1, 2), 2, True)
+
+
+# -- item 6: sums of squares given expanded (resolution/squares.py) ------------------------------------------
+
+def _expanded_rrr(M, N, H, r):
+    """Σ ((BA)_ij − (B0A0)_ij)² expanded, in global coordinates, and its point (A0 = B0 = diag(I_r, 0))."""
+    A = sympy.Matrix(H, M, lambda i, j: sympy.Symbol(f"a{i}{j}"))
+    B = sympy.Matrix(N, H, lambda i, j: sympy.Symbol(f"b{i}{j}"))
+    E = sympy.Matrix(N, M, lambda i, j: 1 if i == j < r else 0)
+    at = ",".join([f"a{i}{i}=1" for i in range(r)] + [f"b{i}{i}=1" for i in range(r)]) or None
+    return sympy.expand(sum(e**2 for e in B * A - E)), at
+
+
+@pytest.mark.parametrize("M,N,H,r", [(2, 2, 2, 0), (2, 2, 2, 1), (1, 2, 2, 0), (2, 1, 3, 0), (2, 2, 3, 1)])
+def test_expanded_reduced_rank_regression_certifies(M, N, H, r):
+    # One polynomial, not the ideal: the Gram matrix recovers ⟨(BA − B0A0)_ij⟩.  Truth: Aoyagi & Watanabe (2005).
+    from singular.families import rrr
+
+    K, at = _expanded_rrr(M, N, H, r)
+    result, truth = rlct(K, at=at), rrr(M, N, H, r)
+    assert result.certified and (result.value, result.multiplicity) == (truth.value, truth.multiplicity)
+    assert "Gram matrix" in result.certificate
+
+
+def test_expanded_tanh_ideal_certifies():
+    # (a1 b1 + a2 b2)² + (a1 b1³ + a2 b2³)² expanded: the H = 2 tanh network, λ = 2/3 (Aoyagi & Watanabe 2005).
+    result = rlct(sympy.expand(sympy.sympify("(a1*b1 + a2*b2)**2 + (a1*b1**3 + a2*b2**3)**2")))
+    assert result.certified and (result.value, result.multiplicity) == (R(2, 3), 1)
+
