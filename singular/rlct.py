@@ -69,7 +69,7 @@ from resolution import (
 from resolution.morse import morse_threshold, quadratic_part_matrix
 from resolution.squares import sum_of_squares
 
-from .analytic import Truncation, is_polynomial, truncate, value_at_origin
+from .analytic import Truncation, is_polynomial, reparametrize, taylor, truncate, value_at_origin
 from .errors import NotVanishing, UnknownMethod
 from .prior import prior_exponents
 from .arrangement import arrangement_rlct
@@ -672,11 +672,53 @@ def _analytic(
     budget: Budget,
     max_order: int,
 ) -> RLCT:
-    """λ of |f| (or of Σ g_i² for an ideal) for analytic germs, through a certified truncation."""
+    """λ of |f| (or of Σ g_i² for an ideal) for analytic germs: a certified truncation; else analytic coordinates
+    that make the germs polynomial (:func:`singular.analytic.reparametrize`); else, for one function, a Morse point."""
     names, local, h, where = _localize(exprs, variables, prior, at)
-    cut = truncate(local, [sympy.Symbol(n) for n in names], max_order=max_order)
+    symbols = [sympy.Symbol(n) for n in names]
+    cut = truncate(local, symbols, max_order=max_order)
     head = f"Analytic {'ideal' if ideal else 'function'} expanded exactly at {where}. "
-    return _from_truncation(cut, names, h, ideal=ideal, method=method, budget=budget, head=head)
+    result = _from_truncation(cut, names, h, ideal=ideal, method=method, budget=budget, head=head)
+    if result.certified:
+        return result
+    changed = reparametrize(local, symbols)
+    if changed is not None:
+        polys, steps = changed
+        prior_text = "*".join(f"{n}**{k}" for n, k in zip(names, h) if k) or None
+        inner = _rlct(polys if ideal else polys[0], names, prior_text, None, (), method, budget, max_order)
+        text = (
+            f"{head}Analytic coordinates {', '.join(steps)} (each φ(u) − φ(0) with φ'(0) != 0: an analytic "
+            "diffeomorphism with a unit Jacobian, u = v·unit, so the prior's monomial is kept; "
+            f"singular.analytic.reparametrize) make it polynomial: {', '.join(map(str, polys))}.\n{inner.certificate}"
+        )
+        if inner.certified:
+            return RLCT(inner.value, inner.multiplicity, inner.method, True, text, inner.bounds, inner.tree)
+    if len(local) == 1 and not any(h):
+        morse = _analytic_morse(local[0], symbols, 2 if ideal else 1)
+        if morse is not None:
+            return morse
+    return result
+
+
+def _analytic_morse(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], power: int) -> RLCT | None:
+    """λ(|f|^power) for an analytic f with f(0) = 0, ∇f(0) = 0 and a non-degenerate Hessian at 0, a positive
+    prior (:mod:`resolution.morse`: the Morse lemma holds with analytic coordinates): λ(|f|)/power, same m."""
+    jet = sympy.Poly(taylor(expr, symbols, 2), *symbols, domain=sympy.QQ)
+    terms = [(tuple(int(k) for k in e), sympy.Rational(c)) for e, c in jet.terms()]
+    if any(sum(e) < 2 for e, _ in terms):
+        return None
+    found = morse_threshold(quadratic_part_matrix(terms, len(symbols)))
+    if found is None:
+        return None
+    value, multiplicity, kind, text = found
+    text = (
+        f"f is analytic with f(0) = 0 and ∇f(0) = 0; its Taylor polynomial of degree 2 is {jet.as_expr()}: "
+        f"{text.replace('λ(I)', 'λ(|f|)')}."
+    )
+    if power != 1:
+        value = value / power
+        text += f" The ideal ⟨f⟩ has λ(f²) = λ(|f|)/2 = {value}, same m (MATH.md §2)."
+    return RLCT(value, multiplicity, kind, True, text, (value, value))
 
 
 def _from_truncation(

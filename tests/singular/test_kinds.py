@@ -235,3 +235,34 @@ def test_expanded_tanh_ideal_certifies():
     result = rlct(sympy.expand(sympy.sympify("(a1*b1 + a2*b2)**2 + (a1*b1**3 + a2*b2**3)**2")))
     assert result.certified and (result.value, result.multiplicity) == (R(2, 3), 1)
 
+
+
+# -- item 6: analytic germs with a positive-dimensional zero set (singular/analytic.py reparametrize; Morse) --
+
+def test_a_sum_of_tanh_products_is_a_morse_point():
+    # a1 tanh b1 + a2 tanh b2 = a1 v1 + a2 v2 in the analytic coordinates v_j = tanh b_j: a quadric of
+    # signature (2, 2), λ(|f|) = 1.  Second route: the polynomial (a1 b1 + a2 b2)² resolved by blow-ups.
+    by_resolution = rlct("(a1*b1 + a2*b2)^2", method="resolution")
+    assert by_resolution.certified and by_resolution.value == R(1, 2)
+    single, ideal = rlct("a1*tanh(b1) + a2*tanh(b2)"), rlct(["a1*tanh(b1) + a2*tanh(b2)"])
+    assert single.certified and (single.value, single.multiplicity) == (2 * by_resolution.value, 1)
+    assert ideal.certified and (ideal.value, ideal.multiplicity) == (by_resolution.value, 1)
+
+
+def test_power_sums_of_analytic_coordinates_give_the_tanh_network_value():
+    # ⟨a1 t1 + a2 t2, a1 t1³ + a2 t2³⟩ with t_j = tanh b_j: the H = 2 network's ideal in v_j = tanh b_j,
+    # λ = 2/3, m = 1 (Aoyagi & Watanabe 2005, (H + i² + i)/(4i + 2) with i = 1).
+    result = rlct(["a1*tanh(b1) + a2*tanh(b2)", "a1*tanh(b1)^3 + a2*tanh(b2)^3"], max_order=2)
+    assert result.certified and (result.value, result.multiplicity) == (R(2, 3), 1)
+    assert "tanh(b1)" in result.certificate
+
+
+def test_reparametrize_refuses_what_is_not_a_coordinate_change():
+    from singular.analytic import reparametrize
+
+    a, b, c = sympy.symbols("a b c")
+    assert reparametrize([a * sympy.tanh(b) - c * sympy.sin(b)], [a, b, c]) is None     # two functions of b
+    assert reparametrize([a * sympy.tanh(b) + b**2], [a, b]) is None                      # b also bare
+    assert reparametrize([a * sympy.cos(b)], [a, b]) is None                              # cos'(0) = 0
+    assert reparametrize([sympy.tanh(a * b)], [a, b]) is None                             # two variables inside
+    assert reparametrize([a * (sympy.exp(b) - 1)], [a, b]) == ([a * b], ["b ↦ exp(b) − 1"])
