@@ -433,9 +433,12 @@ def reparametrize(
         return None
     replace, steps, rename = {}, [], {}
     for s, (phi,) in sorted(found.items(), key=lambda item: str(item[0])):
-        jet = sympy.Poly(taylor(phi, [s], 1), s)
+        try:
+            jet = sympy.Poly(taylor(phi, [s], 1), s)
+        except NotAnalytic:  # 1/tanh(b) inside b/tanh(b): not a coordinate of its own
+            return None
         value, slope = jet.coeff_monomial(1), jet.coeff_monomial(s)
-        if slope == 0 or not value.is_Rational:
+        if slope.is_zero is not False or not value.is_Rational:
             return None
         fresh = sympy.Dummy(str(s))
         replace[phi] = fresh + value

@@ -703,8 +703,10 @@ def _analytic(
 def _analytic_morse(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], power: int) -> RLCT | None:
     """λ(|f|^power) for an analytic f with f(0) = 0, ∇f(0) = 0 and a non-degenerate Hessian at 0, a positive
     prior (:mod:`resolution.morse`: the Morse lemma holds with analytic coordinates): λ(|f|)/power, same m."""
-    jet = sympy.Poly(taylor(expr, symbols, 2), *symbols, domain=sympy.QQ)
-    terms = [(tuple(int(k) for k in e), sympy.Rational(c)) for e, c in jet.terms()]
+    jet = taylor(expr, symbols, 2)
+    if not is_polynomial(jet, symbols):  # irrational Taylor coefficients
+        return None
+    terms = [(tuple(int(k) for k in e), sympy.Rational(c)) for e, c in sympy.Poly(jet, *symbols).terms()]
     if any(sum(e) < 2 for e, _ in terms):
         return None
     found = morse_threshold(quadratic_part_matrix(terms, len(symbols)))
@@ -712,7 +714,7 @@ def _analytic_morse(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], power: in
         return None
     value, multiplicity, kind, text = found
     text = (
-        f"f is analytic with f(0) = 0 and ∇f(0) = 0; its Taylor polynomial of degree 2 is {jet.as_expr()}: "
+        f"f is analytic with f(0) = 0 and ∇f(0) = 0; its Taylor polynomial of degree 2 is {jet}: "
         f"{text.replace('λ(I)', 'λ(|f|)')}."
     )
     if power != 1:

@@ -230,6 +230,12 @@ def test_expanded_reduced_rank_regression_certifies(M, N, H, r):
     assert "Gram matrix" in result.certificate
 
 
+def test_expanded_reduced_rank_regression_by_forced_resolution():
+    K, _ = _expanded_rrr(2, 2, 2, 0)
+    result = rlct(K, method="resolution")
+    assert result.certified and (result.value, result.multiplicity) == (R(3, 2), 1)
+
+
 def test_expanded_tanh_ideal_certifies():
     # (a1 b1 + a2 b2)² + (a1 b1³ + a2 b2³)² expanded: the H = 2 tanh network, λ = 2/3 (Aoyagi & Watanabe 2005).
     result = rlct(sympy.expand(sympy.sympify("(a1*b1 + a2*b2)**2 + (a1*b1**3 + a2*b2**3)**2")))
@@ -266,3 +272,20 @@ def test_reparametrize_refuses_what_is_not_a_coordinate_change():
     assert reparametrize([a * sympy.cos(b)], [a, b]) is None                              # cos'(0) = 0
     assert reparametrize([sympy.tanh(a * b)], [a, b]) is None                             # two variables inside
     assert reparametrize([a * (sympy.exp(b) - 1)], [a, b]) == ([a * b], ["b ↦ exp(b) − 1"])
+
+
+@pytest.mark.parametrize(
+    "f, same_as",
+    [
+        # u = tanh x, v = sin y, then s = u − v, t = u + v: |st| is normal crossing, λ = 1, m = 2.
+        ("tanh(x)^2 - sin(y)^2", "x*y"),
+        # exp(b) − 1 − b = b²/2 + O(b³) (b occurs bare too, so no coordinate of its own): the Morse form
+        # ac + b²/2 in analytic coordinates.
+        ("exp(b) - 1 - b + a*c", "a*c + b^2"),
+        ("tanh(a*b) + c^2", "a*b + c^2"),
+    ],
+)
+def test_analytic_functions_with_a_curve_of_zeros(f, same_as):
+    result, polynomial = rlct(f, max_order=2), rlct(same_as)
+    assert result.certified and polynomial.certified
+    assert (result.value, result.multiplicity) == (polynomial.value, polynomial.multiplicity)
