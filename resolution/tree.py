@@ -498,7 +498,7 @@ def _regular_refinement(normals: Sequence[tuple[int, int]]) -> list[tuple[tuple[
 
 def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple[Chart, str] | None:
     """u_i := (u_i − r)/c for a polynomial p = c·u_i + r with r free of u_i: a generator, a factor of one, or
-    else a coefficient of one that the change shortens.
+    else (in three or more variables) a coefficient of one that the change shortens.
 
     A coefficient of g is Σ t/u^α over the terms t of g divisible by u^α, for a term c·u_i·u^α of g: in
     g = (a22 − a12·a21)·b12 + (a32 − a12·a31)·b13 the coefficient of b12 is a22 − a12·a21, and the change
@@ -528,6 +528,8 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
         found = _linear_in(f, free, keep)
         if found is not None:
             return _changed(chart, *found, f)
+    if chart.dimension <= 2:  # plane germs: the toric modification and point blow-ups need no such change
+        return None
     size = sum(len(g) for g in chart.generators)
     for f in _coefficients(chart.generators, free):
         found = _linear_in(f, free, keep)

@@ -36,8 +36,18 @@ function being the case k = 1):
 The orders N = 0, 1, …, ``max_order`` are tried in turn; the first that passes is
 used and named in the explanation.  No order passes when the truncated ideal's zero
 set is not an isolated point after the monomial is removed (the positive-dimensional
-true sets of most neural networks): those germs come back uncertified rather than
-guessed, unless the model is polynomial in w (no truncation needed).
+true sets of most neural networks).  Two exact routes then remain (:func:`singular.rlct`):
+
+5. **Analytic coordinates** (:func:`reparametrize`).  When every variable u_j occurs
+   only inside one φ_j(u_j) with φ_j'(0) != 0 (a1·tanh b1 + a2·tanh b2), v_j = φ_j(u_j) −
+   φ_j(0) are analytic coordinates with a unit Jacobian and the germs are polynomials in v:
+   nothing is truncated.
+6. **Morse points.**  One function with f(0) = 0, ∇f(0) = 0 and a non-degenerate Hessian
+   is a quadratic form in analytic coordinates (the Morse lemma), so its degree-2 Taylor
+   polynomial decides (:mod:`resolution.morse`).
+
+Otherwise those germs come back uncertified rather than guessed, unless the model is
+polynomial in w (no truncation needed).
 """
 
 from __future__ import annotations
@@ -51,7 +61,7 @@ from resolution import NewtonPolyhedron, NotAnalytic, format_monomial, torus_zer
 from resolution.germ import is_rational_polynomial
 from resolution.errors import BudgetExceeded
 
-__all__ = ["Truncation", "is_polynomial", "taylor", "truncate", "value_at_origin"]
+__all__ = ["Truncation", "is_polynomial", "reparametrize", "taylor", "truncate", "value_at_origin"]
 
 #: Face enumeration for the order certificate (as for the Newton route).
 _MAX_FACE_DIM = 7
@@ -365,3 +375,79 @@ def truncate(
         f"{factor_text}No order N <= {max_order} was proved sufficient; at N = {max_order}: {reason}.",
         lowest,
     )
+
+
+def _coordinate_functions(expr: sympy.Expr, symbols: frozenset) -> dict[sympy.Symbol, set[sympy.Expr]] | None:
+    """The non-polynomial subexpressions of ``expr`` reached through sums, products and integer powers, per
+    variable (tanh(b) in a·tanh(b)³); None when one of them involves several variables (tanh(a·b), say)."""
+    if not expr.free_symbols & symbols or isinstance(expr, sympy.Symbol):
+        return {}
+    if isinstance(expr, (sympy.Add, sympy.Mul)) or (isinstance(expr, sympy.Pow) and expr.exp.is_Integer
+                                                    and expr.exp >= 0):
+        found: dict[sympy.Symbol, set[sympy.Expr]] = {}
+        for arg in expr.args:
+            part = _coordinate_functions(arg, symbols)
+            if part is None:
+                return None
+            for s, functions in part.items():
+                found.setdefault(s, set()).update(functions)
+        return found
+    if len(expr.free_symbols) == 1:
+        return {next(iter(expr.free_symbols)): {expr}}
+    return None
+
+
+def reparametrize(
+    exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]
+) -> tuple[list[sympy.Expr], list[str]] | None:
+    """Polynomials in new coordinates v_j = φ_j(u_j) − φ_j(0), when every u_j that is not already polynomial
+    occurs only inside one analytic φ_j(u_j) with φ_j'(0) != 0.
+
+    The map u ↦ v is then an analytic diffeomorphism near 0 (inverse function theorem) whose Jacobian
+    ∏ φ_j'(u_j) is a unit, and u_j = v_j·(unit), so a prior |u|^h·(positive) is |v|^h·(positive): the
+    functions (each g_i(u) = G_i(v), G_i polynomial) have the same (λ, m) in v as in u (MATH.md §2, a change
+    of coordinates with a unit Jacobian; Watanabe 2009, §2.4).  Each v_j keeps the name of u_j.
+
+    Returns
+    -------
+    (polynomials, substitutions) or None
+        None when some variable occurs outside its φ_j, in two different functions, in a function of several
+        variables, or with φ_j'(0) = 0 or φ_j(0) irrational, or when no variable needs a substitution.
+
+    Examples
+    --------
+    >>> a1, a2, b1, b2 = sympy.symbols("a1 a2 b1 b2")
+    >>> reparametrize([a1*sympy.tanh(b1) + a2*sympy.tanh(b2)], [a1, a2, b1, b2])
+    ([a1*b1 + a2*b2], ['b1 ↦ tanh(b1)', 'b2 ↦ tanh(b2)'])
+    >>> reparametrize([a1*sympy.tanh(b1) + b1], [a1, b1]) is None     # b1 also occurs outside tanh(b1)
+    True
+    """
+    found: dict[sympy.Symbol, set[sympy.Expr]] = {}
+    for expr in exprs:
+        part = _coordinate_functions(expr, frozenset(symbols))
+        if part is None:
+            return None
+        for s, functions in part.items():
+            found.setdefault(s, set()).update(functions)
+    if not found or any(len(functions) != 1 for functions in found.values()):
+        return None
+    replace, steps, rename = {}, [], {}
+    for s, (phi,) in sorted(found.items(), key=lambda item: str(item[0])):
+        try:
+            jet = sympy.Poly(taylor(phi, [s], 1), s)
+        except NotAnalytic:  # 1/tanh(b) inside b/tanh(b): not a coordinate of its own
+            return None
+        value, slope = jet.coeff_monomial(1), jet.coeff_monomial(s)
+        if slope.is_zero is not False or not value.is_Rational:
+            return None
+        fresh = sympy.Dummy(str(s))
+        replace[phi] = fresh + value
+        rename[fresh] = s
+        steps.append(f"{s} ↦ {phi}" + (f" − {value}" if value else ""))
+    polys = []
+    for expr in exprs:
+        new = sympy.expand(expr.xreplace(replace))
+        if new.free_symbols & set(found) or not is_polynomial(new, sorted(new.free_symbols, key=str)):
+            return None
+        polys.append(new.xreplace(rename))
+    return polys, steps

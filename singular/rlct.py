@@ -67,8 +67,9 @@ from resolution import (
     wall_clock,
 )
 from resolution.morse import morse_threshold, quadratic_part_matrix
+from resolution.squares import sum_of_squares
 
-from .analytic import Truncation, is_polynomial, truncate, value_at_origin
+from .analytic import Truncation, is_polynomial, reparametrize, taylor, truncate, value_at_origin
 from .errors import NotVanishing, UnknownMethod
 from .prior import prior_exponents
 from .arrangement import arrangement_rlct
@@ -348,6 +349,41 @@ def _ideal_form(expr: sympy.Expr) -> tuple[list[sympy.Expr], int, str] | None:
     return roots, 2, "f is a sum of positive multiples of squares"
 
 
+def _gram_form(g: Germ) -> tuple[list[sympy.Expr], str] | None:
+    """f = Σ d_i·q_i² (d_i > 0), found by one Gram matrix and checked exactly (:mod:`resolution.squares`):
+    the q_i and how, or None.  Then c·Σ q_i² <= f <= C·Σ q_i², so λ(f) = λ(Σ q_i²) with the same m."""
+    squares = sum_of_squares(dict(g.terms)) if g.order % 2 == 0 and not g.nonneg else None
+    if squares is None:
+        return None
+    symbols = g.symbols()
+    generators = [
+        sympy.Add(*[sympy.Rational(c.numerator, c.denominator) * sympy.Mul(*[s**k for s, k in zip(symbols, m)])
+                    for m, c in q.items()])
+        for _, q in squares
+    ]
+    weights = ", ".join(str(sympy.Rational(d.numerator, d.denominator)) for d, _ in squares)
+    how = (
+        f"f = Σ d_i·q_i² with d = ({weights}) > 0, an exact identity (Gram matrix on the half-monomials, "
+        "LDLᵀ; resolution.squares): min d_i·Σ q_i² <= f <= max d_i·Σ q_i²"
+    )
+    return generators, how
+
+
+def _squares_route(squares: tuple[list[sympy.Expr], str], g: Germ, h: Sequence[int], result: RLCT,
+                   budget: Budget) -> RLCT:
+    """λ(f) as the ideal ⟨q_i⟩ of f = Σ d_i·q_i² (:func:`_gram_form`), by every route for ideals
+    (smooth directions eliminated first); ``result``'s bounds are kept when it does not certify."""
+    generators, how = squares
+    prior = "*".join(f"{n}**{k}" for n, k in zip(g.variables, h) if k) or None
+    inner = _rlct(generators, g.variables, prior, None, (), "auto", budget, 8)
+    text = f"{how}, so λ(f) = λ(q_1² + … + q_{len(generators)}²) with the same m:\n{inner.certificate}"
+    if inner.certified:
+        return RLCT(inner.value, inner.multiplicity, inner.method, True, text, inner.bounds, inner.tree)
+    low = max(b for b in (result.bounds[0], inner.bounds[0]) if b is not None)
+    high = min((b for b in (result.bounds[1], inner.bounds[1]) if b is not None), default=None)
+    return RLCT(None, None, inner.method, False, f"{result.certificate}\n{text}", (low, high), inner.tree)
+
+
 def _resolution(
     expr: sympy.Expr | None,
     g: Germ,
@@ -371,6 +407,8 @@ def _resolution(
         if power is not None:
             generators, e = [power[0].as_expr()], power[1]
             how = f"f = unit·({generators[0]})^{e} (square-free decomposition over Q)"
+        elif (squares := _gram_form(g)) is not None:
+            generators, e, how = squares[0], 2, squares[1]
         else:
             generators, e, how = [g.as_expr()], 1, ""
     ideal = ", ".join(str(q) for q in generators)
@@ -453,6 +491,10 @@ def _germ_rlct(
         result = _power_of_newton(g, h, result, method)
     if result.certified or method != "auto" or budget is None:
         return result
+    if expr is None or _ideal_form(expr) is None:
+        squares = _gram_form(g)
+        if squares is not None:
+            return _squares_route(squares, g, h, result, budget)
     low, high = result.bounds
     resolved = _resolution(expr, g, h, budget, lower=low, upper=high, bound_reason=lower_reason)
     if resolved.certified:
@@ -630,11 +672,55 @@ def _analytic(
     budget: Budget,
     max_order: int,
 ) -> RLCT:
-    """λ of |f| (or of Σ g_i² for an ideal) for analytic germs, through a certified truncation."""
+    """λ of |f| (or of Σ g_i² for an ideal) for analytic germs: a certified truncation; else analytic coordinates
+    that make the germs polynomial (:func:`singular.analytic.reparametrize`); else, for one function, a Morse point."""
     names, local, h, where = _localize(exprs, variables, prior, at)
-    cut = truncate(local, [sympy.Symbol(n) for n in names], max_order=max_order)
+    symbols = [sympy.Symbol(n) for n in names]
+    cut = truncate(local, symbols, max_order=max_order)
     head = f"Analytic {'ideal' if ideal else 'function'} expanded exactly at {where}. "
-    return _from_truncation(cut, names, h, ideal=ideal, method=method, budget=budget, head=head)
+    result = _from_truncation(cut, names, h, ideal=ideal, method=method, budget=budget, head=head)
+    if result.certified:
+        return result
+    changed = reparametrize(local, symbols)
+    if changed is not None:
+        polys, steps = changed
+        prior_text = "*".join(f"{n}**{k}" for n, k in zip(names, h) if k) or None
+        inner = _rlct(polys if ideal else polys[0], names, prior_text, None, (), method, budget, max_order)
+        text = (
+            f"{head}Analytic coordinates {', '.join(steps)} (each φ(u) − φ(0) with φ'(0) != 0: an analytic "
+            "diffeomorphism with a unit Jacobian, u = v·unit, so the prior's monomial is kept; "
+            f"singular.analytic.reparametrize) make it polynomial: {', '.join(map(str, polys))}.\n{inner.certificate}"
+        )
+        if inner.certified:
+            return RLCT(inner.value, inner.multiplicity, inner.method, True, text, inner.bounds, inner.tree)
+    if len(local) == 1 and not any(h):
+        morse = _analytic_morse(local[0], symbols, 2 if ideal else 1)
+        if morse is not None:
+            return morse
+    return result
+
+
+def _analytic_morse(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], power: int) -> RLCT | None:
+    """λ(|f|^power) for an analytic f with f(0) = 0, ∇f(0) = 0 and a non-degenerate Hessian at 0, a positive
+    prior (:mod:`resolution.morse`: the Morse lemma holds with analytic coordinates): λ(|f|)/power, same m."""
+    jet = taylor(expr, symbols, 2)
+    if not is_polynomial(jet, symbols):  # irrational Taylor coefficients
+        return None
+    terms = [(tuple(int(k) for k in e), sympy.Rational(c)) for e, c in sympy.Poly(jet, *symbols).terms()]
+    if any(sum(e) < 2 for e, _ in terms):
+        return None
+    found = morse_threshold(quadratic_part_matrix(terms, len(symbols)))
+    if found is None:
+        return None
+    value, multiplicity, kind, text = found
+    text = (
+        f"f is analytic with f(0) = 0 and ∇f(0) = 0; its Taylor polynomial of degree 2 is {jet}: "
+        f"{text.replace('λ(I)', 'λ(|f|)')}."
+    )
+    if power != 1:
+        value = value / power
+        text += f" The ideal ⟨f⟩ has λ(f²) = λ(|f|)/2 = {value}, same m (MATH.md §2)."
+    return RLCT(value, multiplicity, kind, True, text, (value, value))
 
 
 def _from_truncation(

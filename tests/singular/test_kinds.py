@@ -206,3 +206,86 @@ def test_models_take_sign_constraints():
     model = RegressionModel("a*tanh(b*x)", params="a,b", inputs="x", input_dist="uniform")
     r = model.rlct(nonneg="a")
     assert (r.value, r.multiplicity, r.certified) == (R(1, 2), 2, True)
+
+
+# -- item 6: sums of squares given expanded (resolution/squares.py) ------------------------------------------
+
+def _expanded_rrr(M, N, H, r):
+    """Σ ((BA)_ij − (B0A0)_ij)² expanded, in global coordinates, and its point (A0 = B0 = diag(I_r, 0))."""
+    A = sympy.Matrix(H, M, lambda i, j: sympy.Symbol(f"a{i}{j}"))
+    B = sympy.Matrix(N, H, lambda i, j: sympy.Symbol(f"b{i}{j}"))
+    E = sympy.Matrix(N, M, lambda i, j: 1 if i == j < r else 0)
+    at = ",".join([f"a{i}{i}=1" for i in range(r)] + [f"b{i}{i}=1" for i in range(r)]) or None
+    return sympy.expand(sum(e**2 for e in B * A - E)), at
+
+
+@pytest.mark.parametrize("M,N,H,r", [(2, 2, 2, 0), (2, 2, 2, 1), (1, 2, 2, 0), (2, 1, 3, 0), (2, 2, 3, 1)])
+def test_expanded_reduced_rank_regression_certifies(M, N, H, r):
+    # One polynomial, not the ideal: the Gram matrix recovers ⟨(BA − B0A0)_ij⟩.  Truth: Aoyagi & Watanabe (2005).
+    from singular.families import rrr
+
+    K, at = _expanded_rrr(M, N, H, r)
+    result, truth = rlct(K, at=at), rrr(M, N, H, r)
+    assert result.certified and (result.value, result.multiplicity) == (truth.value, truth.multiplicity)
+    assert "Gram matrix" in result.certificate
+
+
+def test_expanded_reduced_rank_regression_by_forced_resolution():
+    K, _ = _expanded_rrr(2, 2, 2, 0)
+    result = rlct(K, method="resolution")
+    assert result.certified and (result.value, result.multiplicity) == (R(3, 2), 1)
+
+
+def test_expanded_tanh_ideal_certifies():
+    # (a1 b1 + a2 b2)² + (a1 b1³ + a2 b2³)² expanded: the H = 2 tanh network, λ = 2/3 (Aoyagi & Watanabe 2005).
+    result = rlct(sympy.expand(sympy.sympify("(a1*b1 + a2*b2)**2 + (a1*b1**3 + a2*b2**3)**2")))
+    assert result.certified and (result.value, result.multiplicity) == (R(2, 3), 1)
+
+
+
+# -- item 6: analytic germs with a positive-dimensional zero set (singular/analytic.py reparametrize; Morse) --
+
+def test_a_sum_of_tanh_products_is_a_morse_point():
+    # a1 tanh b1 + a2 tanh b2 = a1 v1 + a2 v2 in the analytic coordinates v_j = tanh b_j: a quadric of
+    # signature (2, 2), λ(|f|) = 1.  Second route: the polynomial (a1 b1 + a2 b2)² resolved by blow-ups.
+    by_resolution = rlct("(a1*b1 + a2*b2)^2", method="resolution")
+    assert by_resolution.certified and by_resolution.value == R(1, 2)
+    single, ideal = rlct("a1*tanh(b1) + a2*tanh(b2)"), rlct(["a1*tanh(b1) + a2*tanh(b2)"])
+    assert single.certified and (single.value, single.multiplicity) == (2 * by_resolution.value, 1)
+    assert ideal.certified and (ideal.value, ideal.multiplicity) == (by_resolution.value, 1)
+
+
+def test_power_sums_of_analytic_coordinates_give_the_tanh_network_value():
+    # ⟨a1 t1 + a2 t2, a1 t1³ + a2 t2³⟩ with t_j = tanh b_j: the H = 2 network's ideal in v_j = tanh b_j,
+    # λ = 2/3, m = 1 (Aoyagi & Watanabe 2005, (H + i² + i)/(4i + 2) with i = 1).
+    result = rlct(["a1*tanh(b1) + a2*tanh(b2)", "a1*tanh(b1)^3 + a2*tanh(b2)^3"], max_order=2)
+    assert result.certified and (result.value, result.multiplicity) == (R(2, 3), 1)
+    assert "tanh(b1)" in result.certificate
+
+
+def test_reparametrize_refuses_what_is_not_a_coordinate_change():
+    from singular.analytic import reparametrize
+
+    a, b, c = sympy.symbols("a b c")
+    assert reparametrize([a * sympy.tanh(b) - c * sympy.sin(b)], [a, b, c]) is None     # two functions of b
+    assert reparametrize([a * sympy.tanh(b) + b**2], [a, b]) is None                      # b also bare
+    assert reparametrize([a * sympy.cos(b)], [a, b]) is None                              # cos'(0) = 0
+    assert reparametrize([sympy.tanh(a * b)], [a, b]) is None                             # two variables inside
+    assert reparametrize([a * (sympy.exp(b) - 1)], [a, b]) == ([a * b], ["b ↦ exp(b) − 1"])
+
+
+@pytest.mark.parametrize(
+    "f, same_as",
+    [
+        # u = tanh x, v = sin y, then s = u − v, t = u + v: |st| is normal crossing, λ = 1, m = 2.
+        ("tanh(x)^2 - sin(y)^2", "x*y"),
+        # exp(b) − 1 − b = b²/2 + O(b³) (b occurs bare too, so no coordinate of its own): the Morse form
+        # ac + b²/2 in analytic coordinates.
+        ("exp(b) - 1 - b + a*c", "a*c + b^2"),
+        ("tanh(a*b) + c^2", "a*b + c^2"),
+    ],
+)
+def test_analytic_functions_with_a_curve_of_zeros(f, same_as):
+    result, polynomial = rlct(f, max_order=2), rlct(same_as)
+    assert result.certified and polynomial.certified
+    assert (result.value, result.multiplicity) == (polynomial.value, polynomial.multiplicity)

@@ -43,8 +43,9 @@ def test_a_smooth_analytic_zero_has_threshold_one():
 
 
 def test_no_certified_order_gives_an_uncertified_result_not_a_guess():
-    # a1 tanh b1 + a2 tanh b2 has a positive-dimensional zero set and no common monomial.
-    result = rlct(["a1*tanh(b1) + a2*tanh(b2)"])
+    # tanh(ab) + tanh(cd)²: a positive-dimensional zero set, no common monomial, a degenerate Hessian, and no
+    # analytic coordinates of one variable each that make it polynomial (a1 tanh b1 + a2 tanh b2 has those).
+    result = rlct(["tanh(a*b) + tanh(c*d)^2"], max_order=4)
     assert not result.certified and result.value is None
     assert "No order" in result.certificate
 
