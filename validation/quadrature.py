@@ -1,13 +1,18 @@
-"""The numeric route: Z(t) = ∫ exp(−t·K(w)) φ(w) dw by graded quadrature, for models with d <= 3.
+"""The numeric route: integrals against exp(−t·K(w)) by graded quadrature, for models with d <= 3.
 
-Two uses:
+Three uses:
 
 - :func:`fit_rlct` checks the catalog independently of :mod:`singular`: it computes
-  −log Z(t) for t from 10² to 10⁸ (φ uniform on the box w* ± 1/2) and fits
-  −log Z(t) = λ·log t − (m − 1)·log log t + c (MATH.md §2, the free-energy asymptotics).
+  −log Z(t), Z(t) = ∫ exp(−t·K(w)) φ(w) dw, for t from 10² to 10⁸ (φ uniform on the box w* ± 1/2)
+  and fits −log Z(t) = λ·log t − (m − 1)·log log t + c (MATH.md §2, the free-energy asymptotics).
 - :func:`target_llc` gives the estimator's own target at finite temperature (MATH.md §4):
   λ(nβ, γ) = nβ·E[K] under exp(−nβ·K(w) − (γ/2)‖w − w*‖²), the value an exact sampler of the
   tempered local posterior (with the population K in place of L_n) would report.
+- :func:`posterior_moments` gives posterior means and covariances of any observables under the same
+  posterior (MATH.md §6), hence the exact susceptibilities (:func:`exact_susceptibility`) and
+  Bayesian influence functions (:func:`exact_bif`).  :func:`dataset_loss`, :func:`sample_losses` and
+  :func:`shifted_loss` build the observables those need; :func:`gaussian_moments` is the second
+  route, exact for linear regression and quadratic observables.
 
 The rule.  The integrand exp(−tK) is sharply peaked where K vanishes, with widths down to
 t^(−1/(2k)) for t up to 10⁸.  Every coordinate but the last uses a tensor product of Gauss–Legendre
@@ -25,30 +30,35 @@ x = 0, the flat-topped exp(−t·y⁶/2), is steep between break points), and at
 newton-x2+y4+z6 agrees to 4·10⁻⁷ with a rule of 22 levels and 8 (outer) and 12 (last coordinate)
 points per interval (22 × 5: 4·10⁻⁴).
 
-K comes from :meth:`singular.models.RegressionModel.K` when that is a polynomial; otherwise (an input
-law and f not polynomial in x, one input) K(w) = E_x[(f(x, w) − f(x, w*))²]/(2σ²) by a 64-point
-Gauss rule in x (Legendre for uniform inputs, Hermite for normal ones).
+K comes from :meth:`singular.models.RegressionModel.K` when that is a closed form; otherwise (f not
+polynomial in x) K(w) = E_x[(f(x, w) − f(x, w*))²]/(2σ²) by a Gauss rule in x with 64 nodes per
+input (Legendre for uniform inputs, Hermite for normal ones; :func:`shifted_loss` describes the rules).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
 from scipy.optimize import minimize, minimize_scalar
 
+from resolution import parse_expression
 from singular.models import RegressionModel, StandardNormal, UniformBox
 
-__all__ = ["QuadratureFit", "dataset_target_llc", "empirical_k_function", "fit_rlct", "k_function", "log_partition",
-           "target_llc"]
+__all__ = ["PosteriorMoments", "QuadratureFit", "dataset_loss", "dataset_target_llc", "empirical_k_function",
+           "exact_bif", "exact_susceptibility", "fit_rlct", "gaussian_moments", "k_function", "log_partition",
+           "posterior_moments", "sample_losses", "shifted_loss", "target_llc"]
 
 _MAX_D = 3
 _RULES = {1: (48, 12), 2: (36, 8), 3: (22, 5)}  # d -> (grading levels, Gauss points per interval) for t <= 10⁸
 _T_RULES = 1e8
 _CHUNK = 2_000_000  # integrand evaluations held at once
+_NODES = 64  # Gauss nodes per input when f is not polynomial in the inputs
+_SHIFTS = ("half-line", "large-|x|")
+_LOSS = "loss"  # the posterior's own loss, the first observable of every PosteriorMoments
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,15 @@ class KFunction:
     critical: Callable[[np.ndarray], np.ndarray] | None  # outer points (M, d − 1) -> real roots of ∂K/∂w_d (M, r)
 
 
+def _check_size(model: RegressionModel) -> None:
+    if model.d > _MAX_D:
+        raise ValueError(f"the quadrature route handles d <= {_MAX_D} parameters; {model.name} has d = {model.d}")
+
+
+def _center(model: RegressionModel) -> np.ndarray:
+    return np.array([float(v) for v in model.true_params])
+
+
 def k_function(model: RegressionModel) -> KFunction:
     """K of ``model`` as a vectorized numpy function, centred at the true parameter w*.
 
@@ -69,14 +88,11 @@ def k_function(model: RegressionModel) -> KFunction:
     >>> float(k.evaluate(np.array([2.0, 3.0])))
     18.0
     """
-    if model.d > _MAX_D:
-        raise ValueError(f"the quadrature route handles d <= {_MAX_D} parameters; {model.name} has d = {model.d}")
-    w = [sympy.Symbol(p) for p in model.params]
-    center = np.array([float(v) for v in model.true_params])
+    _check_size(model)
     K = model.K()
     if K.has(sympy.Integral):
-        return KFunction(_expected_square(model), center, None)
-    return _from_expression(K, w, center)
+        return _rule_loss(model, None)
+    return _from_expression(K, [sympy.Symbol(p) for p in model.params], _center(model))
 
 
 def _from_expression(K: sympy.Expr, w: list[sympy.Symbol], center: np.ndarray) -> KFunction:
@@ -99,18 +115,40 @@ def _from_expression(K: sympy.Expr, w: list[sympy.Symbol], center: np.ndarray) -
     return KFunction(evaluate, center, critical)
 
 
-def empirical_k_function(model: RegressionModel, x: np.ndarray, y: np.ndarray) -> KFunction:
+def _polynomial_in_inputs(model: RegressionModel) -> bool:
+    inputs = [sympy.Symbol(v) for v in model.inputs]
+    return not inputs or all(f.is_polynomial(*inputs) for f in model.f)
+
+
+def _as_data(model: RegressionModel, x, y, weights=None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """x as (n, inputs), y as (n, outputs) and the weights as (n,), checked."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    n, k, o = len(x), len(model.inputs), len(model.f)
+    if n == 0 or x.size != n * k or y.size != n * o or len(y) != n:
+        raise ValueError(f"x of shape {x.shape} and y of shape {y.shape} do not fit {model.name}: pass x of shape "
+                         f"(n, {k}) and y of shape (n,) or (n, {o}), n >= 1")
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != (n,) or not np.all(np.isfinite(weights)) or not weights.sum() > 0:
+            raise ValueError(f"weights of shape {weights.shape}: pass {n} finite weights (one per sample) with a "
+                             "positive sum")
+    return x.reshape(n, k), y.reshape(n, o), weights
+
+
+def empirical_k_function(model: RegressionModel, x: np.ndarray, y: np.ndarray, *,
+                         weights: np.ndarray | None = None) -> KFunction:
     """L_n(w) − L_n(w*) of ``model`` on the dataset (x, y), as a vectorized function like :func:`k_function`.
 
-    L_n is the Gaussian NLL (MATH.md §1).  With f(x, w) − f(x, w*) = Σ_α c_α(w)·x^α (f polynomial in
-    the inputs; c_α any closed form in w),
+    L_n is the Gaussian NLL (MATH.md §1), averaged over the samples with ``weights`` (default equal;
+    any real weights with a positive sum, such as a quadrature rule's, normalized to sum 1).  With
+    f(x, w) − f(x, w*) = Σ_α c_α(w)·x^α (f polynomial in the inputs; c_α any closed form in w),
     L_n(w) − L_n(w*) = (1/2σ²)·Σ_outputs [Σ_αβ c_α c_β·mean(x^α x^β) − 2·Σ_α c_α·mean(r·x^α)], with r
-    the residuals y − f(x, w*): the data enter through their moments only.
+    the residuals y − f(x, w*): the data enter through their (weighted) moments only.
 
     Raises
     ------
     ValueError
-        d > 3, or f not polynomial in the inputs.
+        d > 3, f not polynomial in the inputs, or x, y, weights of the wrong shapes.
 
     Examples
     --------
@@ -119,30 +157,28 @@ def empirical_k_function(model: RegressionModel, x: np.ndarray, y: np.ndarray) -
     >>> float(k.evaluate(np.array([1.0])))  # ((1-1)² + (3-2)²)/4 − (1² + 3²)/4
     -2.25
     """
-    if model.d > _MAX_D:
-        raise ValueError(f"the quadrature route handles d <= {_MAX_D} parameters; {model.name} has d = {model.d}")
+    _check_size(model)
+    if not _polynomial_in_inputs(model):
+        raise ValueError(f"{model.name}: f is not polynomial in the inputs, so L_n has no moment form")
+    x, y, weights = _as_data(model, x, y, weights)
     w = [sympy.Symbol(p) for p in model.params]
     inputs = [sympy.Symbol(v) for v in model.inputs]
     truth = dict(zip(w, model.true_params))
-    x = np.asarray(x, dtype=float).reshape(len(x), -1)
-    y = np.asarray(y, dtype=float).reshape(len(x), -1)
     total = sympy.Integer(0)
     for k, f in enumerate(model.f):
         f0 = f.xreplace(truth)
         difference = sympy.expand(f - f0)
-        if inputs and not (difference.is_polynomial(*inputs) and f0.is_polynomial(*inputs)):
-            raise ValueError(f"{model.name}: f is not polynomial in the inputs, so L_n has no moment form")
         terms = sympy.Poly(difference, *inputs).terms() if inputs else [((), difference)]
         columns = [x[:, j] for j in range(x.shape[1])]
         f0_values = np.broadcast_to(sympy.lambdify(inputs, f0, modules="numpy")(*columns), (len(x),))
         residual = y[:, k] - f0_values
         powers = [np.prod([columns[j] ** e for j, e in enumerate(alpha)], axis=0) * np.ones(len(x)) for alpha, _ in terms]
         for (_, ca), pa in zip(terms, powers):
-            total += ca * float((residual * pa).mean()) * -2
+            total += ca * float(np.average(residual * pa, weights=weights)) * -2
             for (_, cb), pb in zip(terms, powers):
-                total += ca * cb * float((pa * pb).mean())
+                total += ca * cb * float(np.average(pa * pb, weights=weights))
     total = sympy.expand(total / (2 * float(model.sigma) ** 2))
-    return _from_expression(total, w, np.array([float(v) for v in model.true_params]))
+    return _from_expression(total, w, _center(model))
 
 
 def _real_roots(coefficients: np.ndarray) -> np.ndarray:
@@ -170,31 +206,239 @@ def _real_roots(coefficients: np.ndarray) -> np.ndarray:
     return found
 
 
-def _expected_square(model: RegressionModel) -> Callable[[np.ndarray], np.ndarray]:
-    if len(model.inputs) != 1:
-        raise ValueError(f"{model.name}: K is not polynomial and the numeric K handles one input only")
-    dist = model.input_dist
-    if isinstance(dist, UniformBox):
-        nodes, weights = np.polynomial.legendre.leggauss(64)
-        lo, hi = float(dist.lower[0]), float(dist.upper[0])
-        x = lo + (hi - lo) * (nodes + 1) / 2
-        weights = weights / 2
-    elif isinstance(dist, StandardNormal):
-        x, weights = np.polynomial.hermite_e.hermegauss(64)
-        weights = weights / math.sqrt(2 * math.pi)
-    else:
-        raise ValueError(f"{model.name}: no numeric K for the input law {dist!r}")
-    symbols = [sympy.Symbol(model.inputs[0])] + [sympy.Symbol(p) for p in model.params]
-    fs = [sympy.lambdify(symbols, q, modules="numpy") for q in model.f]
-    truth = [np.broadcast_to(f(x, *[float(v) for v in model.true_params]), x.shape) for f in fs]
+def _outputs(model: RegressionModel) -> list[Callable]:
+    """f_o(*inputs, *params) as numpy functions, one per output."""
+    symbols = [sympy.Symbol(v) for v in model.inputs] + [sympy.Symbol(p) for p in model.params]
+    return [sympy.lambdify(symbols, f, modules="numpy") for f in model.f]
+
+
+def _per_sample(model: RegressionModel, x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """w of shape (..., d) -> ℓ_i(w) − ℓ_i(w*) of shape (..., n), for checked x (n, inputs) and y (n, outputs).
+
+    (y − f)² − (y − f*)² is evaluated as (f* − f)·(2(y − f*) + (f* − f)): no cancellation near w*.
+    """
+    fs = _outputs(model)
+    columns = [x[:, j] for j in range(x.shape[1])]
+    truth = [np.broadcast_to(f(*columns, *_center(model)), (len(x),)) for f in fs]
     scale = 1 / (2 * float(model.sigma) ** 2)
 
     def evaluate(points: np.ndarray) -> np.ndarray:
         ws = [p[..., None] for p in np.moveaxis(points, -1, 0)]
-        total = sum(((f(x, *ws) - t) ** 2) @ weights for f, t in zip(fs, truth))
-        return scale * np.broadcast_to(total, points.shape[:-1])
+        total = 0.0
+        for f, t, target in zip(fs, truth, y.T):
+            change = t - f(*columns, *ws)
+            total = total + change * (2 * (target - t) + change)
+        return scale * np.broadcast_to(total, points.shape[:-1] + (len(x),))
 
     return evaluate
+
+
+def _direct_loss(model: RegressionModel, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> KFunction:
+    """The weighted average of the per-sample losses, evaluated sample by sample (f not polynomial in x)."""
+    losses = _per_sample(model, x, y)
+    p = np.full(len(x), 1 / len(x)) if weights is None else weights / weights.sum()
+    block = max(1, _CHUNK // len(p))
+
+    def evaluate(points: np.ndarray) -> np.ndarray:
+        flat = points.reshape(-1, points.shape[-1])
+        out = np.empty(len(flat))
+        for start in range(0, len(flat), block):
+            out[start:start + block] = losses(flat[start:start + block]) @ p
+        return out.reshape(points.shape[:-1])
+
+    return KFunction(evaluate, _center(model), None)
+
+
+def _weighted_loss(model: RegressionModel, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> KFunction:
+    if _polynomial_in_inputs(model):
+        return empirical_k_function(model, x, y, weights=weights)
+    return _direct_loss(model, x, y, weights)
+
+
+def _input_degrees(model: RegressionModel) -> tuple[int, ...] | None:
+    """Per input x_j, the degree in x_j of Σ_o (f_o(x, w) − f_o(x, w*))²; None when f is not polynomial in x."""
+    if not _polynomial_in_inputs(model):
+        return None
+    truth = {sympy.Symbol(p): v for p, v in zip(model.params, model.true_params)}
+    differences = [sympy.expand(f - f.xreplace(truth)) for f in model.f]
+    return tuple(2 * max(int(sympy.degree(g, sympy.Symbol(v))) if g != 0 else 0 for g in differences)
+                 for v in model.inputs)
+
+
+def _marginal_rule(dist, j: int, count: int, half: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights (summing to 1) of a rule for input j of ``dist``, exact for polynomials of
+    degree <= 2·count − 1; ``half`` restricts the input to x_j > 0 (:func:`shifted_loss`)."""
+    if isinstance(dist, StandardNormal):
+        x, v = np.polynomial.hermite_e.hermegauss(count)
+        v = v / math.sqrt(2 * math.pi)
+        if not half:
+            return x, v
+        u, c = np.polynomial.laguerre.laggauss(count // 2 + 1)
+        r = np.sqrt(2 * u)
+        c = c / (r * math.sqrt(2 * math.pi))
+        return np.concatenate([x, r, -r]), np.concatenate([v, c, -c])
+    if isinstance(dist, UniformBox):
+        lo, hi = float(dist.lower[j]), float(dist.upper[j])
+        if half:
+            if hi <= 0:
+                raise ValueError(f"shift='half-line': input {j} is uniform on [{lo:g}, {hi:g}], which has no x > 0")
+            lo = max(lo, 0.0)
+        x, v = np.polynomial.legendre.leggauss(count)
+        return lo + (hi - lo) * (x + 1) / 2, v / 2
+    raise ValueError(f"no Gauss rule for the input law {dist}; the quadrature route knows StandardNormal and "
+                     "UniformBox")
+
+
+def _input_rule(model: RegressionModel, shift: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes (N, inputs) and weights (N,) summing to 1 of the tensor Gauss rule for q, or for q' of ``shift``."""
+    if shift is not None and shift not in _SHIFTS:
+        raise ValueError(f"shift={shift!r}: choose one of {', '.join(map(repr, _SHIFTS))}")
+    if shift is not None and not model.inputs:
+        raise ValueError(f"shift={shift!r}: {model.name} has no inputs to shift")
+    degrees = _input_degrees(model)
+    rules = []
+    for j in range(len(model.inputs)):
+        degree = None if degrees is None else degrees[j] + (2 if shift == "large-|x|" and j == 0 else 0)
+        count = _NODES if degree is None else degree // 2 + 1
+        rules.append(_marginal_rule(model.input_dist, j, count, shift == "half-line" and j == 0))
+    nodes = np.stack([g.ravel() for g in np.meshgrid(*[r[0] for r in rules], indexing="ij")], axis=-1)
+    weights = np.prod(np.stack([g.ravel() for g in np.meshgrid(*[r[1] for r in rules], indexing="ij")]), axis=0)
+    if shift == "large-|x|":
+        weights = weights * nodes[:, 0] ** 2
+    return nodes, weights / weights.sum()
+
+
+def _rule_loss(model: RegressionModel, shift: str | None) -> KFunction:
+    """E_q[(f(x, w) − f(x, w*))²]/(2σ²) (q shifted by ``shift``) as the loss of the input rule's weighted nodes
+    with noise-free outputs y = f(x, w*)."""
+    nodes, weights = _input_rule(model, shift)
+    columns = [nodes[:, j] for j in range(nodes.shape[1])]
+    y = np.stack([np.broadcast_to(f(*columns, *_center(model)), (len(nodes),)) for f in _outputs(model)], axis=1)
+    return _weighted_loss(model, nodes, y, weights)
+
+
+def dataset_loss(model: RegressionModel, x: np.ndarray, y: np.ndarray, *,
+                 weights: np.ndarray | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """The observable L(w) − L(w*): the (weighted) average over the dataset (x, y) of the per-sample
+    Gaussian NLL differences [(y − f(x, w))² − (y − f(x, w*))²]/(2σ²) (MATH.md §1, §6).
+
+    Parameters
+    ----------
+    model : RegressionModel
+    x, y : ndarray
+        Inputs of shape (n, inputs) (or (n,) for one input) and outputs of shape (n,) or (n, outputs).
+    weights : ndarray of shape (n,), optional
+        Sample weights (default equal), normalized to sum 1; any finite reals with a positive sum (a
+        quadrature rule's may be negative).
+
+    Returns
+    -------
+    callable
+        w of shape (..., d) -> L(w) − L(w*) of shape (...), in nats.  Where f is polynomial in the
+        inputs it is the moment form of :func:`empirical_k_function` (any n); otherwise it evaluates
+        every sample at every w (cost ∝ n: meant for small probe sets).
+
+    Raises
+    ------
+    ValueError
+        x, y or weights of the wrong shapes; d > 3 with f polynomial in x.
+
+    Examples
+    --------
+    >>> model = RegressionModel("a*x", params="a", inputs="x")
+    >>> loss = dataset_loss(model, np.array([1.0, 2.0]), np.array([1.0, 3.0]), weights=np.array([3.0, 1.0]))
+    >>> float(loss(np.array([1.0])))  # (3·((1-1)² − 1²) + ((3-2)² − 3²))/(4·2)
+    -1.375
+    """
+    x, y, weights = _as_data(model, x, y, weights)
+    return _weighted_loss(model, x, y, weights).evaluate
+
+
+def sample_losses(model: RegressionModel, x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The observable (ℓ_1(w) − ℓ_1(w*), …, ℓ_P(w) − ℓ_P(w*)) of P probe samples, ℓ_i the Gaussian NLL of
+    sample i (MATH.md §6): ℓ_i(w) − ℓ_i(w*) = [(y_i − f(x_i, w))² − (y_i − f(x_i, w*))²]/(2σ²).
+
+    Parameters
+    ----------
+    model : RegressionModel
+    x, y : ndarray
+        P probe inputs of shape (P, inputs) (or (P,)) and outputs of shape (P,) or (P, outputs).
+
+    Returns
+    -------
+    callable
+        w of shape (..., d) -> losses of shape (..., P), in nats.
+
+    Raises
+    ------
+    ValueError
+        x or y of the wrong shapes.
+
+    Examples
+    --------
+    >>> model = RegressionModel("a*x", params="a", inputs="x")
+    >>> sample_losses(model, np.array([1.0, 2.0]), np.array([1.0, 3.0]))(np.array([1.0]))
+    array([-0.5, -4. ])
+    """
+    x, y, _ = _as_data(model, x, y)
+    return _per_sample(model, x, y)
+
+
+def shifted_loss(model: RegressionModel, shift: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The observable K'(w) = E_q'[(f(x, w) − f(x, w*))²]/(2σ²): the population loss under a shifted input law q'.
+
+    The outputs are taken noise-free, y = f(x, w*): the noise adds the constant log(σ√(2π)) + 1/2 to
+    the loss under any q', which no covariance (hence no susceptibility, MATH.md §6) sees.
+
+    Parameters
+    ----------
+    model : RegressionModel
+        Inputs StandardNormal or UniformBox (1 to 3 of them).
+    shift : {"half-line", "large-|x|"}
+        ``"half-line"``: the first input restricted to x_1 > 0, q'(x) = q(x)·1{x_1 > 0}/q(x_1 > 0).
+        ``"large-|x|"``: q'(x) = x_1²·q(x)/E_q[x_1²].
+
+    Returns
+    -------
+    callable
+        w of shape (..., d) -> K'(w) of shape (...), in nats; K'(w*) = 0.
+
+    Raises
+    ------
+    ValueError
+        An unknown shift, a model with no inputs, an input law with no rule, a uniform first input with no
+        x_1 > 0, or d > 3 with f polynomial in x.
+
+    Notes
+    -----
+    K' is the loss of a weighted "dataset": the nodes of a tensor product of one-dimensional Gauss rules,
+    with their weights.  Gauss–Hermite for a standard normal input and Gauss–Legendre for a uniform one;
+    a rule with c nodes integrates polynomials of degree <= 2c − 1 exactly (Gauss quadrature; nodes and
+    weights by Golub & Welsch 1969, Math. Comp. 23, as numpy computes them), so for
+    f polynomial in x, c = D_j/2 + 1 nodes per input (D_j the degree in x_j of (f − f*)², plus 2 on x_1
+    for the x_1² weight) make K' exact up to rounding, and it is kept in the moment form of
+    :func:`empirical_k_function`; otherwise c = 64 per input (exact to degree 127) and every node is
+    evaluated at every w.
+
+    The half-normal x_1 | x_1 > 0 has no classical Gauss rule.  Split g = g_e + g_o into even and odd
+    parts: E[g | x_1 > 0] = E_N[g] + √(2/π)·∫_0^∞ g_o(x) e^{−x²/2} dx, and with u = x²/2 the last integral
+    is ∫_0^∞ (g_o(√(2u))/√(2u)) e^{−u} du, whose integrand is a polynomial in u of degree (deg g − 1)/2 when
+    g is a polynomial (g_o(x)/x is even).  So c Gauss–Hermite nodes plus the ± pairs of c//2 + 1
+    Gauss–Laguerre nodes x = ±√(2u_k) (weights ±W_k/(x·√(2π))) are exact to degree 2c − 1, like the
+    Hermite rule on the full line, and converge as fast for analytic f.  Its weights are signed; a fine
+    Gauss–Legendre split of [0, ∞) would keep them positive, but only approximately at every degree.
+
+    Examples
+    --------
+    One input, K = w²/2: under x² q(x)/E[x²], E'[x²] = E[x⁴] = 3, so K' = 3w²/2; the half-line keeps E[x²] = 1.
+
+    >>> model = RegressionModel("w*x", params="w", inputs="x")
+    >>> round(float(shifted_loss(model, "large-|x|")(np.array([1.0]))), 12)
+    1.5
+    >>> round(float(shifted_loss(model, "half-line")(np.array([1.0]))), 12)
+    0.5
+    """
+    return _rule_loss(model, shift).evaluate
 
 
 def _graded_rule(levels: int, order: int) -> tuple[np.ndarray, np.ndarray]:
@@ -230,8 +474,12 @@ def _split_rule(breaks: np.ndarray, rule: tuple[np.ndarray, np.ndarray]) -> tupl
     return nodes.reshape(shape), weights.reshape(shape)
 
 
-def _integrals(k: KFunction, ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, gamma: float):
-    """(Z(t), ∫K·exp(−tK)·ρ) for every t, ρ = exp(−γ/2‖w − w*‖²) on the box [lo, hi]."""
+def _integrals(k: KFunction, ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, gamma: float,
+               observe: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None, width: int = 0):
+    """Z(t) = Σ e, Σ e·v and Σ e·v vᵀ for every t, e = exp(−tK)·ρ times the rule's weights, ρ = exp(−γ/2‖w − w*‖²)
+    on the box [lo, hi], and v = observe(points of shape (N, d), K at them (N,)) of shape (N, width).
+
+    Returns z (T,), first (T, width) and second (T, width, width)."""
     d = len(k.center)
     rule = _graded_rule(*_graded_shape(d, float(np.max(ts))))
     axes = [_split_rule(np.array([lo[j], k.center[j], hi[j]]), rule) for j in range(d - 1)]
@@ -242,8 +490,8 @@ def _integrals(k: KFunction, ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, gam
     else:
         outer, outer_w = np.zeros((1, 0)), np.ones(1)
     inner_count = (3 + 8) * 2 * len(rule[0])
-    chunk = max(1, _CHUNK // inner_count)
-    z, first = np.zeros(len(ts)), np.zeros(len(ts))
+    chunk = max(1, _CHUNK // (inner_count * (1 + width)))
+    z, first, second = np.zeros(len(ts)), np.zeros((len(ts), width)), np.zeros((len(ts), width, width))
     for start in range(0, len(outer), chunk):
         pts, pw = outer[start:start + chunk], outer_w[start:start + chunk]
         breaks = _inner_breaks(k, pts, lo[-1], k.center[-1], hi[-1])
@@ -254,11 +502,14 @@ def _integrals(k: KFunction, ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, gam
         if gamma > 0:
             weight = weight * np.exp(-0.5 * gamma * np.sum((points - k.center) ** 2, axis=-1))
         values, weight = values.ravel(), weight.ravel()
+        v = observe(points.reshape(-1, d), values) if observe is not None else np.empty((len(values), 0))
         for i, t in enumerate(ts):
             e = weight * np.exp(-t * values)
+            weighted = v * e[:, None]
             z[i] += e.sum()
-            first[i] += (e * values).sum()
-    return z, first
+            first[i] += weighted.sum(axis=0)
+            second[i] += weighted.T @ v
+    return z, first, second
 
 
 def _inner_breaks(k: KFunction, outer: np.ndarray, lo: float, center: float, hi: float) -> np.ndarray:
@@ -285,7 +536,7 @@ def log_partition(model: RegressionModel, ts: Sequence[float], *, half_width: fl
     """
     k = k_function(model)
     lo, hi = k.center - half_width, k.center + half_width
-    z, _ = _integrals(k, np.asarray(ts, dtype=float), lo, hi, 0.0)
+    z, _, _ = _integrals(k, np.asarray(ts, dtype=float), lo, hi, 0.0)
     return np.log(z / (2 * half_width) ** len(k.center))
 
 
@@ -370,6 +621,7 @@ def fit_rlct(model: RegressionModel, ts: Sequence[float] | None = None, *, half_
 def target_llc(model: RegressionModel, nbeta: float, localization: float) -> float:
     """λ(nβ, γ) = nβ·E[K] under exp(−nβ·K(w) − (γ/2)‖w − w*‖²) on R^d (MATH.md §4).
 
+    The mean of the observable K itself: nβ·``posterior_moments(model, nbeta, localization, {}).mean_of("loss")``.
     The box is w* ± √(72/γ) (the Gaussian factor is below e^−36 outside it).
 
     Examples
@@ -378,7 +630,7 @@ def target_llc(model: RegressionModel, nbeta: float, localization: float) -> flo
     >>> round(target_llc(model, 100.0, 1.0), 6)  # regular: t·(d/2)/(t + γ) = 100/101
     0.990099
     """
-    return _tempered_mean(k_function(model), nbeta, localization)
+    return nbeta * posterior_moments(model, nbeta, localization, {}).mean_of(_LOSS)
 
 
 def dataset_target_llc(model: RegressionModel, x: np.ndarray, y: np.ndarray, nbeta: float, localization: float) -> float:
@@ -400,13 +652,407 @@ def dataset_target_llc(model: RegressionModel, x: np.ndarray, y: np.ndarray, nbe
     >>> abs(dataset_target_llc(model, x, y, 50.0, 1.0) - 50 * h / (2 * (50 * h + 1))) < 1e-6
     True
     """
-    return _tempered_mean(empirical_k_function(model, x, y), nbeta, localization)
+    return nbeta * posterior_moments(model, nbeta, localization, {}, data=(x, y)).mean_of(_LOSS)
 
 
-def _tempered_mean(k: KFunction, nbeta: float, localization: float) -> float:
-    """nβ·E[K] under exp(−nβ·K − (γ/2)‖w − w*‖²) on the box w* ± √(72/γ)."""
+@dataclass(frozen=True, eq=False)
+class PosteriorMoments:
+    """Posterior means and covariances of named observables φ(w) (see :func:`posterior_moments`).
+
+    Attributes
+    ----------
+    names : tuple of str
+        The observables, ``"loss"`` first: the posterior's own loss (K, or L_n − L_n(w*) on the data).
+    slices : tuple of slice
+        Where each observable's components sit in ``mean`` and ``covariance``.
+    shapes : tuple of tuple of int
+        Each observable's shape: () for a scalar, (k,) for a vector.
+    mean : ndarray of shape (total,)
+        ⟨φ⟩ of every component, in the observables' units.
+    covariance : ndarray of shape (total, total)
+        Cov(φ_a, φ_b) of every pair of components.
+    nbeta, localization : float
+        nβ and γ of the posterior p(w) ∝ exp(−nβ·L(w) − (γ/2)‖w − w*‖²).
+    method : str
+        ``"quadrature"`` (:func:`posterior_moments`) or ``"gaussian"`` (:func:`gaussian_moments`).
+    """
+
+    names: tuple[str, ...]
+    slices: tuple[slice, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    mean: np.ndarray
+    covariance: np.ndarray
+    nbeta: float
+    localization: float
+    method: str
+
+    def __repr__(self) -> str:
+        return (f"PosteriorMoments(method={self.method!r}, nbeta={self.nbeta:g}, localization={self.localization:g}, "
+                f"names={self.names!r})")
+
+    def _part(self, name: str) -> tuple[slice, tuple[int, ...]]:
+        if name not in self.names:
+            raise ValueError(f"observable {name!r} is not among {self.names}")
+        i = self.names.index(name)
+        return self.slices[i], self.shapes[i]
+
+    def mean_of(self, name: str) -> float | np.ndarray:
+        """⟨φ⟩ of the observable ``name``: a float, or an array of its shape (k,)."""
+        where, shape = self._part(name)
+        return _shaped(self.mean[where], shape)
+
+    def cov(self, a: str, b: str) -> float | np.ndarray:
+        """Cov(φ_a, φ_b): a float for two scalars, else an array of shape shape(a) + shape(b)."""
+        (where_a, shape_a), (where_b, shape_b) = self._part(a), self._part(b)
+        return _shaped(self.covariance[where_a, where_b], shape_a + shape_b)
+
+    def susceptibility(self, observable: str, shifted: str) -> float | np.ndarray:
+        """χ(φ; q') = −nβ·Cov(φ, L' − L) (MATH.md §6), φ = ``observable``, L' = ``shifted`` (a scalar
+        observable: the loss under q'), L = ``"loss"``; shaped like φ.  See :func:`exact_susceptibility`."""
+        if self._part(shifted)[1] != ():
+            raise ValueError(f"shifted={shifted!r} must name a scalar observable (the loss L' under q')")
+        return -self.nbeta * (self.cov(observable, shifted) - self.cov(observable, _LOSS))
+
+    def bif(self, samples: str, observable: str, *, form: str = "covariance") -> float | np.ndarray:
+        """BIF(i, φ) = −Cov(ℓ_i, φ) (Kreer et al. 2025), ℓ = ``samples``, φ = ``observable``; ``form="correlation"``
+        divides by the two standard deviations.  Shape shape(samples) + shape(φ).  See :func:`exact_bif`."""
+        if form not in ("covariance", "correlation"):
+            raise ValueError(f"form={form!r}: choose 'covariance' or 'correlation'")
+        (where_a, shape_a), (where_b, shape_b) = self._part(samples), self._part(observable)
+        block = -self.covariance[where_a, where_b]
+        if form == "correlation":
+            sd = np.sqrt(np.diag(self.covariance))
+            block = block / np.outer(sd[where_a], sd[where_b])
+        return _shaped(block, shape_a + shape_b)
+
+
+def _shaped(values: np.ndarray, shape: tuple[int, ...]) -> float | np.ndarray:
+    return float(values.reshape(())) if shape == () else values.reshape(shape)
+
+
+def _check_temperature(nbeta: float, localization: float) -> None:
     if not localization > 0:
         raise ValueError(f"localization={localization!r}: the target needs γ > 0 (the posterior is not local)")
+    if not (nbeta > 0 and math.isfinite(nbeta)):
+        raise ValueError(f"nbeta={nbeta!r}: pass a positive, finite n·β")
+
+
+def _slices(shapes: Sequence[tuple[int, ...]]) -> tuple[slice, ...]:
+    ends = np.cumsum([math.prod(s) for s in shapes])
+    return tuple(slice(int(end - math.prod(s)), int(end)) for s, end in zip(shapes, ends))
+
+
+def posterior_moments(model: RegressionModel, nbeta: float, localization: float,
+                      observables: Mapping[str, Callable[[np.ndarray], np.ndarray]], *,
+                      data: tuple[np.ndarray, np.ndarray] | None = None) -> PosteriorMoments:
+    """Exact posterior means and covariances of observables under the local tempered posterior (MATH.md §6),
+    p(w) ∝ exp(−nβ·L(w) − (γ/2)‖w − w*‖²), L = K (population) or L_n − L_n(w*) on ``data``, for d <= 3.
+
+    Parameters
+    ----------
+    model : RegressionModel
+        d <= 3 parameters; w* is its true parameter.
+    nbeta, localization : float
+        nβ > 0 (e.g. n/log n, MATH.md §4) and γ > 0.
+    observables : mapping of str to callable
+        name -> φ, a vectorized function of points w of shape (..., d) returning (...) (a scalar
+        observable) or (..., k) (a vector one), e.g. :func:`dataset_loss`, :func:`sample_losses`,
+        :func:`shifted_loss`.  The name ``"loss"`` is taken: the posterior's own L is always included.
+    data : (x, y), optional
+        A dataset (x of shape (n, inputs), y of shape (n,) or (n, outputs)): L is then its L_n − L_n(w*)
+        in the moment form of :func:`empirical_k_function` (f must be polynomial in the inputs).
+
+    Returns
+    -------
+    PosteriorMoments
+        ``method="quadrature"``; ``mean_of("loss")·nβ`` is :func:`target_llc` (or :func:`dataset_target_llc`).
+
+    Raises
+    ------
+    ValueError
+        d > 3, γ <= 0, nβ not positive and finite, an observable named ``"loss"``, an observable whose value
+        is not of shape (...) or (..., k), or data that f, not polynomial in x, has no moment form for.
+
+    Notes
+    -----
+    ⟨φ⟩ and Cov(φ, ψ) are ratios of the integrals ∫ {1, φ, φψ} exp(−nβL − (γ/2)‖w − w*‖²) dw over the box
+    w* ± √(72/γ) (MATH.md §6), computed by the rule of the module docstring, the one of :func:`target_llc`, in
+    one pass over its points (chunked) that accumulates Σe, Σe·v and Σe·vvᵀ over all components v at once.
+    Every component is shifted by its value at w* before it is accumulated (Cov is unchanged), so that a
+    covariance far smaller than the observable's values is not lost to cancellation.  The cost is that of
+    the rule (about 1.4·10⁶ points for d = 2 and 10⁸ for d = 3) times that of evaluating the observables.
+
+    Examples
+    --------
+    Linear regression, K = w²/2: the posterior is N(0, 1/(nβ + γ)).
+
+    >>> model = RegressionModel("w*x", params="w", inputs="x")
+    >>> moments = posterior_moments(model, 100.0, 1.0, {"w": lambda w: w[..., 0], "w, w²": lambda w: w ** [1, 2]})
+    >>> moments
+    PosteriorMoments(method='quadrature', nbeta=100, localization=1, names=('loss', 'w', 'w, w²'))
+    >>> round(moments.cov("w", "w") * 101, 9), abs(moments.cov("w", "w, w²") * 101).round(9)
+    (1.0, array([1., 0.]))
+    """
+    k = k_function(model) if data is None else empirical_k_function(model, *data)
+    return _moments(k, nbeta, localization, observables)
+
+
+def _moments(k: KFunction, nbeta: float, localization: float,
+             observables: Mapping[str, Callable[[np.ndarray], np.ndarray]]) -> PosteriorMoments:
+    _check_temperature(nbeta, localization)
+    if _LOSS in observables:
+        raise ValueError(f"the observable name {_LOSS!r} is taken by the posterior's own loss; rename it")
+    names = (_LOSS, *observables)
+    at_center = [np.asarray(k.evaluate(k.center), dtype=float)]
+    at_center += [np.asarray(fn(k.center), dtype=float) for fn in observables.values()]
+    for name, value in zip(names, at_center):
+        if value.ndim > 1:
+            raise ValueError(f"observable {name!r} has shape {value.shape} at w*; it must be a scalar or a vector")
+    shapes = tuple(value.shape for value in at_center)
+    shift = np.concatenate([value.ravel() for value in at_center])
+
+    slices = _slices(shapes)
+
+    def observe(points: np.ndarray, values: np.ndarray) -> np.ndarray:
+        stacked = np.empty((len(points), len(shift)))
+        stacked[:, 0] = values
+        for name, fn, shape, where in zip(names[1:], observables.values(), shapes[1:], slices[1:]):
+            value = np.asarray(fn(points), dtype=float)
+            if value.shape != (len(points),) + shape:
+                raise ValueError(f"observable {name!r} maps points of shape {points.shape} to shape {value.shape}; "
+                                 f"it must map (..., d) to (...) + {shape}, as at w*")
+            stacked[:, where] = value.reshape(len(points), -1)
+        stacked -= shift
+        return stacked
+
     radius = math.sqrt(72.0 / localization)
-    z, first = _integrals(k, np.array([float(nbeta)]), k.center - radius, k.center + radius, float(localization))
-    return float(nbeta * first[0] / z[0])
+    z, first, second = _integrals(k, np.array([float(nbeta)]), k.center - radius, k.center + radius,
+                                  float(localization), observe, len(shift))
+    mean = first[0] / z[0]
+    covariance = second[0] / z[0] - np.outer(mean, mean)
+    return PosteriorMoments(names, slices, shapes, shift + mean, (covariance + covariance.T) / 2, float(nbeta),
+                            float(localization), "quadrature")
+
+
+def exact_susceptibility(model: RegressionModel, nbeta: float, localization: float,
+                         observable: Callable[[np.ndarray], np.ndarray], shifted: Callable[[np.ndarray], np.ndarray],
+                         *, data: tuple[np.ndarray, np.ndarray] | None = None) -> float | np.ndarray:
+    """The exact susceptibility χ(φ; q') = d⟨φ⟩/dh at h = 0 = −nβ·Cov(φ, L' − L) (MATH.md §6), for d <= 3.
+
+    Shifting the data distribution from q toward q' by h replaces nβ·L by nβ·[(1 − h)·L + h·L'] in the
+    local posterior of :func:`posterior_moments`; L is K (or L_n − L_n(w*) on ``data``), L' the loss under q'.
+
+    Parameters
+    ----------
+    model, nbeta, localization, data
+        As in :func:`posterior_moments`.
+    observable : callable
+        φ: points (..., d) -> (...) or (..., k).
+    shifted : callable
+        L': points (..., d) -> (...), e.g. :func:`shifted_loss` or :func:`dataset_loss` on a probe set
+        (constants do not matter).
+
+    Returns
+    -------
+    float or ndarray of shape (k,)
+        χ, in the units of φ (per unit h).
+
+    Raises
+    ------
+    ValueError
+        As :func:`posterior_moments`, or L' not scalar.
+
+    Notes
+    -----
+    Conventions differ (MATH.md §6): Baker et al. (2025, "Structural inference with susceptibilities",
+    arXiv 2504.18274, App. C.4) derive χ as this derivative; devinterp 2.x's ``susceptibilities()``
+    reports −Cov(φ, ℓ − L) without the factor nβ, i.e. χ/nβ here (with ℓ the probe's loss).  A value
+    from one convention is compared with the other only after that factor.
+
+    Examples
+    --------
+    K = w²/2 and K' = 3w²/2 (``"large-|x|"``), so L' − L = w²; φ = w²: χ = −nβ·Var(w²) = −2nβ/(nβ + γ)².
+
+    >>> model = RegressionModel("w*x", params="w", inputs="x")
+    >>> chi = exact_susceptibility(model, 100.0, 1.0, lambda w: w[..., 0] ** 2, shifted_loss(model, "large-|x|"))
+    >>> round(chi, 9), round(-200 / 101**2, 9)
+    (-0.019605921, -0.019605921)
+    """
+    moments = posterior_moments(model, nbeta, localization, {"observable": observable, "shifted": shifted}, data=data)
+    return moments.susceptibility("observable", "shifted")
+
+
+def exact_bif(model: RegressionModel, nbeta: float, localization: float, samples: Callable[[np.ndarray], np.ndarray],
+              observable: Callable[[np.ndarray], np.ndarray], *, data: tuple[np.ndarray, np.ndarray] | None = None,
+              form: str = "covariance") -> float | np.ndarray:
+    """The exact Bayesian influence functions BIF(i, φ) = −Cov(ℓ_i, φ) (Kreer et al. 2025, arXiv 2509.26544;
+    MATH.md §6) of probe samples i on an observable φ, for d <= 3.
+
+    Parameters
+    ----------
+    model, nbeta, localization, data
+        As in :func:`posterior_moments`.
+    samples : callable
+        The per-sample losses ℓ_i: points (..., d) -> (..., P), e.g. :func:`sample_losses`.
+    observable : callable
+        φ: points (..., d) -> (...) or (..., k).
+    form : {"covariance", "correlation"}
+        ``"correlation"`` divides −Cov(ℓ_i, φ) by the standard deviations of ℓ_i and φ.
+
+    Returns
+    -------
+    ndarray of shape (P,) or (P, k)
+        In units of ℓ times those of φ (covariance form), or between −1 and 1 (correlation form).
+
+    Raises
+    ------
+    ValueError
+        As :func:`posterior_moments`, or an unknown ``form``.
+
+    Examples
+    --------
+    K = w²/2, one probe (x, y) = (1, 1): ℓ(w) − ℓ(0) = w²/2 − w; φ = w: BIF = Var(w) = 1/(nβ + γ), and its
+    correlation form is 1/√(1 + 1/(2(nβ + γ))).
+
+    >>> model = RegressionModel("w*x", params="w", inputs="x")
+    >>> probe = sample_losses(model, np.array([1.0]), np.array([1.0]))
+    >>> (exact_bif(model, 100.0, 1.0, probe, lambda w: w[..., 0]) * 101).round(9)
+    array([1.])
+    >>> correlation = exact_bif(model, 100.0, 1.0, probe, lambda w: w[..., 0], form="correlation")
+    >>> round(float(correlation[0]), 9), round(1 / math.sqrt(1 + 1 / 202), 9)
+    (0.997533905, 0.997533905)
+    """
+    moments = posterior_moments(model, nbeta, localization, {"samples": samples, "observable": observable}, data=data)
+    return moments.bif("samples", "observable", form=form)
+
+
+def gaussian_moments(model: RegressionModel, nbeta: float, localization: float,
+                     observables: Mapping[str, str | sympy.Expr | Sequence[str | sympy.Expr]], *,
+                     data: tuple[np.ndarray, np.ndarray] | None = None) -> PosteriorMoments:
+    """Posterior means and covariances of quadratic observables in closed form, where the posterior is Gaussian.
+
+    The second route to :func:`posterior_moments`, sharing none of its code.  When f is affine in the
+    parameters (linear regression, the ``regular-*`` cases), K and L_n are quadratic in u = w − w*, so the
+    local posterior exp(−nβ·L − (γ/2)‖u‖²) on R^d is exactly N(μ, Σ) (MATH.md §6, "Regular points", with no
+    higher-order terms); quadratic observables then have closed-form moments.
+
+    Parameters
+    ----------
+    model : RegressionModel
+        f affine in the parameters (any d).
+    nbeta, localization : float
+        nβ > 0 and γ > 0.
+    observables : mapping of str to expression or sequence of expressions
+        name -> a polynomial of degree <= 2 in the model's parameters (text or sympy, exact coefficients:
+        ``sympy.Rational(v)`` converts a float exactly), or a sequence of them (a vector observable).
+    data : (x, y), optional
+        As in :func:`posterior_moments`: L = L_n − L_n(w*) on these data instead of K.
+
+    Returns
+    -------
+    PosteriorMoments
+        ``method="gaussian"``, with ``"loss"`` (K or L_n − L_n(w*)) first, like :func:`posterior_moments`.
+
+    Raises
+    ------
+    ValueError
+        f not affine in the parameters, K not in closed form, γ <= 0, nβ not positive and finite, an
+        observable named ``"loss"``, or one that is not a polynomial of degree <= 2 in the parameters.
+
+    Notes
+    -----
+    With L(w) = uᵀA_L u + b_Lᵀu (A_L = H/2, the Hessian of K from sympy; for data, f − f* = Σ_j φ_j(x)·u_j
+    gives A_L = ΦᵀΦ/(2nσ²) and b_L = −Φᵀr/(nσ²), r = y − f(x, w*)), the posterior precision is
+    P = nβH + γI, Σ = P⁻¹ and μ = −nβ·Σb_L.  For q_i(u) = uᵀA_i u + b_iᵀu + c_i (A_i symmetric),
+    E q_i = tr(A_iΣ) + μᵀA_iμ + b_iᵀμ + c_i and
+    Cov(q_i, q_j) = 2·tr(A_iΣA_jΣ) + (2A_iμ + b_i)ᵀΣ(2A_jμ + b_j): write q_i(u) = (u − μ)ᵀA_i(u − μ) +
+    (2A_iμ + b_i)ᵀ(u − μ) + q_i(μ); the odd moments of the centred Gaussian vanish, and Isserlis' theorem
+    (Isserlis 1918, Biometrika 12) gives Cov((u − μ)ᵀA_i(u − μ), (u − μ)ᵀA_j(u − μ)) = 2·tr(A_iΣA_jΣ)
+    (Petersen & Pedersen, *The Matrix Cookbook*, 2012, §8.2.2, for the variance).
+
+    Examples
+    --------
+    K = w²/2: N(0, 1/(nβ + γ)), so Var(w²) = 2/(nβ + γ)² and E[K] = 1/(2(nβ + γ)).
+
+    >>> model = RegressionModel("w*x", params="w", inputs="x")
+    >>> moments = gaussian_moments(model, 100.0, 1.0, {"w²": "w**2"})
+    >>> round(moments.cov("w²", "w²") * 101**2, 12), round(moments.mean_of("loss") * 202, 12)
+    (2.0, 1.0)
+    """
+    _check_temperature(nbeta, localization)
+    if _LOSS in observables:
+        raise ValueError(f"the observable name {_LOSS!r} is taken by the posterior's own loss; rename it")
+    w = [sympy.Symbol(p) for p in model.params]
+    to_u = {s: s + c for s, c in zip(w, model.true_params)}  # w = w* + u, u named like w
+    for f in model.f:
+        if not f.is_polynomial(*w) or sympy.Poly(f, *w).total_degree() > 1:
+            raise ValueError(f"{model.name}: f = {f} is not affine in the parameters, so the posterior is not "
+                             "Gaussian; use posterior_moments")
+    if data is None:
+        K = model.K()
+        if K.has(sympy.Integral):
+            raise ValueError(f"{model.name}: K has no closed form (f is not polynomial in the inputs)")
+        forms = [_quadratic(K, w, to_u, _LOSS)]
+    else:
+        forms = [_data_quadratic(model, w, to_u, *_as_data(model, *data)[:2])]
+    names, shapes = [_LOSS], [()]
+    for name, spec in observables.items():
+        parts = [spec] if isinstance(spec, (str, sympy.Basic)) else list(spec)
+        forms += [_quadratic(parse_expression(q, where=f"observable {name!r}"), w, to_u, name) for q in parts]
+        names.append(name)
+        shapes.append(() if isinstance(spec, (str, sympy.Basic)) else (len(parts),))
+    A = np.stack([a for a, _, _ in forms])
+    b = np.stack([v for _, v, _ in forms])
+    c = np.array([s for _, _, s in forms])
+    precision = 2 * nbeta * A[0] + localization * np.eye(len(w))
+    sigma = np.linalg.inv(precision)
+    mu = -nbeta * np.linalg.solve(precision, b[0])
+    mean = np.einsum("mij,ji->m", A, sigma) + np.einsum("i,mij,j->m", mu, A, mu) + b @ mu + c
+    a_sigma = A @ sigma
+    g = 2 * A @ mu + b
+    covariance = 2 * np.einsum("apq,bqp->ab", a_sigma, a_sigma) + g @ sigma @ g.T
+    return PosteriorMoments(tuple(names), _slices(shapes), tuple(shapes), mean, (covariance + covariance.T) / 2,
+                            float(nbeta), float(localization), "gaussian")
+
+
+def _quadratic(expr: sympy.Expr, w: list[sympy.Symbol], to_u: dict, name: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """(A, b, c) with expr = uᵀAu + bᵀu + c in u = w − w* (A symmetric), from the exact polynomial."""
+    extra = sorted(str(s) for s in expr.free_symbols - set(w))
+    if extra:
+        raise ValueError(f"observable {name!r}: {', '.join(extra)} are not parameters of the model")
+    shifted = sympy.expand(expr.xreplace(to_u))
+    if not shifted.is_polynomial(*w) or sympy.Poly(shifted, *w).total_degree() > 2:
+        raise ValueError(f"observable {name!r} = {expr} is not a polynomial of degree <= 2 in the parameters")
+    d = len(w)
+    A, b, c = np.zeros((d, d)), np.zeros(d), 0.0
+    for exponents, coefficient in sympy.Poly(shifted, *w).terms():
+        index = [j for j, e in enumerate(exponents) for _ in range(e)]
+        if not index:
+            c += float(coefficient)
+        elif len(index) == 1:
+            b[index[0]] += float(coefficient)
+        else:
+            A[index[0], index[1]] += float(coefficient) / 2
+            A[index[1], index[0]] += float(coefficient) / 2
+    return A, b, c
+
+
+def _data_quadratic(model: RegressionModel, w: list[sympy.Symbol], to_u: dict, x: np.ndarray,
+                    y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """(A, b, 0) with L_n(w) − L_n(w*) = uᵀAu + bᵀu for f affine in w: the design matrix Φ_ij = φ_j(x_i)
+    comes from the coefficients of f(x, w* + u) in u."""
+    inputs = [sympy.Symbol(v) for v in model.inputs]
+    columns = [x[:, j] for j in range(x.shape[1])]
+    n, scale = len(x), 1 / float(model.sigma) ** 2
+
+    def at_data(expr: sympy.Expr) -> np.ndarray:
+        return np.broadcast_to(sympy.lambdify(inputs, expr, modules="numpy")(*columns), (n,)).astype(float)
+
+    A, b = np.zeros((len(w), len(w))), np.zeros(len(w))
+    for f, target in zip(model.f, y.T):
+        poly = sympy.Poly(sympy.expand(f.xreplace(to_u)), *w)
+        design = np.stack([at_data(poly.coeff_monomial(s)) for s in w], axis=1)
+        residual = target - at_data(poly.coeff_monomial(1))
+        A += scale * design.T @ design / (2 * n)
+        b -= scale * design.T @ residual / n
+    return A, b, 0.0
