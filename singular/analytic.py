@@ -58,10 +58,13 @@ from typing import Callable, Sequence
 import sympy
 
 from resolution import NewtonPolyhedron, NotAnalytic, format_monomial, torus_zero_free
-from resolution.germ import is_rational_polynomial
+from resolution.germ import expanded_size, is_rational_polynomial
 from resolution.errors import BudgetExceeded
 
-__all__ = ["Truncation", "is_polynomial", "reparametrize", "taylor", "truncate", "value_at_origin"]
+__all__ = [
+    "Truncation", "is_polynomial", "rational_polynomial", "reparametrize", "require_analytic", "taylor", "truncate",
+    "value_at_origin",
+]
 
 #: Face enumeration for the order certificate (as for the Newton route).
 _MAX_FACE_DIM = 7
@@ -122,7 +125,9 @@ def taylor(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], order: int) -> sym
     Raises
     ------
     resolution.errors.NotAnalytic
-        ``expr`` has a pole at 0, or its expansion there has logarithms or fractional powers.
+        ``expr`` has a pole at 0, or its expansion there has logarithms or fractional powers, or a
+        sub-expression is not analytic at 0 by its form (:func:`require_analytic`, checked first: sympy.series
+        expands sqrt(sin(u)²) as sin(u), not |sin(u)|).
 
     Examples
     --------
@@ -130,13 +135,14 @@ def taylor(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], order: int) -> sym
     >>> taylor(sympy.tanh(a + b), [a, b], 3)
     -a**3/3 - a**2*b - a*b**2 + a - b**3/3 + b
     """
+    require_analytic(expr, symbols)
     t = sympy.Dummy("t")
     scaled = expr.xreplace({s: t * s for s in symbols})
     try:
         series = sympy.series(scaled, t, 0, order + 1).removeO()
     except (ValueError, NotImplementedError, TypeError) as exc:
         raise NotAnalytic(str(expr), f"no Taylor expansion at the point ({exc})") from None
-    series = sympy.expand(series)
+    series = _cancelled(sympy.expand(series), [t, *symbols])
     if not series.is_polynomial(t):
         pole = any(p.is_negative for p in (a.as_base_exp()[1] for a in series.atoms(sympy.Pow) if a.has(t)))
         raise NotAnalytic(str(expr), "it has a pole at the point" if pole
@@ -144,7 +150,154 @@ def taylor(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], order: int) -> sym
     result = sympy.expand(series.xreplace({t: sympy.Integer(1)}))
     if not result.is_polynomial(*symbols):
         raise NotAnalytic(str(expr), "its expansion at the point is not a power series")
-    return result
+    return _simplified_coefficients(result, symbols)
+
+
+def rational_polynomial(
+    expr: sympy.Expr, symbols: Sequence[sympy.Symbol], *, max_terms: int = 10_000
+) -> sympy.Expr | None:
+    """``expr`` as a polynomial with rational coefficients, when it is a polynomial in ``symbols`` whose
+    constant coefficients simplify to rationals (x·y·(cos(1)² + sin(1)²) − x·y is 0); None otherwise, or when
+    its expansion could exceed ``max_terms`` terms.
+
+    Examples
+    --------
+    >>> x, y = sympy.symbols("x y")
+    >>> rational_polynomial(x*y*(sympy.cos(1)**2 + sympy.sin(1)**2) - x*y + x**2, [x, y])
+    x**2
+    >>> rational_polynomial(sympy.sqrt(2)*x, [x]) is None
+    True
+    """
+    if is_polynomial(expr, symbols):
+        return expr
+    if not expr.is_polynomial(*symbols) or expanded_size(expr) > max_terms:
+        return None
+    result = _simplified_coefficients(sympy.expand(expr), symbols)
+    return result if is_polynomial(result, symbols) else None
+
+
+def _cancelled(expanded: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> sympy.Expr:
+    """An expanded series with its terms that are not polynomial in ``symbols`` put over one denominator and
+    cancelled (sympy.series can leave ``…/(3ab + 3cd)`` pieces whose sum is a polynomial); what does not cancel
+    stays, so a true pole or fractional power is still seen."""
+    polynomial, rest = [], []
+    for term in sympy.Add.make_args(expanded):
+        (polynomial if term.is_polynomial(*symbols) else rest).append(term)
+    if not rest:
+        return expanded
+    return sympy.Add(*polynomial) + sympy.expand(sympy.cancel(sympy.Add(*rest)))
+
+
+def _simplified_coefficients(poly: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> sympy.Expr:
+    """``poly`` with each coefficient that is not a rational number simplified (cos(1)² + sin(1)² − 1 is 0), so the
+    Taylor polynomial agrees with the exact vanishing tests of :func:`_monomial_factor`."""
+    if not symbols or poly.is_Rational:
+        return poly
+    terms = sympy.Poly(poly, *symbols).terms()
+    if all(is_rational_polynomial(c, list(c.free_symbols)) for _, c in terms):
+        return poly
+    return sympy.Add(*[
+        (c if is_rational_polynomial(c, list(c.free_symbols)) else sympy.simplify(c))
+        * sympy.Mul(*[s**k for s, k in zip(symbols, e)])
+        for e, c in terms
+    ])
+
+
+#: Functions analytic on the whole real line: f(g) is analytic wherever g is.
+_ENTIRE = (sympy.exp, sympy.sin, sympy.cos, sympy.sinh, sympy.cosh, sympy.tanh, sympy.atan, sympy.asinh,
+           sympy.erf, sympy.erfc)
+
+
+def _value_at(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> sympy.Expr:
+    """expr at the origin, simplified, for an ``expr`` already known to be analytic there (removable singularities
+    through its constant Taylor term)."""
+    value = expr.xreplace({s: sympy.Integer(0) for s in symbols})
+    if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        value = taylor(expr, symbols, 0)
+    return sympy.simplify(value)
+
+
+def _positive_at(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> str | None:
+    """None when expr(0) > 0 is proved; otherwise why not ("vanishes", "is negative", ...).
+
+    Other free symbols (inputs x) are real and range over everything: the value must be positive for all of them.
+    A rational value is decided exactly; an irrational one by sympy's sign test (error-bounded evaluation that
+    answers nothing, rather than a guess, when it cannot separate the value from 0).
+    """
+    value = _value_at(expr, symbols)
+    if value == 0:
+        return "vanishes at the point"
+    real = {s: sympy.Dummy(str(s), real=True) for s in value.free_symbols}
+    value = value.xreplace(real)
+    if value.is_positive is True:
+        return None
+    if value.is_negative is True:
+        return f"is negative at the point ({value})"
+    return f"is not shown positive at the point (its value there is {value}, which may vanish)"
+
+
+def require_analytic(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> None:
+    """Refuse ``expr`` unless every sub-expression is analytic at the origin of ``symbols`` by its form.
+
+    A real function is analytic at 0 when it is built from the coordinates and constants by sums, products,
+    integer powers (poles are left to the expansion, which names them), functions analytic on the real line
+    (exp, sin, cos, sinh, cosh, tanh, atan, asinh, erf), ``log(g)`` and ``g^p`` (p not an integer, or not a
+    number) with g(0) > 0, and ``tan(g)`` with cos(g(0)) != 0.  Anything else that involves the coordinates is
+    refused: ``sqrt(sin(y)^2)`` is |sin y| (sympy.series would expand it as sin y), ``Abs``, ``sign``, ``Max``,
+    ``Piecewise``, ``floor``, ..., and functions not listed.  Sub-expressions free of the coordinates (inputs x)
+    are coefficients and are not examined.
+
+    Raises
+    ------
+    resolution.errors.NotAnalytic
+        Naming the sub-expression and the reason.
+
+    Examples
+    --------
+    >>> x, y = sympy.symbols("x y")
+    >>> require_analytic(sympy.sqrt(1 + x*y) + sympy.log(2 + sympy.sin(x)), [x, y])
+    >>> require_analytic(x**2 + sympy.sqrt(sympy.sin(y)**2), [x, y])
+    Traceback (most recent call last):
+    ...
+    resolution.errors.NotAnalytic: x**2 + sqrt(sin(y)**2) is not analytic: the fractional power sqrt(sin(y)**2) has the base sin(y)**2, which vanishes at the point; learning coefficients are defined for analytic models (Watanabe 2009, Ch. 6): replace it by an analytic function (e.g. a polynomial or tanh)
+    """
+    local = frozenset(symbols)
+    seen: set[sympy.Expr] = set()
+
+    def refuse(reason: str) -> None:
+        raise NotAnalytic(str(expr), reason)
+
+    def walk(e: sympy.Expr) -> None:
+        if e in seen or not (e.free_symbols & local) or e.is_Symbol:
+            return
+        seen.add(e)
+        if e.is_Add or e.is_Mul:
+            for arg in e.args:
+                walk(arg)
+        elif e.is_Pow:
+            walk(e.base)
+            walk(e.exp)
+            if not e.exp.is_Integer:
+                why = _positive_at(e.base, symbols)
+                if why is not None:
+                    refuse(f"the fractional power {e} has the base {e.base}, which {why}")
+        elif isinstance(e, _ENTIRE):
+            for arg in e.args:
+                walk(arg)
+        elif isinstance(e, sympy.log):
+            walk(e.args[0])
+            why = _positive_at(e.args[0], symbols)
+            if why is not None:
+                refuse(f"the logarithm {e} has the argument {e.args[0]}, which {why}")
+        elif isinstance(e, sympy.tan):
+            walk(e.args[0])
+            if sympy.simplify(sympy.cos(_value_at(e.args[0], symbols))).is_zero is not False:
+                refuse(f"{e} is not shown finite at the point")
+        else:
+            refuse(f"{e} is not known to be analytic at the point ({type(e).__name__} is not an analytic function "
+                   "of its arguments there)")
+
+    walk(expr)
 
 
 def value_at_origin(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> sympy.Expr:
@@ -156,7 +309,8 @@ def value_at_origin(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> sympy.
     Raises
     ------
     resolution.errors.NotAnalytic
-        f has no analytic extension to 0 (a pole, a logarithm, a fractional power).
+        f has no analytic extension to 0 (a pole, a logarithm, a fractional power of a base that vanishes
+        there: :func:`require_analytic`).
 
     Examples
     --------
@@ -168,9 +322,10 @@ def value_at_origin(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> sympy.
     ...
     resolution.errors.NotAnalytic: u + 1/u is not analytic: it has a pole at the point; learning coefficients are defined for analytic models (Watanabe 2009, Ch. 6): replace it by an analytic function (e.g. a polynomial or tanh)
 
-    A function continuous but not analytic at 0 (u²·log u) gets its limit here; the truncation
-    (:func:`truncate`) then refuses it.
+    A function continuous but not analytic at 0 (u²·log u, sqrt(sin(u)²)) is refused here
+    (:func:`require_analytic`), not given its limit.
     """
+    require_analytic(expr, symbols)
     value = sympy.simplify(expr.xreplace({s: 0 for s in symbols}))
     if value.is_finite:
         return value
@@ -184,7 +339,7 @@ def _vanishes(expr: sympy.Expr) -> bool:
 def _on_hyperplane(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
     """expr restricted to u_j = 0, through its expansion in u_j where substitution meets a removable
     singularity (sin(u_1 u_2)/(u_1 u_2) on u_1 = 0 is 1)."""
-    value = expr.xreplace({symbol: 0})
+    value = expr.xreplace({symbol: sympy.Integer(0)})  # an Integer: Symbol.xreplace({s: 0}) is the int 0
     if not value.has(sympy.nan, sympy.zoo, sympy.oo):
         return value
     return sympy.series(expr, symbol, 0, 1).removeO().xreplace({symbol: 0})
@@ -311,6 +466,8 @@ def truncate(
     >>> truncate([a*sympy.tanh(b)], [a, b]).generators
     (a*b,)
     """
+    for g in exprs:
+        require_analytic(g, symbols)
     split = split or (lambda p: [p])
     names = [str(s) for s in symbols]
     beta = _monomial_factor(exprs, symbols, max_order + 1)
@@ -414,6 +571,11 @@ def reparametrize(
         None when some variable occurs outside its φ_j, in two different functions, in a function of several
         variables, or with φ_j'(0) = 0 or φ_j(0) irrational, or when no variable needs a substitution.
 
+    Raises
+    ------
+    resolution.errors.NotAnalytic
+        Some germ is not analytic at 0 (:func:`require_analytic`): |sin b| = sqrt(sin(b)²) is no coordinate.
+
     Examples
     --------
     >>> a1, a2, b1, b2 = sympy.symbols("a1 a2 b1 b2")
@@ -424,6 +586,7 @@ def reparametrize(
     """
     found: dict[sympy.Symbol, set[sympy.Expr]] = {}
     for expr in exprs:
+        require_analytic(expr, symbols)
         part = _coordinate_functions(expr, frozenset(symbols))
         if part is None:
             return None

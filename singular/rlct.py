@@ -69,7 +69,7 @@ from resolution import (
 from resolution.morse import morse_threshold, quadratic_part_matrix
 from resolution.squares import sum_of_squares
 
-from .analytic import Truncation, is_polynomial, reparametrize, taylor, truncate, value_at_origin
+from .analytic import Truncation, is_polynomial, rational_polynomial, reparametrize, taylor, truncate, value_at_origin
 from .errors import NotVanishing, UnknownMethod
 from .prior import prior_exponents
 from .arrangement import arrangement_rlct
@@ -892,6 +892,8 @@ def _rlct(f, variables, prior, at, nonneg, method: str, budget: Budget, max_orde
     exprs = [parse_expression(q) for q in (f if ideal else [f])]
     exprs, variables, prior, note = _unfold_orthant(exprs, variables, prior, at, nonneg)
     options = dict(variables=variables, prior=prior, at=at, method=method, budget=budget, max_order=max_order)
+    # constants that simplify to rationals (cos(1)² + sin(1)² − 1) make no germ analytic: same polynomial, exactly
+    exprs = [rational_polynomial(e, list(e.free_symbols)) or e for e in exprs]
     if not all(is_polynomial(e, list(e.free_symbols)) for e in exprs):
         return _noted(_analytic(exprs, ideal=ideal, **options), note)
     if ideal:

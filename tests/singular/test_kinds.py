@@ -289,3 +289,122 @@ def test_analytic_functions_with_a_curve_of_zeros(f, same_as):
     result, polynomial = rlct(f, max_order=2), rlct(same_as)
     assert result.certified and polynomial.certified
     assert (result.value, result.multiplicity) == (polynomial.value, polynomial.multiplicity)
+
+
+# -- tester19c: sub-expressions that are not analytic at the point (singular/analytic.py require_analytic) --
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        # sympy.series expands sqrt(g²) as g for analytic g with g(0) = 0; the real function is |g|.  Truths
+        # (tester19c, Monte Carlo): 3/2, 1, (1, 2), (1, 1), 5/4 — each was certified wrong before.
+        "x^2 + sqrt(sin(y)^2)",
+        "x^2 + y*sqrt(sin(y)^2) + z^2",
+        "x*sqrt(sin(x)^2) + y^2",
+        "c*(sqrt(sin(b)^2) + a^2)",
+        ["sqrt(sin(b)^2) + a^2", "c*d"],
+        # neighbours: other analytic g, nested, powers, exponents, logarithms, vanishing after simplification
+        "x^2 + sqrt(tanh(y)^2)",
+        "x^2 + sqrt(y^2*(1 + y))",
+        "x^2 + sqrt(y^2*exp(y))",
+        "sqrt(sin(y)^2 + x^4)",
+        "(y^2)^(3/2) + x^2",
+        "exp(sqrt(y^2)) - 1 + x^2",
+        "sqrt(cos(y)^2 - 1 + y^2) + x^2",
+        "sqrt(cos(1)^2 + sin(1)^2 - 1 + y^2) + x^2",
+        "x^2 + y^(1/3)",
+        "x^2 + y^x",
+        "x^2 + log(y^2)",
+        "sqrt(y - 1) + x",                      # negative base: not real
+    ],
+)
+def test_non_analytic_subexpressions_are_refused(f):
+    from resolution import NotAnalytic
+
+    with pytest.raises(NotAnalytic, match="fractional power|logarithm"):
+        rlct(f)
+
+
+def test_every_analytic_entry_point_refuses_an_absolute_value_in_disguise():
+    from resolution import NotAnalytic
+    from singular import RegressionModel
+    from singular.analytic import reparametrize, taylor, truncate, value_at_origin
+
+    a, b, y = sympy.symbols("a b y")
+    g = sympy.sqrt(sympy.sin(b) ** 2) + a**2
+    for call in (lambda: taylor(sympy.sqrt(sympy.sin(b) ** 2), [b], 2), lambda: truncate([g], [a, b]),
+                 lambda: reparametrize([g], [a, b]), lambda: value_at_origin(g, [a, b]),
+                 lambda: taylor(sympy.Piecewise((y, y > 0), (0, True)) + a, [a, y], 1)):
+        with pytest.raises(NotAnalytic):
+            call()
+    # fit_rlct gives 0.750 (truth 3/4); 1/2 was certified before.
+    with pytest.raises(NotAnalytic, match="vanishes at the point"):
+        RegressionModel("(sqrt(sin(b)^2) + a^2)*x", params="a,b", inputs="x").rlct()
+    # sqrt(x² + b²) is not analytic in b at the input x = 0
+    with pytest.raises(NotAnalytic, match="not shown positive"):
+        RegressionModel("a*sqrt(x^2 + b^2)", params="a,b", inputs="x").rlct()
+
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        ("x^2 + sqrt(1 + x*y) - 1 - x*y/2", (R(1, 2), 1)),   # x²·(1 − y²/8 + …): x²·unit
+        ("sqrt(1 + x^2) - 1 + y^2", (1, 1)),                 # x²/2 + y² + …: regular, d/2
+        ("x^2 + sqrt(sin(y)^2 + 1) - 1", (1, 1)),            # x² + y²/2 + …: regular
+        ("x^2 + log(1 + y^2)", (1, 1)),
+        ("x^2 + 2^y - 1", (1, 1)),                           # y·log 2 + …: a smooth point
+    ],
+)
+def test_fractional_powers_of_positive_bases_stay_analytic(f, expected):
+    r = rlct(f)
+    assert r.certified and (r.value, r.multiplicity) == expected
+
+
+def test_a_coordinate_generator_next_to_an_analytic_one():
+    # ⟨c, a·tanh b⟩ = ⟨c, a·b⟩ (tanh b = b·unit): 1/2 for c plus λ(a²b²) = 1/2 with m = 2 (normal crossing).
+    # _on_hyperplane met Symbol.xreplace({c: 0}) == int 0.  The regression model a·tanh(b)·x + c·x² has this
+    # ideal (moments of (x, x²) positive definite); validation.quadrature.fit_rlct gives λ = 1.0000, m = 2.
+    from singular import RegressionModel
+
+    for result in (rlct(["c", "a*tanh(b)"]),
+                   RegressionModel("a*tanh(b)*x + c*x^2", params="a,b,c", inputs="x").rlct()):
+        assert result.certified and (result.value, result.multiplicity) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    "f, same_as",
+    [
+        ("x*y*(cos(1)^2 + sin(1)^2) - x*y + z^2", "z^2"),      # was ArithmeticError in analytic._divide
+        ("x*y*(cos(1)^2 + sin(1)^2 - 1) + z^2 + x^2*y^2*(cos(2)^2 + sin(2)^2)", "z^2 + x^2*y^2"),
+        ("tanh(x)*y*(cos(1)^2 + sin(1)^2 - 1) + z^2", "z^2"),
+    ],
+)
+def test_constants_that_simplify_to_zero_are_zero_everywhere(f, same_as):
+    result, polynomial = rlct(f), rlct(same_as)
+    assert result.certified and polynomial.certified
+    assert (result.value, result.multiplicity) == (polynomial.value, polynomial.multiplicity)
+
+
+def test_taylor_cancels_the_fractions_series_leaves():
+    from resolution import NotAnalytic
+    from singular.analytic import taylor
+
+    a, b, c, d = sympy.symbols("a b c d")
+    f = (a * sympy.tanh(b) + c * sympy.tanh(d)) ** 2
+    # independent: tanh u = u − u³/3 + 2u⁵/15 + O(u⁷), squared and cut at total degree 6
+    jet = sympy.Poly(sympy.expand((a * (b - b**3 / 3) + c * (d - d**3 / 3)) ** 2), a, b, c, d)
+    expected = sum(coeff * a**i * b**j * c**k * d**m for (i, j, k, m), coeff in jet.terms() if i + j + k + m <= 6)
+    assert sympy.expand(taylor(f, [a, b, c, d], 6) - expected) == 0
+    # what does not cancel is still refused
+    with pytest.raises(NotAnalytic, match="pole"):
+        taylor(sympy.sin(a) / (a**2 + b**2), [a, b], 2)
+    with pytest.raises(NotAnalytic, match="power series"):
+        taylor(a * b / (a**2 + b**2), [a, b], 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("power, expected", [(2, R(1, 2)), (3, R(1, 3))])
+def test_powers_of_a_tanh_sum_are_not_refused(power, expected):
+    # λ(|a·tanh b + c·tanh d|) = 1 (test_a_sum_of_tanh_products_is_a_morse_point), and λ(|f|^k) = λ(|f|)/k.
+    result = rlct(f"(a*tanh(b) + c*tanh(d))^{power}", max_order=6)
+    assert result.certified and (result.value, result.multiplicity) == (expected, 1)
