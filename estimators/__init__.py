@@ -5,7 +5,8 @@ Samplers are pure transitions (:mod:`estimators.sgld`, :mod:`estimators.sghmc`,
 computation over any ``torch.nn.Module``, chooses its own step size, batch size and chain length
 (:mod:`estimators.tuning`) and judges its own answer (:mod:`estimators.trust`); :func:`llc_trajectory` repeats it over the checkpoints of a
 training run and :func:`find_transitions` looks for change points in the result.  Observables at the
-draws give susceptibilities and Bayesian influence functions (:mod:`estimators.observables`).  This package imports neither :mod:`singular` nor
+draws give susceptibilities and Bayesian influence functions (:mod:`estimators.observables`), and a
+temperature sweep the multiplicity (:mod:`estimators.multiplicity`).  This package imports neither :mod:`singular` nor
 :mod:`resolution` (nor sympy).
 """
 
@@ -26,6 +27,7 @@ from .llc import (
     nbeta_sweep,
 )
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
+from .multiplicity import MultiplicityEstimate, MultiplicityFit, estimate_multiplicity
 from .observables import (ObservableDraws, ObservableEstimate, average_loss, bayesian_influence, model_function,
                           sample_losses, susceptibility)
 from .records import RowLog
@@ -48,6 +50,8 @@ __all__ = [
     "LLCWarning",
     "MALA",
     "MinimumCheck",
+    "MultiplicityEstimate",
+    "MultiplicityFit",
     "NBetaSweep",
     "ObservableDraws",
     "ObservableEstimate",
@@ -70,6 +74,7 @@ __all__ = [
     "distance_to_minimum",
     "ess",
     "estimate_llc",
+    "estimate_multiplicity",
     "extrapolate_llc",
     "find_transitions",
     "gaussian_nll",

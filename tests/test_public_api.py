@@ -31,7 +31,7 @@ PUBLIC = {
         "Check", "HessianSpectrum", "LLCWarning", "MinimumCheck", "Richardson", "Trust", "bias_index",
         "distance_to_minimum", "gradient_noise", "hessian_spectrum", "predicted_bias", "attention_head_masks",
         "ObservableDraws", "ObservableEstimate", "average_loss", "bayesian_influence", "model_function", "sample_losses",
-        "susceptibility",
+        "susceptibility", "MultiplicityEstimate", "MultiplicityFit", "estimate_multiplicity",
     },
     "validation": {
         "DEFAULT_ESTIMATORS", "QUICK", "TOUR", "BenchmarkReport", "Calibration", "Case", "Estimator", "Extrapolation",

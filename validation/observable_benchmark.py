@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from estimators import (LLCWarning, average_loss, bayesian_influence, default_nbeta, sample_losses,
-                        susceptibility)
+from estimators import (LLCWarning, average_loss, bayesian_influence, default_nbeta, estimate_multiplicity,
+                        sample_losses, susceptibility)
 from estimators.errors import BadSetting
 from estimators.records import RowLog, exclusive
 
@@ -165,7 +165,6 @@ def _observable_row(est_name: str, estimator: Estimator, c: Case, seed: int, n: 
 
 def _multiplicity_row(est_name: str, estimator: Estimator, c: Case, seed: int, n: int) -> dict:
     """The sweep on noise-free outputs (w* is then the minimum of L_n at every temperature)."""
-    from estimators.multiplicity import estimate_multiplicity
     problem = c.build(n, seed=seed)
     x = problem.data[0]
     with torch.no_grad():
