@@ -220,15 +220,19 @@ def _per_sample(model: RegressionModel, x: np.ndarray, y: np.ndarray) -> Callabl
     fs = _outputs(model)
     columns = [x[:, j] for j in range(x.shape[1])]
     truth = [np.broadcast_to(f(*columns, *_center(model)), (len(x),)) for f in fs]
+    residuals = [2 * (target - t) for target, t in zip(y.T, truth)]
     scale = 1 / (2 * float(model.sigma) ** 2)
 
     def evaluate(points: np.ndarray) -> np.ndarray:
         ws = [p[..., None] for p in np.moveaxis(points, -1, 0)]
-        total = 0.0
-        for f, t, target in zip(fs, truth, y.T):
+        total = None
+        for f, t, residual in zip(fs, truth, residuals):
             change = t - f(*columns, *ws)
-            total = total + change * (2 * (target - t) + change)
-        return scale * np.broadcast_to(total, points.shape[:-1] + (len(x),))
+            term = change + residual
+            term *= change
+            total = term if total is None else total + term
+        total *= scale
+        return np.broadcast_to(total, points.shape[:-1] + (len(x),))
 
     return evaluate
 
@@ -513,15 +517,17 @@ def _integrals(k: KFunction, ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, gam
 
 
 def _inner_breaks(k: KFunction, outer: np.ndarray, lo: float, center: float, hi: float) -> np.ndarray:
-    """Sorted break points (rows, P) along the last coordinate: lo, w*_d, hi and the critical points of K inside,
-    rows with fewer padded with hi (zero-length pieces)."""
+    """Sorted distinct break points (rows, P) along the last coordinate: lo, w*_d, hi and the critical points of
+    K inside (a multiple root once), rows with fewer padded with hi (zero-length pieces)."""
     fixed = np.broadcast_to(np.array([lo, center, hi]), (len(outer), 3))
     if k.critical is None:
         return fixed
     roots = k.critical(outer)
-    inside = (roots > lo) & (roots < hi)
-    breaks = np.sort(np.concatenate([fixed, np.where(inside, roots, hi)], axis=1), axis=1)
-    return breaks[:, :3 + int(inside.sum(axis=1).max(initial=0))]
+    breaks = np.sort(np.concatenate([fixed, np.where((roots > lo) & (roots < hi), roots, hi)], axis=1), axis=1)
+    repeated = np.zeros(breaks.shape, dtype=bool)
+    repeated[:, 1:] = breaks[:, 1:] == breaks[:, :-1]
+    breaks = np.sort(np.where(repeated, hi, breaks), axis=1)
+    return breaks[:, :int((~repeated).sum(axis=1).max())]
 
 
 def log_partition(model: RegressionModel, ts: Sequence[float], *, half_width: float = 0.5) -> np.ndarray:
