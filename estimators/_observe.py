@@ -53,7 +53,7 @@ def evaluators(specs: Mapping[str, Observable | Callable], *, objective_for: Cal
             raise BadData(f"observable {name!r}: {err}") from err
         except BadSetting:
             raise
-        except (RuntimeError, ValueError, TypeError, IndexError, KeyError, AttributeError) as err:
+        except (RuntimeError, ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError) as err:
             raise BadData(f"observable {name!r}: the model or its function rejected it ({type(err).__name__}: "
                           f"{err})") from err
     return made
@@ -157,6 +157,9 @@ class Recorder:
         with torch.no_grad():
             first = {name: fn({k: v.unsqueeze(0) for k, v in center.items()})[0].to(torch.float64)
                      for name, fn in values.items()}
+        bad = [name for name, v in first.items() if not bool(v.isfinite().all())]
+        if bad:
+            raise BadData(f"observables {bad} are not finite at w*: every observable needs a finite value there")
         self.reference = torch.cat([torch.tensor([init_loss], dtype=torch.float64, device=_device(first, center))]
                                    + list(first.values()))
         sizes = [1] + [int(v.numel()) for v in first.values()]
@@ -197,6 +200,30 @@ class Recorder:
             traces=self.traces.result(kept, self.count), verdict=verdict, reasons=reasons, exact_loss=self.exact_loss)
 
 
+def trace_folder(where, names) -> None:
+    """Check ``observable_traces=`` before sampling: False, True, or a folder that can be made and
+    holds no trace files of these ``names`` (an earlier estimate's memory maps read them)."""
+    if where is False or where is None or where is True:
+        return
+    if not isinstance(where, (str, os.PathLike)):
+        raise BadSetting("observable_traces", where, "must be False, True (in memory) or a folder to write to")
+    folder = pathlib.Path(where)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise BadSetting("observable_traces", str(where), f"cannot be used as a folder ({err})") from err
+    taken = sorted(name for name in (LOSS, *names) if (folder / f"{name}.f32").exists())
+    if taken:
+        raise BadSetting("observable_traces", str(where), f"already holds the traces {taken} of another estimate, "
+                         "which may still read them: give each estimate a folder of its own")
+    for name in names:
+        try:
+            (folder / f"{name}.f32").write_bytes(b"")
+            (folder / f"{name}.f32").unlink()
+        except OSError as err:
+            raise BadSetting("observables", name, f"cannot name a trace file in {folder} ({err})") from err
+
+
 def _device(first: dict[str, Tensor], center: Params):
     return next(iter(first.values())).device if first else next(iter(center.values())).device
 
@@ -214,10 +241,7 @@ class _Traces:
         if where is True:
             self.rows = {name: [] for name in sizes}
             return
-        if not isinstance(where, (str, os.PathLike)):
-            raise BadSetting("observable_traces", where, "must be False, True (in memory) or a folder to write to")
         self.folder = pathlib.Path(where)
-        self.folder.mkdir(parents=True, exist_ok=True)
         for name in sizes:
             self._path(name).write_bytes(b"")
 

@@ -268,6 +268,10 @@ class LLCEstimate:
         if self.waic is not None:
             w = self.waic
             lines.append(f"WAIC {w.waic:.6g} · ν {w.singular_fluctuation:.4g} · V {w.functional_variance:.4g}")
+        if self.observables is not None:
+            o = self.observables
+            lines.append(f"observables    {', '.join(f'{n} ({o.size(n)})' for n in o.names)} at {o.draws} draws of "
+                         f"{len(o.chains)} chains; traces {'kept' if o.traces is not None else 'not kept'}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -280,6 +284,9 @@ class LLCEstimate:
                 "interval": list(self.interval),
                 "verdict": d.trust.verdict,
                 "per_chain": [float(v) for v in self.per_chain],
+                "observables": None if self.observables is None else
+                {"sizes": {n: self.observables.size(n) for n in self.observables.names},
+                 "draws": self.observables.draws, "chains": list(self.observables.chains)},
                 "init_loss": self.init_loss,
                 "nbeta": self.nbeta,
                 "seed": self.seed,
@@ -771,6 +778,7 @@ def estimate_llc(
                           f"{described}{upcast}") from err
         if not math.isfinite(init_loss):
             raise BadData(f"L_n(w*) = {init_loss} is not finite; check the data and the model at w*")
+        _observe.trace_folder(observable_traces, list(observables or {}))
         observed = _observe.evaluators(
             observables or {}, objective_for=lambda fn: Objective(model, fn, selection.fixed, masks=selection.masks,
                                                                   base=selection.base),

@@ -78,7 +78,10 @@ def average_loss(data, *, loss_fn: Callable | None = None, batch_loss: Callable 
 
 
 def sample_losses(data, *, loss_fn: Callable | None = None, batch_loss: Callable | None = None) -> Observable:
-    """The loss ℓ_i(w) of every probe sample i alone (``(P,)`` per draw), for :func:`bayesian_influence`."""
+    """The loss ℓ_i(w) of every probe sample i alone (``(P,)`` per draw), for :func:`bayesian_influence`.
+
+    Component i is the i-th sample in the order the data yield it: a shuffling ``DataLoader``
+    reorders them, so pass tensors or a ``Dataset`` to keep your indices."""
     return Observable("sample_losses", data, loss_fn, batch_loss)
 
 
@@ -156,8 +159,9 @@ class ObservableDraws:
                 return part.transpose(0, 2, 1) if flip else part
         if self.traces is None:
             raise BadSetting("observable_traces", False, f"the covariance of two vector observables ({a!r}, {b!r}) "
-                             f"with more than {self.cross.shape[1]} components in all needs their traces: pass "
-                             "observable_traces=True (in memory) or a folder")
+                             f"needs their traces: with {self.sums.shape[1]} components in all, too many for every "
+                             "pair's cross-moment to be streamed, only those with the scalar observables were kept; "
+                             "pass observable_traces=True (in memory) or a folder")
         ta, tb = self.traces[a], self.traces[b]
         cross = np.zeros((len(self.chains), ta.shape[2], tb.shape[2]))
         for start in range(0, self.draws, _TRACE_CHUNK):
@@ -234,13 +238,18 @@ def _judge(draws: ObservableDraws, names: tuple[str, ...], value: np.ndarray, st
         verdict = max(verdict, level, key=_SEVERITY.get)
         reasons.append(reason)
 
-    rhat = float(np.nanmax(np.concatenate([draws.rhat(name) for name in names]))) if len(draws.chains) > 1 else math.nan
+    rhats = np.concatenate([draws.rhat(name) for name in names])
+    rhat = float(np.nanmax(rhats)) if len(draws.chains) > 1 and np.isfinite(rhats).any() else math.nan
     if len(draws.chains) < 2:
         worse("doubtful", "one chain: no standard error and no check that chains agree")
     elif rhat > _RHAT_DOUBTFUL:
         worse("doubtful", f"the chains disagree on the observables (R-hat {rhat:.2f} > {_RHAT_DOUBTFUL})")
+    finite = np.isfinite(value)
+    if not finite.all():
+        worse("unreliable", f"{int((~finite).sum())} of {np.size(value)} components are not finite (a draw where an "
+              "observable is NaN or infinite, or, in the correlation form, an observable that does not vary)")
     resolved = np.abs(value) > 2 * std_err
-    if np.size(value) and not resolved.any():
+    if np.size(value) and finite.any() and not resolved.any():
         worse("doubtful", "no component differs from 0 by two standard errors")
     return verdict, tuple(reasons), rhat
 
@@ -337,8 +346,9 @@ def bayesian_influence(estimate, samples: str, observable: str | None = None, *,
     pooled, per_chain = draws.covariance(samples, observable)
     if form == "correlation":
         sd = {name: _variances(draws, name) for name in {samples, observable}}
-        pooled = pooled / np.outer(sd[samples][0], sd[observable][0])
-        per_chain = per_chain / (sd[samples][1][:, :, None] * sd[observable][1][:, None, :])
+        with np.errstate(divide="ignore", invalid="ignore"):  # an observable that does not vary: NaN, judged below
+            pooled = pooled / np.outer(sd[samples][0], sd[observable][0])
+            per_chain = per_chain / (sd[samples][1][:, :, None] * sd[observable][1][:, None, :])
     value, std_err = -pooled, _spread(-per_chain)
     if draws.size(observable) == 1:
         value, std_err = value[:, 0], std_err[:, 0]

@@ -212,3 +212,27 @@ def test_bad_observables_are_refused_by_name(linear):
         bare = estimate_llc(model, data, **run)
     with pytest.raises(BadSetting, match="no observables"):
         susceptibility(bare, LOSS, "x")
+
+
+def test_what_users_hit_first(linear, tmp_path):
+    """A reused trace folder, a non-finite observable, a constant one in the correlation form, and the
+    estimate's own report of its observables."""
+    model, data, shifted, probe = linear
+    run = dict(step_size=1e-3, num_chains=2, num_draws=30, num_burnin=0, checks=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LLCWarning)
+        est = estimate_llc(model, data, observables={"probe": sample_losses(probe), "const": lambda m: m.weight.sum() * 0,
+                                                     "shifted": average_loss(shifted)},
+                           observable_traces=tmp_path / "t", **run)
+        with pytest.raises(BadSetting, match="already holds the traces"):
+            estimate_llc(model, data, observables={"probe": sample_losses(probe)}, observable_traces=tmp_path / "t",
+                         **run)
+        with pytest.raises(BadSetting, match="folder"):
+            estimate_llc(model, data, observables={"probe": sample_losses(probe)},
+                         observable_traces=tmp_path / "t" / "probe.f32", **run)
+        with pytest.raises(BadData, match="not finite at w"):
+            estimate_llc(model, data, observables={"log": lambda m: torch.log(m.weight[0, 0] - m.weight[0, 0])}, **run)
+    flat = bayesian_influence(est, "probe", "const", form="correlation")
+    assert flat.verdict == "unreliable" and any("not finite" in r for r in flat.reasons)
+    assert np.all(bayesian_influence(est, "probe", "const").value == 0)
+    assert "probe (6)" in est.summary() and est.to_dict()["observables"]["sizes"]["probe"] == P
