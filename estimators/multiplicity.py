@@ -275,6 +275,13 @@ def estimate_multiplicity(nbetas: Sequence[float], values: Sequence[float], std_
     results = tuple(MultiplicityFit(m=i + 1, excluded=excluded[i], **fits[i]) for i in range(max_m))
     chosen = results[best]
     confident, reason = _verdict(chosen, results, level)
+    if confident and np.any(y <= 0):
+        confident, reason = False, (f"an estimate is <= 0 (at nβ = {t[np.argmax(y <= 0)]:.4g}): the chains were not "
+                                    "at a minimum there, so the expansion in 1/log nβ does not apply")
+    elif confident and _at_bound(chosen, shifts, (min_gap, 1.0)):
+        confident, reason = False, (f"the fit at m = {chosen.m} puts its correction at the edge of its range (shift "
+                                    f"{chosen.shift}, gap {chosen.gap}): λ̂ = {chosen.lam:.4g} is an extrapolation the "
+                                    "sweep does not pin down; add temperatures or widen their span")
     return MultiplicityEstimate(m=chosen.m, confident=confident, lam=chosen.lam, std_err=chosen.std_err,
                                 level=level, max_m=max_m, corrections=corrections, fits=results,
                                 nbetas=tuple(map(float, t)), values=tuple(map(float, y)),
@@ -294,6 +301,14 @@ def _verdict(chosen: MultiplicityFit, fits: tuple[MultiplicityFit, ...], level: 
     if len(fits) == 1:
         return True, "max_m = 1"
     return True, f"every other m <= {len(fits)} excluded at level {level:g}"
+
+
+def _at_bound(fit: MultiplicityFit, shifts: tuple[float, float], gaps: tuple[float, float]) -> bool:
+    """Whether the fit's shift a or gap δ sits at an end of its range (to 0.1% of the range)."""
+    for value, (low, high) in ((fit.shift, shifts), (fit.gap, gaps)):
+        if value is not None and min(value - low, high - value) <= 1e-3 * (high - low):
+            return True
+    return False
 
 
 def _sweep(nbetas, values, std_errs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

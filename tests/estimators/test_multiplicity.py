@@ -155,3 +155,12 @@ def test_exact_targets_of_catalog_cases(name):
     est = estimate_multiplicity(ts, exact, 0.01 * float(case.lam) * np.ones(4), max_m=case.d)
     assert est.m == case.m
     assert est.lam == pytest.approx(float(case.lam), rel=0.02)
+
+
+def test_no_confidence_outside_what_the_sweep_pins_down():
+    """A steady rise with tiny errors fits m = 1 only with the gap at its lower bound (λ̂ = 1.22, far above
+    every estimate), and negative estimates mean the chains were not at a minimum: neither is confident."""
+    rising = estimate_multiplicity([1e2, 1e3, 1e4, 1e5], [0.2, 0.3, 0.4, 0.5], [0.01] * 4)
+    assert not rising.confident and "edge of its range" in rising.reason
+    negative = estimate_multiplicity([1e2, 1e3, 1e4, 1e5], [-0.5, -0.4, -0.3, -0.2], [0.01] * 4)
+    assert not negative.confident and "not at a minimum" in negative.reason
