@@ -164,3 +164,12 @@ def test_no_confidence_outside_what_the_sweep_pins_down():
     assert not rising.confident and "edge of its range" in rising.reason
     negative = estimate_multiplicity([1e2, 1e3, 1e4, 1e5], [-0.5, -0.4, -0.3, -0.2], [0.01] * 4)
     assert not negative.confident and "not at a minimum" in negative.reason
+
+
+def test_a_regular_sweep_under_localization_can_be_confident():
+    """λ(t, γ) = (d/2)·t/(t + γ) ≈ (d/2)(1 − γ/t) at a regular point (h = 1): the deficit's gap δ = 1 is the
+    end of its range but pins λ̂ down; with small errors m = 1 is confident."""
+    est = estimate_multiplicity(TS, 0.5 * (1 - 1 / TS), np.full(len(TS), 1e-4))
+    assert (est.m, est.confident) == (1, True)
+    assert est.fits[0].gap == pytest.approx(1.0, abs=1e-3)
+    assert est.lam == pytest.approx(0.5, abs=1e-4)
