@@ -39,6 +39,8 @@ PUBLIC = {
         "reference_target",
         "draw_tree", "fit_rlct", "format_tour", "log_partition", "main", "run_benchmark", "run_tour", "summarize",
         "target_llc", "dataset_target_llc", "dataset_reference", "SUITE_SETTINGS",
+        "ObservableReport", "run_observable_benchmark", "shifted_inputs", "PosteriorMoments", "dataset_loss",
+        "exact_bif", "exact_susceptibility", "gaussian_moments", "posterior_moments", "shifted_loss",
     },
 }
 

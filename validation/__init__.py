@@ -1,7 +1,9 @@
 """The bridge: ground truth meets numerics.
 
 The catalog of exact cases (:mod:`validation.cases`), the numeric quadrature route
-(:mod:`validation.quadrature`), the benchmark and its report (:mod:`validation.benchmark`),
+(:mod:`validation.quadrature`: also exact posterior moments, susceptibilities and BIFs), the
+benchmark and its report (:mod:`validation.benchmark`), the observables benchmark
+(:mod:`validation.observable_benchmark`),
 calibration (:mod:`validation.calibration`), hypothesis strategies (:mod:`validation.strategies`),
 a pytest helper (:mod:`validation.testing`), the tour, tree drawings and the CLI.
 """
@@ -20,7 +22,10 @@ from .benchmark import (
 from .calibration import Calibration, calibrate
 from .cases import QUICK, Case, Problem, case, catalog
 from .cli import main
-from .quadrature import QuadratureFit, dataset_target_llc, fit_rlct, log_partition, target_llc
+from .observable_benchmark import ObservableReport, run_observable_benchmark, shifted_inputs
+from .quadrature import (PosteriorMoments, QuadratureFit, dataset_loss, dataset_target_llc, exact_bif,
+                         exact_susceptibility, fit_rlct, gaussian_moments, log_partition, posterior_moments, shifted_loss,
+                         target_llc)
 from .testing import assert_estimator_calibrated
 from .tour import TOUR, TourStop, format_tour, run_tour
 from .treeplot import draw_tree
@@ -35,6 +40,8 @@ __all__ = [
     "Case",
     "Estimator",
     "Extrapolation",
+    "ObservableReport",
+    "PosteriorMoments",
     "Problem",
     "QuadratureFit",
     "TourStop",
@@ -42,16 +49,24 @@ __all__ = [
     "calibrate",
     "case",
     "catalog",
+    "dataset_loss",
     "dataset_reference",
     "dataset_target_llc",
     "draw_tree",
+    "exact_bif",
+    "exact_susceptibility",
     "fit_rlct",
     "format_tour",
+    "gaussian_moments",
     "log_partition",
     "main",
+    "posterior_moments",
     "reference_target",
     "run_benchmark",
+    "run_observable_benchmark",
     "run_tour",
+    "shifted_inputs",
+    "shifted_loss",
     "summarize",
     "target_llc",
 ]
