@@ -360,7 +360,7 @@ def test_waic_accumulated_as_draws_come_equals_the_formula_on_every_draw():
              for _ in range(40)]
     observer = _WAICObserver(objective, data, center, chains=3, draws=40)
     for t, params in enumerate(draws):
-        observer(t, params)
+        observer(t, params, torch.zeros(3, dtype=torch.float64))  # the recorded loss, which WAIC does not read
     assert observer.sum.shape == (3, 50)  # the memory does not grow with the draws
     kept = [0, 2]
     waic = observer.result(kept, nbeta=20.0, n=50)
