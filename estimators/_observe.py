@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ._chains import make_loss
+from ._chains import make_loss, per_sample_nll
 from ._data import read_data
 from ._objective import Objective, PairLoss, check_objective, pair_keys
 from ._tree import Params
@@ -100,32 +100,20 @@ def _function(objective: Objective, name: str, center: Params, vectorize: bool) 
 
     with torch.no_grad():
         one(center)
-    batched = torch.func.vmap(one)
 
-    def values(params: Params) -> Tensor:
-        with torch.no_grad():
-            if vectorize:
-                try:
-                    return batched(params)
-                except Exception:  # vmap refuses many functions; a loop over the chains handles them all
-                    pass
-            chains = next(iter(params.values())).shape[0]
-            return torch.stack([one({k: v[c] for k, v in params.items()}) for c in range(chains)])
+    def looped(params: Params) -> Tensor:
+        return torch.stack([one(point) for point in _points(params)])
 
-    return values
+    return _no_grad(_vectorized_or(torch.func.vmap(one), looped) if vectorize else looped)
 
 
 def _average(objective: Objective, data, vectorize: bool) -> Callable[[Params], Tensor]:
-    losses = make_loss(objective, per_chain_batch=False, vectorize=vectorize)
-    fallback = make_loss(objective, per_chain_batch=False, vectorize=False)
+    looped = make_loss(objective, per_chain_batch=False, vectorize=False)
+    losses = _vectorized_or(make_loss(objective, per_chain_batch=False, vectorize=True), looped) if vectorize \
+        else looped
 
     def values(params: Params) -> Tensor:
-        total = 0.0
-        for batch, rows in data.chunks(_CHUNK):
-            try:
-                total = total + losses(params, batch).to(torch.float64) * rows
-            except Exception:  # vmap refused the module: one chain at a time
-                total = total + fallback(params, batch).to(torch.float64) * rows
+        total = sum(losses(params, batch).to(torch.float64) * rows for batch, rows in data.chunks(_CHUNK))
         return (total / data.n)[:, None]
 
     return values
@@ -133,12 +121,39 @@ def _average(objective: Objective, data, vectorize: bool) -> Callable[[Params], 
 
 def _per_sample(objective: Objective, data) -> Callable[[Params], Tensor]:
     def values(params: Params) -> Tensor:
-        chains = next(iter(params.values())).shape[0]
-        with torch.no_grad():
-            return torch.stack([torch.cat([objective.per_sample({k: v[c] for k, v in params.items()}, batch)
-                                           for batch, _ in data.chunks(_CHUNK)]) for c in range(chains)])
+        return torch.stack([per_sample_nll(objective, point, data, chunk=_CHUNK) for point in _points(params)])
 
     return values
+
+
+def _points(params: Params) -> list[Params]:
+    """Each chain's point of parameters with a leading chain axis."""
+    chains = next(iter(params.values())).shape[0]
+    return [{k: v[c] for k, v in params.items()} for c in range(chains)]
+
+
+def _no_grad(fn: Callable) -> Callable:
+    def call(*args):
+        with torch.no_grad():
+            return fn(*args)
+
+    return call
+
+
+def _vectorized_or(vectorized: Callable, looped: Callable) -> Callable:
+    """``vectorized`` until it first fails (vmap refuses many modules and functions), then ``looped``
+    for good: the refusal is paid once, not at every draw."""
+    state = {"vectorized": True}
+
+    def call(*args):
+        if state["vectorized"]:
+            try:
+                return vectorized(*args)
+            except Exception:  # any refusal by vmap: the loop over the chains handles them all
+                state["vectorized"] = False
+        return looped(*args)
+
+    return call
 
 
 class Recorder:
@@ -160,7 +175,8 @@ class Recorder:
         bad = [name for name, v in first.items() if not bool(v.isfinite().all())]
         if bad:
             raise BadData(f"observables {bad} are not finite at w*: every observable needs a finite value there")
-        self.reference = torch.cat([torch.tensor([init_loss], dtype=torch.float64, device=_device(first, center))]
+        device = next(iter(center.values())).device
+        self.reference = torch.cat([torch.tensor([init_loss], dtype=torch.float64, device=device)]
                                    + list(first.values()))
         sizes = [1] + [int(v.numel()) for v in first.values()]
         names = (LOSS, *values)
@@ -222,10 +238,6 @@ def trace_folder(where, names) -> None:
             (folder / f"{name}.f32").unlink()
         except OSError as err:
             raise BadSetting("observables", name, f"cannot name a trace file in {folder} ({err})") from err
-
-
-def _device(first: dict[str, Tensor], center: Params):
-    return next(iter(first.values())).device if first else next(iter(center.values())).device
 
 
 class _Traces:

@@ -169,13 +169,21 @@ class ObservableDraws:
             cross += np.einsum("cti,ctj->cij", ta[:, start:stop].astype(np.float64), tb[:, start:stop].astype(np.float64))
         return cross
 
+    def variances(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(pooled, per-chain) variances of each component of ``name`` from Σv and Σv²: ``(k,)`` and
+        ``(chains, k)``."""
+        s, n, chains = self._slice(name), self.draws, len(self.chains)
+        sums, squares = self.sums[:, s], self.squares[:, s]
+        per_chain = (squares - sums**2 / n) / max(n - 1, 1)
+        pooled = (squares.sum(axis=0) - sums.sum(axis=0) ** 2 / (n * chains)) / max(n * chains - 1, 1)
+        return pooled, per_chain
+
     def rhat(self, name: str) -> np.ndarray:
         """Potential scale reduction of each component of ``name`` (Gelman et al. 2013, §11.4), from
         the chains' means and variances: ``(k,)``, NaN with one chain."""
-        s, n = self._slice(name), self.draws
-        means = self.sums[:, s] / n
-        variances = (self.squares[:, s] - n * means**2) / max(n - 1, 1)
-        within = variances.mean(axis=0)
+        n = self.draws
+        means = self.sums[:, self._slice(name)] / n
+        within = self.variances(name)[1].mean(axis=0)
         if len(self.chains) < 2:
             return np.full(within.shape, math.nan)
         between = n * means.var(axis=0, ddof=1)
@@ -345,7 +353,7 @@ def bayesian_influence(estimate, samples: str, observable: str | None = None, *,
     observable = samples if observable is None else observable
     pooled, per_chain = draws.covariance(samples, observable)
     if form == "correlation":
-        sd = {name: _variances(draws, name) for name in {samples, observable}}
+        sd = {name: tuple(np.sqrt(np.maximum(v, 0.0)) for v in draws.variances(name)) for name in {samples, observable}}
         with np.errstate(divide="ignore", invalid="ignore"):  # an observable that does not vary: NaN, judged below
             pooled = pooled / np.outer(sd[samples][0], sd[observable][0])
             per_chain = per_chain / (sd[samples][1][:, :, None] * sd[observable][1][:, None, :])
@@ -357,11 +365,3 @@ def bayesian_influence(estimate, samples: str, observable: str | None = None, *,
         " (Kreer et al. 2025, arXiv 2509.26544; MATH.md §6)"
     return ObservableEstimate(f"bif ({form})", _shaped(value), _shaped(std_err), convention, verdict, reasons, rhat)
 
-
-def _variances(draws: ObservableDraws, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(pooled, per-chain) standard deviations of each component of ``name``, from Σv and Σv²."""
-    s, n, chains = draws.slices[name], draws.draws, len(draws.chains)
-    sums, squares = draws.sums[:, s], draws.squares[:, s]
-    per_chain = (squares - sums**2 / n) / (n - 1)
-    pooled = (squares.sum(axis=0) - sums.sum(axis=0) ** 2 / (n * chains)) / (n * chains - 1)
-    return np.sqrt(np.maximum(pooled, 0.0)), np.sqrt(np.maximum(per_chain, 0.0))

@@ -26,6 +26,7 @@ noise-free outputs y = f(x, w*) (so that w* minimizes L_n at every temperature),
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import pathlib
 import time
@@ -169,7 +170,7 @@ def _multiplicity_row(est_name: str, estimator: Estimator, c: Case, seed: int, n
     x = problem.data[0]
     with torch.no_grad():
         clean = (x, problem.module(x).detach().clone())
-    noise_free = type(problem)(problem.case, problem.module, clean, problem.loss_fn, problem.w_star, n, seed)
+    noise_free = dataclasses.replace(problem, data=clean)
     base = default_nbeta(n)
     nbetas = [base * f for f in SWEEP]
     start = time.perf_counter()
