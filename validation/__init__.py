@@ -8,65 +8,38 @@ calibration (:mod:`validation.calibration`), hypothesis strategies (:mod:`valida
 a pytest helper (:mod:`validation.testing`), the tour, tree drawings and the CLI.
 """
 
-from .benchmark import (
-    DEFAULT_ESTIMATORS,
-    SUITE_SETTINGS,
-    BenchmarkReport,
-    Estimator,
-    Extrapolation,
-    dataset_reference,
-    reference_target,
-    run_benchmark,
-    summarize,
-)
-from .calibration import Calibration, calibrate
-from .cases import QUICK, Case, Problem, case, catalog
-from .cli import main
-from .observable_benchmark import ObservableReport, run_observable_benchmark, shifted_inputs
-from .quadrature import (PosteriorMoments, QuadratureFit, dataset_loss, dataset_target_llc, exact_bif,
-                         exact_susceptibility, fit_rlct, gaussian_moments, log_partition, posterior_moments, shifted_loss,
-                         target_llc)
-from .testing import assert_estimator_calibrated
-from .tour import TOUR, TourStop, format_tour, run_tour
-from .treeplot import draw_tree
+import importlib
 
-__all__ = [
-    "DEFAULT_ESTIMATORS",
-    "QUICK",
-    "SUITE_SETTINGS",
-    "TOUR",
-    "BenchmarkReport",
-    "Calibration",
-    "Case",
-    "Estimator",
-    "Extrapolation",
-    "ObservableReport",
-    "PosteriorMoments",
-    "Problem",
-    "QuadratureFit",
-    "TourStop",
-    "assert_estimator_calibrated",
-    "calibrate",
-    "case",
-    "catalog",
-    "dataset_loss",
-    "dataset_reference",
-    "dataset_target_llc",
-    "draw_tree",
-    "exact_bif",
-    "exact_susceptibility",
-    "fit_rlct",
-    "format_tour",
-    "gaussian_moments",
-    "log_partition",
-    "main",
-    "posterior_moments",
-    "reference_target",
-    "run_benchmark",
-    "run_observable_benchmark",
-    "run_tour",
-    "shifted_inputs",
-    "shifted_loss",
-    "summarize",
-    "target_llc",
-]
+#: Each module of the bridge and the public names it defines.  A module is imported on the first use
+#: of one of its names, so that the command line (``validation.cli``), whose exact commands need
+#: neither torch nor scipy.stats, starts without them.
+_EXPORTS = {
+    "benchmark": ("DEFAULT_ESTIMATORS", "SUITE_SETTINGS", "BenchmarkReport", "Estimator", "Extrapolation",
+                  "dataset_reference", "reference_target", "run_benchmark", "summarize"),
+    "calibration": ("Calibration", "calibrate"),
+    "cases": ("QUICK", "Case", "Problem", "case", "catalog"),
+    "cli": ("main",),
+    "observable_benchmark": ("ObservableReport", "run_observable_benchmark", "shifted_inputs"),
+    "quadrature": ("PosteriorMoments", "QuadratureFit", "dataset_loss", "dataset_target_llc", "exact_bif",
+                   "exact_susceptibility", "fit_rlct", "gaussian_moments", "log_partition", "posterior_moments",
+                   "shifted_loss", "target_llc"),
+    "testing": ("assert_estimator_calibrated",),
+    "tour": ("TOUR", "TourStop", "format_tour", "run_tour"),
+    "treeplot": ("draw_tree",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    """A public name, imported from its module on first use (PEP 562)."""
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
