@@ -116,3 +116,20 @@ def test_network_certificate_against_the_whole_ideal_resolved(r, depth):
     tree = resolve(list(bench.network_coefficients(r, depth).values()), ["t1", "t2"])   # untruncated, in θ
     assert found is not None and tree.complete
     assert tree.minimum()[:2] == (found.value, found.multiplicity)
+
+
+@pytest.mark.parametrize("r, depth", [(1, 4), (2, 3), (3, 3), (4, 3)])
+def test_spanning_forms_generate_the_same_ideal(r, depth):
+    """The subset spans the same Q-space as all the forms (exact ranks over Q), or is all of them."""
+    forms, degree = bench.initial_forms(r, depth)
+    chosen = bench.spanning_forms(forms, degree)
+    columns = [(degree - 2 * k, k) for k in range(degree // 2 + 1)]
+
+    def rank(rows):
+        return flint.fmpq_mat([[flint.fmpq(row.get(c, 0)) for c in columns] for row in rows]).rank()
+
+    assert rank(chosen) == rank(forms)
+    if r == 1:   # W^L·x: 4 forms of degree 2L, rank 3 < L + 1: nothing is dropped
+        assert chosen == forms and rank(forms) < len(columns)
+    else:
+        assert len(chosen) == len(columns) < len(forms)
