@@ -3,9 +3,9 @@
 The resolver keeps its polynomials in sympy's sparse rings (``PolyElement``), whose domain may be
 an algebraic field Q(α).  Over Q, the operations that dominate large inputs (factoring,
 translations u_i → u_i + c and other substitutions, univariate gcds) are handed to FLINT's
-``fmpq_mpoly``/``fmpq_poly`` (W. Hart et al., FLINT: Fast Library for Number Theory; python-flint bindings), and the results
-come back as sparse sympy polynomials.  Over Q(α) sympy's own routines are used.  Both are exact;
-FLINT is only faster.
+``fmpq_mpoly``/``fmpq_poly`` (W. Hart et al., FLINT: Fast Library for Number Theory; python-flint
+bindings), and the results come back as sparse sympy polynomials.  Over Q(α) sympy's own
+routines are used.  Both are exact; FLINT is only faster.
 """
 
 from __future__ import annotations

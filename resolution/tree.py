@@ -507,9 +507,9 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
     taken only when it lowers the number of terms of the generators (the Gaussian elimination step of
     reduced-rank regression, Aoyagi & Watanabe 2005).  On plane charts a generator is factored only if
     its Newton polygon allows a factor c·u_i + r (:func:`_plane_factor_possible`); factoring every
-    generator dominated ideals of hundreds of generators of degree in the hundreds.  With ``keep``, only changes that fix the subspace
-    {u_j = 0, j not in keep} pointwise: i not in ``keep`` and r vanishing on it.  A generator that becomes
-    u_i reduces the others modulo u_i.
+    generator dominated ideals of hundreds of generators of degree in the hundreds.  With ``keep``,
+    only changes that fix the subspace {u_j = 0, j not in keep} pointwise: i not in ``keep`` and r
+    vanishing on it.  A generator that becomes u_i reduces the others modulo u_i.
     """
     # a coordinate already in a monomial generator stays (changing it would undo that generator)
     taken = {i for g in chart.generators if len(g) == 1 for m in g.itermonoms() for i, e in enumerate(m) if e}
@@ -548,7 +548,7 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
 
 
 def _plane_factor_possible(g: PolyElement, i: int) -> bool:
-    """Whether g in two variables can have a factor c·u_i + r, c a non-zero constant, r ≠ 0 free of u_i with r(0) = 0.
+    """Whether g (two variables) can have a factor c·u_i + r: c a constant ≠ 0, r ≠ 0 free of u_i, r(0) = 0.
 
     The Newton polytope of a product is the Minkowski sum of its factors' (Ostrowski 1921), and in the
     plane every edge direction of a summand is an edge direction of the sum.  The factor's polytope

@@ -48,16 +48,16 @@ def _positive_int(argument: str, value: object) -> int:
     return value
 
 
+#: The coefficient types taken (exact rationals; a float or a complex number is an error).
+_EXACT = (int, Fraction, sympy.Rational, flint.fmpz, flint.fmpq)
+
+
 def _rational(c: object) -> flint.fmpq:
-    if isinstance(c, bool) or isinstance(c, float):
-        raise BadArgument("generators", c, "coefficients must be exact rationals, e.g. sympy.Rational('0.1')")
-    if isinstance(c, (int, flint.fmpz, flint.fmpq)):
-        return flint.fmpq(c)
     if isinstance(c, Fraction):
         return flint.fmpq(c.numerator, c.denominator)
     if isinstance(c, sympy.Rational):
         return flint.fmpq(int(c.p), int(c.q))
-    raise BadArgument("generators", c, "coefficients must be rational numbers")
+    return flint.fmpq(c)
 
 
 def _restriction(form: Mapping[tuple[int, int], object], sign: int) -> flint.fmpq_poly:
@@ -80,7 +80,8 @@ def weighted_initial_threshold(
     weights: Sequence[int],
     degree: int,
 ) -> LocalThreshold | None:
-    """λ(I) and m of a plane ideal from its weighted initial forms (see the module docstring).
+    """λ(I) and m of a plane ideal near the origin, with the measure du (a prior positive at 0), from its
+    weighted initial forms (see the module docstring).
 
     Parameters
     ----------
@@ -103,7 +104,8 @@ def weighted_initial_threshold(
     ------
     BadArgument
         Weights or degree not positive integers, an exponent not a pair of non-negative
-        integers, a non-rational coefficient, or a term of weighted degree below ``degree``.
+        integers, a coefficient that is not an exact rational (a float, a complex number), or a
+        term of weighted degree below ``degree``.
 
     Examples
     --------
@@ -120,8 +122,9 @@ def weighted_initial_threshold(
     for g in generators:
         form = {}
         for exponent, coefficient in g.items():
-            if isinstance(coefficient, float):
-                raise BadArgument("generators", coefficient, "coefficients must be exact, e.g. sympy.Rational('0.1')")
+            if isinstance(coefficient, bool) or not isinstance(coefficient, _EXACT):
+                raise BadArgument("generators", coefficient, "coefficients must be exact rationals (int, Fraction, "
+                                  "sympy.Rational, flint.fmpq), e.g. sympy.Rational('0.1') for 0.1")
             if len(exponent) != 2 or not all(isinstance(e, int) and e >= 0 for e in exponent):
                 raise BadArgument("generators", exponent, "exponents must be pairs of non-negative integers")
             order = w1 * exponent[0] + w2 * exponent[1]
