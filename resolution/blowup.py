@@ -64,7 +64,7 @@ def cofactor(g: PolyElement) -> PolyElement:
 
 def _min_exponent(polys: Sequence[PolyElement], d: int) -> Exponent:
     monomials = [m for p in polys for m in p.itermonoms()]
-    return tuple(map(min, zip(*monomials))) if monomials else (0,) * d
+    return tuple(min(map(operator.itemgetter(j), monomials)) for j in range(d)) if monomials else (0,) * d
 
 
 def _divide_monomial(p: PolyElement, e: Exponent) -> PolyElement:
@@ -141,10 +141,16 @@ class Chart:
             raise ValueError(f"not a unimodular non-negative integer matrix: {matrix}")
         ring_ = self.ring
 
-        columns = [tuple(row[j] for row in matrix) for j in range(d)]
+        if d == 2:  # the plane charts, which carry the largest ideals: the map without inner loops
+            (m00, m01), (m10, m11) = matrix
 
-        def image(e: Exponent) -> Exponent:
-            return tuple(sum(map(operator.mul, e, column)) for column in columns)
+            def image(e: Exponent) -> Exponent:
+                return (e[0] * m00 + e[1] * m10, e[0] * m01 + e[1] * m11)
+        else:
+            columns = [tuple(row[j] for row in matrix) for j in range(d)]
+
+            def image(e: Exponent) -> Exponent:
+                return tuple(sum(map(operator.mul, e, column)) for column in columns)
 
         # distinct monomials have distinct images (M is invertible): the coefficients are moved, not converted
         generators = tuple(g.new({image(m): c for m, c in g.iterterms()}) for g in self.generators)
@@ -313,7 +319,7 @@ class Chart:
 
 def _from_mapping(ring_: PolyRing, terms: Mapping) -> PolyElement:
     """{exponent vector: rational} as a polynomial of ``ring_`` (over Q), each coefficient converted once."""
-    converted = ((tuple(int(k) for k in e), QQ(c) if isinstance(c, int) else QQ.convert(c)) for e, c in terms.items())
+    converted = ((tuple(map(int, e)), QQ(c) if isinstance(c, int) else QQ.convert(c)) for e, c in terms.items())
     return ring_.zero.new({e: c for e, c in converted if c})
 
 

@@ -336,7 +336,7 @@ def _supports(chart: Chart) -> list[frozenset[int]]:
 
 def _inside_zero_set(chart: Chart, centre: Sequence[int]) -> bool:
     """Every strict transform vanishes on {u_i = 0, i in centre}: each of its monomials has a coordinate there."""
-    return all(support & set(centre) for support in _supports(chart))
+    return all(any(m[i] for i in centre) for g in chart.generators for m in g.itermonoms())
 
 
 def _minimal_transversals(supports: Sequence[frozenset[int]]) -> list[tuple[int, ...]]:
