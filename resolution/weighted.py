@@ -114,7 +114,7 @@ def weighted_initial_threshold(
     >>> weighted_initial_threshold([{(2, 0): 1, (0, 4): -1}], (2, 1), 4) is None  # x² − y⁴ = 0 on x = ±y²
     True
     """
-    if len(weights) != 2:
+    if not isinstance(weights, (tuple, list)) or len(weights) != 2:
         raise BadArgument("weights", weights, "must be two positive integers (w1, w2)")
     w1, w2 = (_positive_int("weights", w) for w in weights)
     degree = _positive_int("degree", degree)
@@ -125,7 +125,8 @@ def weighted_initial_threshold(
             if isinstance(coefficient, bool) or not isinstance(coefficient, _EXACT):
                 raise BadArgument("generators", coefficient, "coefficients must be exact rationals (int, Fraction, "
                                   "sympy.Rational, flint.fmpq), e.g. sympy.Rational('0.1') for 0.1")
-            if len(exponent) != 2 or not all(isinstance(e, int) and e >= 0 for e in exponent):
+            if not isinstance(exponent, tuple) or len(exponent) != 2 or not all(
+                    isinstance(e, int) and not isinstance(e, bool) and e >= 0 for e in exponent):
                 raise BadArgument("generators", exponent, "exponents must be pairs of non-negative integers")
             order = w1 * exponent[0] + w2 * exponent[1]
             if order <= degree and coefficient != 0:

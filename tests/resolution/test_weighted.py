@@ -73,6 +73,8 @@ def test_coefficient_types_and_zero_forms():
     ([{(1, 0): 1}], (0, 1), 1),
     ([{(1, 0): 1}], (1, 1), 0),
     ([{(1, 0): 1}], (1,), 1),
+    ([{(1, 0): 1}], 5, 1),
+    ([{1: 1}], (1, 1), 1),
     ([{(1, 0): 0.5}], (1, 1), 1),
     ([{(1, 0): 1, (3, 0): 0.5}], (1, 1), 1),       # a float above the degree is refused too
     ([{(1, 0): 1, (0, 2): sympy.I}], (1, 1), 1),  # and a complex coefficient
