@@ -23,6 +23,7 @@ from .budget import Budget, WallClockExceeded, wall_clock
 from .newton import Face, Facet, NewtonDistance, NewtonPolyhedron, minimal_points
 from .torus import TorusDecision, torus_critical_free, torus_zero_free
 from .tree import ResolutionTree, resolve, tree_to_dict, tree_to_dot
+from .weighted import weighted_initial_threshold
 
 __all__ = [
     "BadArgument",
@@ -62,4 +63,5 @@ __all__ = [
     "tree_to_dict",
     "tree_to_dot",
     "wall_clock",
+    "weighted_initial_threshold",
 ]

@@ -2,10 +2,10 @@
 
 The resolver keeps its polynomials in sympy's sparse rings (``PolyElement``), whose domain may be
 an algebraic field Q(α).  Over Q, the operations that dominate large inputs (factoring,
-translations u_i → u_i + c, univariate gcds) are handed to FLINT's ``fmpq_mpoly``/``fmpq_poly``
-(W. Hart et al., FLINT: Fast Library for Number Theory; python-flint bindings), and the results
-come back as sparse sympy polynomials.  Over Q(α) sympy's own routines are used.  Both are exact;
-FLINT is only faster.
+translations u_i → u_i + c and other substitutions, univariate gcds) are handed to FLINT's
+``fmpq_mpoly``/``fmpq_poly`` (W. Hart et al., FLINT: Fast Library for Number Theory; python-flint
+bindings), and the results come back as sparse sympy polynomials.  Over Q(α) sympy's own
+routines are used.  Both are exact; FLINT is only faster.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _to_flint(p: PolyElement) -> flint.fmpq_mpoly:
 
 
 def _from_flint(q: flint.fmpq_mpoly, ring) -> PolyElement:
-    return ring({tuple(int(k) for k in m): QQ(int(c.p), int(c.q)) for m, c in q.to_dict().items()})
+    return ring.zero.new({tuple(int(k) for k in m): QQ(int(c.p), int(c.q)) for m, c in q.to_dict().items()})
 
 
 def over_q(p: PolyElement) -> bool:
@@ -43,6 +43,15 @@ def factors(p: PolyElement) -> list[PolyElement]:
         return [f for f, _ in p.factor_list()[1]]
     _, found = _to_flint(p).factor()
     return [_from_flint(f, p.ring) for f, _ in found]
+
+
+def substitute(p: PolyElement, index: int, new: PolyElement) -> PolyElement:
+    """p with u_index replaced by the polynomial ``new`` (same ring)."""
+    if not over_q(p):
+        return p.compose(p.ring.gens[index], new)
+    ctx = _context(p.ring.ngens)
+    args = [_to_flint(new) if i == index else g for i, g in enumerate(ctx.gens())]
+    return _from_flint(_to_flint(p).compose(*args, ctx=ctx), p.ring)
 
 
 def translate(p: PolyElement, shifts: dict[int, object]) -> PolyElement:
@@ -75,4 +84,4 @@ def gcd_all(polys: Sequence[PolyElement]) -> PolyElement:
         result = q if result is None else result.gcd(q)
         if result.degree() == 0:
             break
-    return ring({(k,): QQ(int(c.p), int(c.q)) for k, c in enumerate(result.coeffs()) if c != 0})
+    return ring.zero.new({(k,): QQ(int(c.p), int(c.q)) for k, c in enumerate(result.coeffs()) if c != 0})

@@ -27,6 +27,7 @@ Every operation returns a new chart:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Sequence
@@ -36,7 +37,7 @@ from sympy import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
 from ._fields import to_sympy
-from ._flint import translate
+from ._flint import substitute, translate
 from .germ import format_monomial, parse_expression
 from .morse import morse_threshold, quadratic_part_matrix
 from .newton import NewtonPolyhedron
@@ -63,11 +64,11 @@ def cofactor(g: PolyElement) -> PolyElement:
 
 def _min_exponent(polys: Sequence[PolyElement], d: int) -> Exponent:
     monomials = [m for p in polys for m in p.itermonoms()]
-    return tuple(min(m[j] for m in monomials) for j in range(d)) if monomials else (0,) * d
+    return tuple(min(map(operator.itemgetter(j), monomials)) for j in range(d)) if monomials else (0,) * d
 
 
 def _divide_monomial(p: PolyElement, e: Exponent) -> PolyElement:
-    return p.ring({tuple(a - b for a, b in zip(m, e)): c for m, c in p.iterterms()})
+    return p.new({tuple(map(operator.sub, m, e)): c for m, c in p.iterterms()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +141,19 @@ class Chart:
             raise ValueError(f"not a unimodular non-negative integer matrix: {matrix}")
         ring_ = self.ring
 
-        def image(e: Exponent) -> Exponent:
-            return tuple(sum(e[i] * matrix[i][j] for i in range(d)) for j in range(d))
+        if d == 2:  # the plane charts, which carry the largest ideals: the map without inner loops
+            (m00, m01), (m10, m11) = matrix
 
-        generators = tuple(ring_({image(m): c for m, c in g.iterterms()}) for g in self.generators)
+            def image(e: Exponent) -> Exponent:
+                return (e[0] * m00 + e[1] * m10, e[0] * m01 + e[1] * m11)
+        else:
+            columns = [tuple(row[j] for row in matrix) for j in range(d)]
+
+            def image(e: Exponent) -> Exponent:
+                return tuple(sum(map(operator.mul, e, column)) for column in columns)
+
+        # distinct monomials have distinct images (M is invertible): the coefficients are moved, not converted
+        generators = tuple(g.new({image(m): c for m, c in g.iterterms()}) for g in self.generators)
         column = [sum(matrix[i][j] for i in range(d)) for j in range(d)]
         measure = tuple(m + column[j] - 1 for j, m in enumerate(image(self.measure)))
         old = [sympy.Symbol(s) for s in self.names]
@@ -178,7 +188,7 @@ class Chart:
         If a generator becomes c·u_index, the others are reduced modulo u_index (same ideal).
         """
         gens = self.ring.gens
-        generators = [g.compose(gens[index], new) for g in self.generators]
+        generators = [substitute(g, index, new) for g in self.generators]
         unit = tuple(1 if j == index else 0 for j in range(self.dimension))
         if any(len(g) == 1 and unit in g for g in generators):
             generators = [g if (len(g) == 1 and unit in g) else g.compose(gens[index], self.ring.zero) for g in generators]
@@ -307,6 +317,12 @@ class Chart:
         }
 
 
+def _from_mapping(ring_: PolyRing, terms: Mapping) -> PolyElement:
+    """{exponent vector: rational} as a polynomial of ``ring_`` (over Q), each coefficient converted once."""
+    converted = ((tuple(map(int, e)), QQ(c) if isinstance(c, int) else QQ.convert(c)) for e, c in terms.items())
+    return ring_.zero.new({e: c for e, c in converted if c})
+
+
 def initial_chart(
     generators: Sequence[object],
     variables: Sequence[str],
@@ -324,8 +340,7 @@ def initial_chart(
     """
     ring_, *_ = ring(list(variables), QQ)
     polys = [
-        ring_({tuple(int(k) for k in e): QQ.convert(c) for e, c in g.items()}) if isinstance(g, Mapping)
-        else ring_.from_expr(parse_expression(g, where="generator"))
+        _from_mapping(ring_, g) if isinstance(g, Mapping) else ring_.from_expr(parse_expression(g, where="generator"))
         for g in generators
     ]
     h = tuple(measure) if measure is not None else (0,) * len(variables)

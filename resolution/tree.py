@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import Sequence
@@ -175,7 +176,7 @@ class _Spending:
 def _univariate(poly: PolyElement, index: int):
     """``poly`` with every variable but u_index set to 0, as a univariate polynomial."""
     uni, _ = ring("t", poly.ring.domain)
-    return uni({(m[index],): c for m, c in poly.iterterms() if all(v == 0 for j, v in enumerate(m) if j != index)})
+    return uni.zero.new({(m[index],): c for m, c in poly.iterterms() if not any(m[:index] + m[index + 1:])})
 
 
 def _fibre_points(chart: Chart, index: int) -> tuple[list, list[str]] | None:
@@ -335,7 +336,7 @@ def _supports(chart: Chart) -> list[frozenset[int]]:
 
 def _inside_zero_set(chart: Chart, centre: Sequence[int]) -> bool:
     """Every strict transform vanishes on {u_i = 0, i in centre}: each of its monomials has a coordinate there."""
-    return all(support & set(centre) for support in _supports(chart))
+    return all(any(m[i] for i in centre) for g in chart.generators for m in g.itermonoms())
 
 
 def _minimal_transversals(supports: Sequence[frozenset[int]]) -> list[tuple[int, ...]]:
@@ -504,9 +505,11 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
     g = (a22 − a12·a21)·b12 + (a32 − a12·a31)·b13 the coefficient of b12 is a22 − a12·a21, and the change
     a22 := a22 + a12·a21 makes g = a22·b12 + (a32 − a12·a31)·b13 (then a32 likewise).  Such a change is
     taken only when it lowers the number of terms of the generators (the Gaussian elimination step of
-    reduced-rank regression, Aoyagi & Watanabe 2005).  With ``keep``, only changes that fix the subspace
-    {u_j = 0, j not in keep} pointwise: i not in ``keep`` and r vanishing on it.  A generator that becomes
-    u_i reduces the others modulo u_i.
+    reduced-rank regression, Aoyagi & Watanabe 2005).  On plane charts a generator is factored only if
+    its Newton polygon allows a factor c·u_i + r (:func:`_plane_factor_possible`); factoring every
+    generator dominated ideals of hundreds of generators of degree in the hundreds.  With ``keep``,
+    only changes that fix the subspace {u_j = 0, j not in keep} pointwise: i not in ``keep`` and r
+    vanishing on it.  A generator that becomes u_i reduces the others modulo u_i.
     """
     # a coordinate already in a monomial generator stays (changing it would undo that generator)
     taken = {i for g in chart.generators if len(g) == 1 for m in g.itermonoms() for i, e in enumerate(m) if e}
@@ -520,11 +523,15 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
     ]
     if not free:
         return None
-    candidates = list(chart.generators)
-    for g in chart.generators:
-        if len(g) <= MAX_FACTOR_TERMS and _solved_for(g, free) is None:
-            candidates.extend(f for f in factors(g) if _linear_in_some(f, free))
-    for f in candidates:
+    factored = (  # factored one generator at a time, only once no generator itself serves
+        f
+        for g in chart.generators
+        if len(g) <= MAX_FACTOR_TERMS and _solved_for(g, free) is None
+        and (chart.dimension != 2 or any(_plane_factor_possible(g, i) for i in free))
+        for f in factors(g)
+        if _linear_in_some(f, free)
+    )
+    for f in itertools.chain(chart.generators, factored):
         found = _linear_in(f, free, keep)
         if found is not None:
             return _changed(chart, *found, f)
@@ -538,6 +545,36 @@ def _coordinate_change(chart: Chart, keep: Sequence[int] | None = None) -> tuple
             if sum(len(g) for g in step[0].generators) < size:
                 return step
     return None
+
+
+def _plane_factor_possible(g: PolyElement, i: int) -> bool:
+    """Whether g (two variables) can have a factor c·u_i + r: c a constant ≠ 0, r ≠ 0 free of u_i, r(0) = 0.
+
+    The Newton polytope of a product is the Minkowski sum of its factors' (Ostrowski 1921), and in the
+    plane every edge direction of a summand is an edge direction of the sum.  The factor's polytope
+    conv{e_i, supp r} has an edge from e_i to (k·e_j) for some k ≥ 1, of primitive direction
+    e_i − k·e_j, so g's polytope (the convex hull of its support) must have an edge parallel to one.
+    """
+    points = sorted({(m[i], m[1 - i]) for m in g.itermonoms()})
+    if len(points) < 2:
+        return False
+
+    def chain(ordered):  # one half of the convex hull (Andrew's monotone chain)
+        kept: list[tuple[int, int]] = []
+        for p in ordered:
+            while len(kept) >= 2 and ((kept[-1][0] - kept[-2][0]) * (p[1] - kept[-2][1])
+                                      - (kept[-1][1] - kept[-2][1]) * (p[0] - kept[-2][0])) <= 0:
+                kept.pop()
+            kept.append(p)
+        return kept
+
+    hull = chain(points)[:-1] + chain(points[::-1])[:-1]
+    for (a0, b0), (a1, b1) in zip(hull, hull[1:] + hull[:1]):
+        da, db = a1 - a0, b1 - b0
+        step = math.gcd(da, db)
+        if abs(da) == step and db * da < 0:
+            return True
+    return False
 
 
 def _linear_in(f: PolyElement, free: Sequence[int], keep: Sequence[int] | None) -> tuple[int, object, PolyElement] | None:

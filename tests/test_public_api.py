@@ -11,6 +11,7 @@ PUBLIC = {
         "UnknownVariable", "ZeroGerm", "format_monomial", "germ", "minimal_points", "parse_expression", "parse_names", "parse_point",
         "parse_rational", "torus_critical_free", "torus_zero_free",
         "Chart", "LocalThreshold", "ResolutionTree", "initial_chart", "resolve", "tree_to_dict", "tree_to_dot",
+        "weighted_initial_threshold",
     },
     "singular": {
         "RLCT", "NotMonomialPrior", "NotVanishing", "SingularError", "UnknownMethod",
