@@ -120,6 +120,9 @@ def weighted_initial_threshold(
     degree = _positive_int("degree", degree)
     forms = []  # the non-zero degree-d parts, coefficients converted only where the zero test reads them
     for g in generators:
+        if not isinstance(g, Mapping):
+            raise BadArgument("generators", g, "each generator must be a mapping {(a, b): rational} of its terms "
+                              "u1^a·u2^b, e.g. {(2, 0): 1, (0, 4): 1} for u1² + u2⁴")
         form = {}
         for exponent, coefficient in g.items():
             if isinstance(coefficient, bool) or not isinstance(coefficient, _EXACT):

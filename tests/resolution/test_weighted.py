@@ -80,6 +80,7 @@ def test_coefficient_types_and_zero_forms():
     ([{(1, 0): 1, (0, 2): sympy.I}], (1, 1), 1),  # and a complex coefficient
     ([{(1, 0): 1, (0, 0): 1}], (1, 1), 1),   # a term below the degree
     ([{(1, 0, 0): 1}], (1, 1), 1),
+    ([sympy.Symbol("u1")], (1, 1), 1),       # a sympy expression, not a mapping of terms
 ])
 def test_bad_arguments(generators, weights, degree):
     with pytest.raises(BadArgument):
