@@ -1,5 +1,6 @@
-"""An append-only JSON-lines file of result rows, so that long runs resume where they stopped, and
-the lock that keeps a second run from appending to it at the same time."""
+"""An append-only JSON-lines file of result rows, so that long runs resume where they stopped, the
+lock that keeps a second run from appending to it at the same time, and :func:`fill_rows`, which
+computes the missing rows in this process or on any :class:`concurrent.futures.Executor`."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import pathlib
 import secrets
 import socket
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import Executor, as_completed
+
+import torch
 
 from .errors import BadSetting
 
-__all__ = ["RowLog", "exclusive"]
+__all__ = ["RowLog", "exclusive", "fill_rows"]
 
 
 class RowLog:
@@ -172,3 +176,79 @@ def _owner(lock: pathlib.Path, text: str) -> str:
         return f"{lock} was created by process {owner['pid']} on {owner['host']} at {owner['started']}"
     except (ValueError, KeyError, TypeError):
         return f"{lock} exists"
+
+
+def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], tuple]], *,
+              executor: Executor | None = None, record: Callable[[dict], None] | None = None,
+              progress: bool = False, desc: str = "rows") -> list[dict]:
+    """The row of every task, in the order of ``tasks``: from ``log`` when it holds the task's key, else
+    computed by ``function(*args)`` and recorded (``record``, default ``log.append``) as soon as it is done.
+
+    Each task is ``(key, function, args)``; ``key`` must be the key ``log`` gives the row the
+    function returns.  With ``executor=None`` the missing rows are computed here, one after
+    another, as before executors existed.  With an :class:`~concurrent.futures.Executor`
+    (``ProcessPoolExecutor``, a Dask ``Client.get_executor()``, ``mpi4py.futures.MPIPoolExecutor``…)
+    every missing task is submitted at once and runs with one torch thread
+    (``torch.set_num_threads(1)``, the previous count restored after), so that concurrent tasks do
+    not share cores; ``function`` and ``args`` must then be picklable (a module-level function and
+    plain values).  Only this process records rows, as they arrive: two workers never write one
+    file, and a run killed mid-way keeps every row that had come back.  A task's result depends on
+    its arguments only (the seeds are among them), so the rows are the same whatever the executor
+    and its number of workers; the returned list is in task order whatever order they finished in.
+
+    Raises
+    ------
+    Exception
+        The first exception of a task.  In this process the run stops there; on an executor the
+        tasks not yet started are cancelled, and the exception is raised once those already
+        running have finished and their rows are recorded.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> log = RowLog(None, key=lambda row: row["x"])
+    >>> log.append({"x": 2, "square": 4})
+    >>> tasks = [(x, dict, ((("x", x), ("square", x * x)),)) for x in (3, 2, 1)]
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     fill_rows(log, tasks, executor=pool)
+    [{'x': 3, 'square': 9}, {'x': 2, 'square': 4}, {'x': 1, 'square': 1}]
+    """
+    from tqdm.auto import tqdm
+
+    record = log.append if record is None else record
+    missing = [(key, function, args) for key, function, args in tasks if log.get(key) is None]
+    with tqdm(total=len(missing), desc=desc, disable=not progress, leave=False) as bar:
+        if executor is None:
+            for _, function, args in missing:
+                record(function(*args))
+                bar.update()
+        else:
+            futures = [executor.submit(_one_thread, function, *args) for _, function, args in missing]
+            failure = None
+            try:
+                for future in as_completed(futures):
+                    if future.cancelled():
+                        continue
+                    if future.exception() is None:
+                        record(future.result())
+                        bar.update()
+                    elif failure is None:  # the tasks not started are dropped; those running still report
+                        failure = future.exception()
+                        for other in futures:
+                            other.cancel()
+            finally:  # interrupted: nothing more is started
+                for future in futures:
+                    future.cancel()
+            if failure is not None:
+                raise failure
+    return [log.get(key) for key, _, _ in tasks]
+
+
+def _one_thread(function: Callable[..., dict], *args) -> dict:
+    """``function(*args)`` with one torch thread (a task of :func:`fill_rows` on an executor)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return function(*args)
+    finally:
+        torch.set_num_threads(threads)
