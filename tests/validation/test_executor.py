@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
+from validation import main
 from validation.benchmark import Estimator, run_benchmark
 from validation.dln_scale import run_dln_scale
 
@@ -66,6 +67,7 @@ import multiprocessing, sys
 import torch._dynamo  # imported by the first vmap: once here, not in each forked worker
 from concurrent.futures import ProcessPoolExecutor
 sys.path.insert(0, {root!r})
+from validation import main
 from validation.benchmark import Estimator, run_benchmark
 if __name__ == "__main__":
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -95,3 +97,28 @@ def test_a_killed_driver_and_a_rerun_lose_nothing_and_write_no_row_twice(tmp_pat
     assert after[: len(before)] == before  # the rows written before the kill were kept, not computed again
     assert sorted(r["seed"] for r in after) == list(seeds)  # each row once
     assert _timeless(report.rows) == in_process
+
+
+def test_cli_workers_without_dask_says_what_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    assert main(["bench", "--workers", "2", "--out", str(tmp_path)]) == 2
+    assert "pip install singular-toolkit[distributed]" in capsys.readouterr().err
+    assert not (tmp_path / "rows.jsonl").exists()
+
+
+def test_cli_workers_and_scheduler_exclude_each_other(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["bench", "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"])
+    assert stopped.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # 12 cases twice
+def test_cli_bench_on_two_workers_writes_the_rows_of_an_in_process_run(tmp_path, capsys, forkserver):
+    dask = pytest.importorskip("dask")
+    quick = ["bench", "--sampler", "sgld", "--n", "200", "--max-steps", "100", "--reference-draws", "0", "--json"]
+    assert main([*quick, "--out", str(tmp_path / "here")]) == 0
+    here = json.loads(capsys.readouterr().out)["rows"]
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        assert main([*quick, "--workers", "2", "--out", str(tmp_path / "there")]) == 0
+    there = json.loads(capsys.readouterr().out)["rows"]
+    assert _timeless(there) == _timeless(here) and len(here) == 12
