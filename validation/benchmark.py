@@ -436,8 +436,9 @@ def run_benchmark(
     executor : concurrent.futures.Executor, optional
         Where the rows are computed, one task per (estimator, case, seed): a Dask
         ``Client.get_executor()``, a ``ProcessPoolExecutor``… (default: one after another in this
-        process).  The rows are the same whatever the executor and its number of workers; this
-        process alone writes ``out`` (:func:`estimators.records.fill_rows`).  The estimators and
+        process).  Each row runs with one torch thread, so the rows are the same whatever the
+        executor and its number of workers; this process alone writes ``out``
+        (:func:`estimators.records.fill_rows`).  The estimators and
         cases must then be picklable: an :class:`Estimator` and catalog cases are, a plain
         estimator must be a module-level function for a ``ProcessPoolExecutor`` (Dask also
         takes a lambda).
