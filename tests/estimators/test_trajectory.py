@@ -97,8 +97,10 @@ def test_on_an_executor_a_failing_checkpoint_stops_the_run_and_the_rows_before_i
     net, data = _problem()
     states = _states(3)
     states[2] = {"weight": torch.zeros(3, 3)}
+    threads = torch.get_num_threads()
     with ThreadPoolExecutor(1) as pool, pytest.raises(BadData, match="checkpoint at step 2 does not fit the model"):
         llc_trajectory(states, data, model=net, executor=pool, out=tmp_path, **SETTINGS)
+    assert torch.get_num_threads() == threads  # the tasks ran here with one thread; the count is given back
     kept = [json.loads(line) for line in (tmp_path / "trajectory.jsonl").read_text().splitlines()]
     assert "settings" in kept[0] and sorted(r["step"] for r in kept[1:]) == [0, 1]  # every row that came back
 
