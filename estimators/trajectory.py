@@ -329,10 +329,10 @@ def llc_trajectory(
         Where the estimates run, one task per checkpoint: a Dask ``Client.get_executor()``, a
         ``ProcessPoolExecutor``… (default: one after another in this process).  Each estimate
         runs with one torch thread, so the rows are the same whatever the executor and its number
-        of workers, and this process alone writes ``out`` (:func:`estimators.records.fill_rows`).  Each task reads its own checkpoint (a
-        file, or a call of ``checkpoints``), so ``model``, ``data``, the settings and a callable
-        ``checkpoints`` must be picklable (for a ``ProcessPoolExecutor``: module-level functions,
-        no lambdas).
+        of workers, and this process alone writes ``out`` (:func:`estimators.records.fill_rows`).
+        Each task reads its own checkpoint (a file, or a call of ``checkpoints``), so ``model``,
+        ``data``, the settings and a callable ``checkpoints`` must be picklable (for a
+        ``ProcessPoolExecutor``: module-level functions, no lambdas).
     **settings
         Everything else :func:`~estimators.estimate_llc` takes (sampler, nbeta, localization,
         num_chains, num_draws, num_burnin, batch_size, loss_fn, seed…), fixed for the whole run.
