@@ -132,13 +132,14 @@ def run_dln_scale(
 
     Network i of the bucket with target size P is ``random_dln(P, default_rng([seed, P, i]))`` with
     data seed ``i``; every sampler sees the same networks (each (network, sampler) task builds its
-    network and data from these seeds).  Rows carry the bucket, widths, rank,
-    exact λ (as a string), the estimate, its s.e. and interval (None when every chain diverged),
-    the verdict and its reasons, the settings chosen, the signed relative error and the seconds.  With ``out``, rows go to ``out/rows.jsonl`` as they finish and a
-    re-run skips those already there; a second run into the same ``out`` while one is running is
-    refused (:func:`estimators.records.exclusive`).  With an ``executor`` (a Dask
-    ``Client.get_executor()``, a ``ProcessPoolExecutor``…) the (network, sampler) estimates run
-    there, one task each, and give the same rows as in this process (:func:`estimators.records.fill_rows`).
+    network and data from these seeds).  Rows carry the bucket, widths, rank, exact λ (as a
+    string), the estimate, its s.e. and interval (None when every chain diverged), the verdict
+    and its reasons, the settings chosen, the signed relative error and the seconds.  With
+    ``out``, rows go to ``out/rows.jsonl`` as they finish and a re-run skips those already there;
+    a second run into the same ``out`` while one is running is refused
+    (:func:`estimators.records.exclusive`).  With an ``executor`` (a Dask ``Client.get_executor()``,
+    a ``ProcessPoolExecutor``…) the (network, sampler) estimates run there, one task each, and
+    give the same rows as in this process (:func:`estimators.records.fill_rows`).
 
     Examples
     --------
