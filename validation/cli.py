@@ -5,7 +5,8 @@ resolves its singularities and shows the tree (summary, JSON, DOT, PNG);
 ``singular model rrr|dln|tanh|regression ...`` gives a model's learning coefficient (closed form,
 or the symbolic route, or both with ``--verify``); ``singular estimate EXPR --params ...`` samples
 data from the regression model y = EXPR + noise and estimates its LLC beside the exact value;
-``singular bench`` runs the ground-truth benchmark (estimators against the exact catalog);
+``singular bench`` runs the ground-truth benchmark (estimators against the exact catalog; with
+``--workers N`` on a local Dask cluster, with ``--scheduler ADDRESS`` on a running one);
 ``singular tour`` runs the tour of classic examples.  Bad input exits with status 2 and one line on
 stderr; any computed result, certified or not, exits 0.
 """
