@@ -18,3 +18,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def forkserver():
+    """A ``forkserver`` multiprocessing context whose server has imported the toolkit once, so that
+    each worker process (of a ``ProcessPoolExecutor`` or a Dask ``LocalCluster``) starts at once
+    instead of importing torch again, as ``spawn`` would; unlike ``fork`` it copies no threads.
+    ``torch._dynamo`` too: the first ``torch.func.vmap`` of a process imports it (4 s here)."""
+    import multiprocessing
+    import multiprocessing.forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["validation.benchmark", "validation.dln_scale", "torch._dynamo"])
+    multiprocessing.forkserver.ensure_running()
+    return context

@@ -1,5 +1,6 @@
-"""An append-only JSON-lines file of result rows, so that long runs resume where they stopped, and
-the lock that keeps a second run from appending to it at the same time."""
+"""An append-only JSON-lines file of result rows, so that long runs resume where they stopped, the
+lock that keeps a second run from appending to it at the same time, and :func:`fill_rows`, which
+computes the missing rows in this process or on any :class:`concurrent.futures.Executor`."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import pathlib
 import secrets
 import socket
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import Executor, as_completed
+
+import torch
 
 from .errors import BadSetting
 
-__all__ = ["RowLog", "exclusive"]
+__all__ = ["RowLog", "exclusive", "fill_rows"]
 
 
 class RowLog:
@@ -172,3 +176,90 @@ def _owner(lock: pathlib.Path, text: str) -> str:
         return f"{lock} was created by process {owner['pid']} on {owner['host']} at {owner['started']}"
     except (ValueError, KeyError, TypeError):
         return f"{lock} exists"
+
+
+def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], tuple]], *,
+              executor: Executor | None = None, record: Callable[[dict], None] | None = None,
+              progress: bool = False, desc: str = "rows") -> list[dict]:
+    """The row of every task, in the order of ``tasks``: from ``log`` when it holds the task's key, else
+    computed by ``function(*args)`` and recorded (``record``, default ``log.append``) as soon as it is done.
+
+    Each task is ``(key, function, args)``; ``key`` must be the key ``log`` gives the row the
+    function returns.  With ``executor=None`` the missing rows are computed here, one after
+    another.  With an :class:`~concurrent.futures.Executor` (``ProcessPoolExecutor``, a Dask
+    ``Client.get_executor()``, ``mpi4py.futures.MPIPoolExecutor``…) every missing task is
+    submitted at once; ``function`` and ``args`` must then be picklable (a module-level function
+    and plain values).  Only this process records rows, as they arrive: two workers never write
+    one file, and a run killed mid-way keeps every row that had come back.
+
+    Every task runs with one torch thread (``torch.set_num_threads(1)``; this process's count is
+    restored at the end), here and on an executor: torch divides large sums and matrix products
+    between its threads, so their number changes the last bits of a loss and, through the
+    automatic step size, of an estimate (a deep linear network of 1.1·10⁴ parameters on 10⁵ samples
+    gave 1526.6802 with two threads and 1526.6807 with one).  A task's result then depends on its
+    arguments only (the seeds are among them): the rows are the same whatever the executor, its
+    number of workers and the machine's cores, and the returned list is in task order whatever
+    order they finished in.  To use more cores, use an executor with more workers.
+
+    Raises
+    ------
+    Exception
+        The first exception of a task.  In this process the run stops there; on an executor the
+        tasks not yet started are cancelled, and the exception is raised once those already
+        running have finished and their rows are recorded.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> log = RowLog(None, key=lambda row: row["x"])
+    >>> log.append({"x": 2, "square": 4})
+    >>> tasks = [(x, dict, ((("x", x), ("square", x * x)),)) for x in (3, 2, 1)]
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     fill_rows(log, tasks, executor=pool)
+    [{'x': 3, 'square': 9}, {'x': 2, 'square': 4}, {'x': 1, 'square': 1}]
+    """
+    from tqdm.auto import tqdm
+
+    record = log.append if record is None else record
+    missing = [(key, function, args) for key, function, args in tasks if log.get(key) is None]
+    threads = torch.get_num_threads()  # restored at the end: a thread pool's tasks run in this process
+    with tqdm(total=len(missing), desc=desc, disable=not progress, leave=False) as bar:
+        try:
+            if executor is None:
+                for _, function, args in missing:
+                    record(_one_thread(function, *args))
+                    bar.update()
+            else:
+                _gather(executor, missing, record, bar)
+        finally:
+            torch.set_num_threads(threads)
+    return [log.get(key) for key, _, _ in tasks]
+
+
+def _gather(executor: Executor, missing: list, record: Callable[[dict], None], bar) -> None:
+    """Submit every task to ``executor`` and record each row as it arrives (see :func:`fill_rows`)."""
+    futures = [executor.submit(_one_thread, function, *args) for _, function, args in missing]
+    failure = None
+    try:
+        for future in as_completed(futures):
+            if future.cancelled():
+                continue
+            if future.exception() is None:
+                record(future.result())
+                bar.update()
+            elif failure is None:  # the tasks not started are dropped; those running still report
+                failure = future.exception()
+                for other in futures:
+                    other.cancel()
+    finally:  # interrupted: nothing more is started
+        for future in futures:
+            future.cancel()
+    if failure is not None:
+        raise failure
+
+
+def _one_thread(function: Callable[..., dict], *args) -> dict:
+    """``function(*args)`` with one torch thread (a task of :func:`fill_rows`; the count is left at one, as
+    every task sets it, and :func:`fill_rows` restores the caller's)."""
+    torch.set_num_threads(1)
+    return function(*args)

@@ -24,6 +24,7 @@ import time
 import types
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ import torch
 
 from .errors import BadData, BadSetting, LLCWarning
 from .llc import estimate_llc
-from .records import RowLog, exclusive
+from .records import RowLog, exclusive, fill_rows
 from .transitions import Transition, find_transitions
 
 __all__ = ["Trajectory", "llc_trajectory", "plot_observables"]
@@ -227,8 +228,12 @@ def _load(path: pathlib.Path, step) -> dict:
                       f"torch.save ({type(exc).__name__}{': ' + cause if cause else ''})") from None
 
 
-def _checkpoints(checkpoints, steps) -> tuple[list, Callable[[object], dict], Callable[[object], str]]:
-    """(steps, load(step), where(step): the step and its file, for messages) for every form of ``checkpoints``."""
+def _checkpoints(checkpoints, steps) -> tuple[list, Callable[[object], object], Callable[[object], str]]:
+    """(steps, source(step), where(step): the step and its file, for messages) for every form of ``checkpoints``.
+
+    ``source(step)`` is the state dict itself when it is in memory, else a function of no arguments
+    that reads it (from its file, or by calling ``checkpoints``), so that a task on an executor
+    reads its own checkpoint."""
     if steps is not None:
         steps = list(steps)
         repeated = sorted({s for s in steps if steps.count(s) > 1})
@@ -246,11 +251,11 @@ def _checkpoints(checkpoints, steps) -> tuple[list, Callable[[object], dict], Ca
         missing = [s for s in chosen if s not in files]
         if missing:
             raise BadData(f"no checkpoint file for steps {missing} in {folder}")
-        return chosen, lambda s: _load(files[s], s), lambda s: f"step {s} ({files[s]})"
+        return chosen, lambda s: functools.partial(_load, files[s], s), lambda s: f"step {s} ({files[s]})"
     if callable(checkpoints):
         if steps is None:
             raise BadSetting("steps", None, "must be given when checkpoints is a callable step -> state dict")
-        return steps, checkpoints, _at
+        return steps, lambda s: functools.partial(checkpoints, s), _at
     if isinstance(checkpoints, Mapping):
         chosen = sorted(checkpoints) if steps is None else steps
         missing = [s for s in chosen if s not in checkpoints]
@@ -281,6 +286,7 @@ def llc_trajectory(
     components: Mapping[str, Sequence[str]] | None = None,
     out: str | pathlib.Path | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
     **settings,
 ) -> Trajectory:
     """Estimate the LLC at every checkpoint of a training run, with one set of sampler settings.
@@ -319,6 +325,14 @@ def llc_trajectory(
         is taken over).
     progress : bool
         A tqdm bar over the checkpoints.
+    executor : concurrent.futures.Executor, optional
+        Where the estimates run, one task per checkpoint: a Dask ``Client.get_executor()``, a
+        ``ProcessPoolExecutor``… (default: one after another in this process).  Each estimate
+        runs with one torch thread, so the rows are the same whatever the executor and its number
+        of workers, and this process alone writes ``out`` (:func:`estimators.records.fill_rows`).
+        Each task reads its own checkpoint (a file, or a call of ``checkpoints``), so ``model``,
+        ``data``, the settings and a callable ``checkpoints`` must be picklable (for a
+        ``ProcessPoolExecutor``: module-level functions, no lambdas).
     **settings
         Everything else :func:`~estimators.estimate_llc` takes (sampler, nbeta, localization,
         num_chains, num_draws, num_burnin, batch_size, loss_fn, seed…), fixed for the whole run.
@@ -365,27 +379,25 @@ def llc_trajectory(
         raise BadSetting("components", components, "must map each name to a list of parameter names or patterns, "
                                                    "e.g. {'first layer': ['0.*']}, or to masks {parameter: mask}")
     stored = _settings({"step_size": step_size, **settings}, components, out)
-    chosen, load, where = _checkpoints(checkpoints, steps)
+    chosen, source, where = _checkpoints(checkpoints, steps)
     if not chosen:
         raise BadSetting("checkpoints", checkpoints, "holds no checkpoint to estimate at")
     chosen = [s.item() if isinstance(s, np.generic) else s for s in chosen]  # numpy steps: JSON-ready
-    from tqdm.auto import tqdm
-
     path = None if out is None else pathlib.Path(out) / "trajectory.jsonl"
-    rows = []
     with exclusive(path):
         log = RowLog(path, key=lambda r: r.get("step", _SETTINGS_KEY))
         previous = log.get(_SETTINGS_KEY)
         if previous is not None:
             _compare(previous[_SETTINGS_KEY], stored, out)
-        for step in tqdm(chosen, desc="trajectory", disable=not progress, leave=False):
-            done = log.get(step)
-            if done is None:
-                done = _row(step, where(step), load(step), data, model, step_size, components or {}, settings)
-                if log.get(_SETTINGS_KEY) is None:  # written with the first row: a run that failed before binds nothing
-                    log.append({_SETTINGS_KEY: stored})
-                log.append(done)
-            rows.append(done)
+
+        def record(row: dict) -> None:
+            if log.get(_SETTINGS_KEY) is None:  # written with the first row: a run that failed before binds nothing
+                log.append({_SETTINGS_KEY: stored})
+            log.append(row)
+
+        tasks = [(step, _row, (step, where(step), source(step), data, model, step_size, components or {}, settings))
+                 for step in chosen]
+        rows = fill_rows(log, tasks, executor=executor, record=record, progress=progress, desc="trajectory")
     return Trajectory(tuple(rows), stored)
 
 
@@ -477,7 +489,10 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _row(step, where: str, state, data, model, step_size, components, settings) -> dict:
+def _row(step, where: str, checkpoint, data, model, step_size, components, settings) -> dict:
+    """The row of one checkpoint (a state dict, or a function of no arguments that reads it): a task of
+    :func:`~estimators.records.fill_rows`."""
+    state = checkpoint() if callable(checkpoint) else checkpoint
     net = copy.deepcopy(model)
     try:
         net.load_state_dict(state)

@@ -32,3 +32,11 @@ def test_no_upward_imports(package):
     for path in files:
         bad = _imports(path) & FORBIDDEN[package]
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("package", ["estimators", "validation"])
+def test_the_library_takes_an_executor_and_never_imports_dask(package):
+    """Only the command line (validation/cli.py) starts a Dask cluster; the library takes any Executor."""
+    for path in sorted((ROOT / package).rglob("*.py")):
+        if path.relative_to(ROOT).as_posix() != "validation/cli.py":
+            assert not _imports(path) & {"dask", "distributed"}, f"{path.relative_to(ROOT)} imports dask"

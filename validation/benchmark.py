@@ -33,13 +33,14 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 
 import numpy as np
 import torch
 from scipy import stats
 
 from estimators import BadSetting, LLCEstimate, LLCWarning, default_nbeta, estimate_llc, extrapolate_llc
-from estimators.records import RowLog, exclusive
+from estimators.records import RowLog, exclusive, fill_rows
 
 from .cases import Case, Problem, case, suite
 from .quadrature import dataset_target_llc, target_llc
@@ -400,6 +401,7 @@ def run_benchmark(
     out: str | pathlib.Path | None = None,
     progress: bool = False,
     reference_draws: int = 0,
+    executor: Executor | None = None,
 ) -> BenchmarkReport:
     """Run estimators on cases and seeds; return the report (and keep ``out/rows.jsonl`` up to date).
 
@@ -431,6 +433,15 @@ def run_benchmark(
         The budget (steps per chain) of the MALA reference runs: the population target of cases
         with d > 3 (:func:`reference_target`) and the dataset target of cases whose empirical loss
         has no quadrature (:func:`dataset_reference`); 0 leaves those targets empty.
+    executor : concurrent.futures.Executor, optional
+        Where the rows are computed, one task per (estimator, case, seed): a Dask
+        ``Client.get_executor()``, a ``ProcessPoolExecutor``… (default: one after another in this
+        process).  Each row runs with one torch thread, so the rows are the same whatever the
+        executor and its number of workers; this process alone writes ``out``
+        (:func:`estimators.records.fill_rows`).  The estimators and
+        cases must then be picklable: an :class:`Estimator` and catalog cases are, a plain
+        estimator must be a module-level function for a ``ProcessPoolExecutor`` (Dask also
+        takes a lambda).
 
     Raises
     ------
@@ -445,8 +456,6 @@ def run_benchmark(
     >>> [round(r["rel_error"], 3) for r in report.rows]
     [0.0, -0.5]
     """
-    from tqdm.auto import tqdm
-
     estimators_ = _chosen_estimators(estimator, out)
     chosen, seeds = _chosen_cases(cases), _chosen_seeds(seeds)
     if not _is_int(n) or n < 1:
@@ -455,24 +464,17 @@ def run_benchmark(
         raise BadSetting("reference_draws", reference_draws, "must be an integer >= 0 (0: no reference runs)")
     n = int(n)
     path = None if out is None else pathlib.Path(out) / "rows.jsonl"
-    jobs = [(e, c, s) for e in estimators_ for c in chosen for s in seeds]
-    rows = []
+    tasks = [((name, c.name, seed, n), _run, (est, name, c, n, seed, reference_draws))
+             for est, name in zip(estimators_, map(_estimator_name, estimators_)) for c in chosen for seed in seeds]
     with exclusive(path):
-        log = RowLog(path, key=_key)
-        bar = tqdm(jobs, desc="bench", disable=not progress, leave=False)
-        for est, c, seed in bar:
-            name = _estimator_name(est)
-            row = log.get((name, c.name, seed, n))
-            if row is None:
-                bar.set_postfix_str(c.name)
-                row = _run(est, name, c, c.build(n, seed=seed), reference_draws)
-                log.append(row)
-            rows.append(row)
+        rows = fill_rows(RowLog(path, key=_key), tasks, executor=executor, progress=progress, desc="bench")
     return BenchmarkReport([_with_errors(r) for r in rows])
 
 
-def _run(est: Callable, name: str, c: Case, problem: Problem, reference_draws: int) -> dict:
-    """One row: the estimator on one problem, timed, its warnings kept, its failure a row too."""
+def _run(est: Callable, name: str, c: Case, n: int, seed: int, reference_draws: int) -> dict:
+    """One row: the estimator on the case's dataset of ``n`` samples drawn with ``seed``, timed, its
+    warnings kept, its failure a row too (a task of :func:`~estimators.records.fill_rows`)."""
+    problem = c.build(n, seed=seed)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

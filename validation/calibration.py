@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -50,8 +51,13 @@ def calibrate(
     n: int = 10_000,
     out=None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> Calibration:
     """Search ``grid`` (fields of :class:`~validation.benchmark.Estimator`) on ``cases``; test on ``holdout``.
+
+    Every (setting, case, seed) is one row of :func:`~validation.benchmark.run_benchmark`, run on
+    ``executor`` when one is given (a Dask ``Client.get_executor()``, a ``ProcessPoolExecutor``…;
+    default: in this process), with the same rows whatever the executor.
 
     Examples
     --------
@@ -69,12 +75,13 @@ def calibrate(
     if not cases:
         raise ValueError("calibrate needs at least one calibration case")
     settings = [dataclasses.replace(base, **dict(zip(grid, values))) for values in itertools.product(*grid.values())]
-    report = run_benchmark(settings, cases, seeds=seeds, n=n, out=out, progress=progress)
+    report = run_benchmark(settings, cases, seeds=seeds, n=n, out=out, progress=progress, executor=executor)
     scores = tuple((est, report.summaries[est.name]["median_abs_rel_error"]) for est in settings)
     ranked = [(est, score) for est, score in scores if score is not None]
     if not ranked:
         raise ValueError("no setting gave a finite estimate on the calibration cases")
     best = min(ranked, key=lambda t: t[1])[0]
     held = list(holdout)
-    held_report = run_benchmark(best, held, seeds=seeds, n=n, out=out, progress=progress) if held else None
+    held_report = (run_benchmark(best, held, seeds=seeds, n=n, out=out, progress=progress, executor=executor)
+                   if held else None)
     return Calibration(best, scores, report, held_report)

@@ -5,7 +5,8 @@ resolves its singularities and shows the tree (summary, JSON, DOT, PNG);
 ``singular model rrr|dln|tanh|regression ...`` gives a model's learning coefficient (closed form,
 or the symbolic route, or both with ``--verify``); ``singular estimate EXPR --params ...`` samples
 data from the regression model y = EXPR + noise and estimates its LLC beside the exact value;
-``singular bench`` runs the ground-truth benchmark (estimators against the exact catalog);
+``singular bench`` runs the ground-truth benchmark (estimators against the exact catalog; with
+``--workers N`` on a local Dask cluster, with ``--scheduler ADDRESS`` on a running one);
 ``singular tour`` runs the tour of classic examples.  Bad input exits with status 2 and one line on
 stderr; any computed result, certified or not, exits 0.
 """
@@ -13,12 +14,15 @@ stderr; any computed result, certified or not, exits 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
 import pathlib
 import sys
 import warnings
+from collections.abc import Iterator
+from concurrent.futures import Executor
 from typing import Sequence
 
 from estimators import EstimatorError, LLCWarning, estimate_llc
@@ -153,6 +157,13 @@ def _bench_arguments(commands) -> None:
                         "target where the empirical loss has no quadrature (default 2000; 0: none)")
     b.add_argument("--out", default="bench-report", help="folder for report.md/.csv/.json, plots and rows.jsonl")
     b.add_argument("--json", action="store_true", help="print the summaries and rows as one JSON object")
+    where = b.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive, metavar="N",
+                       help="run the estimates on a local Dask cluster of N single-threaded worker processes "
+                            "(needs pip install singular-toolkit[distributed]); same rows as in this process")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the estimates on the workers of the running Dask scheduler at ADDRESS, e.g. "
+                            "tcp://10.0.0.5:8786 (they need the toolkit installed); same rows as in this process")
     b.add_argument("--observables", action="store_true",
                    help="instead of the LLC: susceptibilities and Bayesian influence functions against their exact "
                         "values, and the multiplicity m from a temperature sweep (cases with d <= 3; report in "
@@ -171,17 +182,20 @@ def _bench(args: argparse.Namespace) -> int:
     if seeds < 1 or n < 10 or max_steps < 100:
         raise EstimatorError("--seeds must be >= 1, --n >= 10 and --max-steps >= 100")
     chosen = [dataclasses.replace(DEFAULT_ESTIMATORS[s], max_steps=max_steps) for s in names]
-    if args.observables:
-        observed = run_observable_benchmark(chosen, [c for c in suite(args.suite) if case(c).d <= 3], seeds=range(seeds),
-                                            n=n, out=args.out, progress=not args.json and sys.stderr.isatty())
-        path = pathlib.Path(args.out) / "observables.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(observed.to_markdown() + "\n")
-        print(json.dumps({"summary": observed.summary(), "rows": observed.rows}, ensure_ascii=False) if args.json
-              else observed.to_markdown() + f"\nwrote {path}")
-        return 0
-    report = run_benchmark(chosen, suite(args.suite), seeds=range(seeds), n=n, out=args.out,
-                           progress=not args.json and sys.stderr.isatty(), reference_draws=args.reference_draws)
+    progress = not args.json and sys.stderr.isatty()
+    with _dask_executor(args.workers, args.scheduler) as executor:
+        if args.observables:
+            observed = run_observable_benchmark(chosen, [c for c in suite(args.suite) if case(c).d <= 3],
+                                                seeds=range(seeds), n=n, out=args.out, progress=progress,
+                                                executor=executor)
+            path = pathlib.Path(args.out) / "observables.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(observed.to_markdown() + "\n")
+            print(json.dumps({"summary": observed.summary(), "rows": observed.rows}, ensure_ascii=False) if args.json
+                  else observed.to_markdown() + f"\nwrote {path}")
+            return 0
+        report = run_benchmark(chosen, suite(args.suite), seeds=range(seeds), n=n, out=args.out, progress=progress,
+                               reference_draws=args.reference_draws, executor=executor)
     written = report.write(args.out)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
@@ -189,6 +203,29 @@ def _bench(args: argparse.Namespace) -> int:
         print(report.to_markdown())
         print("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+@contextlib.contextmanager
+def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Executor | None]:
+    """None (in this process) without ``--workers`` or ``--scheduler``; else the executor of a Dask
+    client on a new ``LocalCluster`` of ``workers`` single-threaded processes, or on the scheduler
+    at ``scheduler``, closed at the end."""
+    if workers is None and scheduler is None:
+        yield None
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise EstimatorError(f"--{'workers' if scheduler is None else 'scheduler'} runs the estimates on Dask's "
+                             "distributed scheduler, which is not installed: pip install "
+                             "singular-toolkit[distributed]") from None
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            target = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1))
+        else:
+            target = scheduler
+        client = stack.enter_context(Client(target))
+        yield client.get_executor()
 
 
 def _estimate_arguments(commands) -> None:

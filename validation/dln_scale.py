@@ -26,6 +26,7 @@ import math
 import pathlib
 import time
 import warnings
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -33,7 +34,7 @@ import numpy as np
 import torch
 
 from estimators import estimate_llc
-from estimators.records import RowLog, exclusive
+from estimators.records import RowLog, exclusive, fill_rows
 from singular.families import dln
 
 from .benchmark import SILENT_FAILURE, _pct, _share, summarize
@@ -125,15 +126,20 @@ def run_dln_scale(
     seed: int = 0,
     out: str | pathlib.Path | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> list[dict]:
     """Estimate the LLC of random deep linear networks; one row per (network, sampler).
 
     Network i of the bucket with target size P is ``random_dln(P, default_rng([seed, P, i]))`` with
-    data seed ``i``; every sampler sees the same networks.  Rows carry the bucket, widths, rank,
-    exact λ (as a string), the estimate, its s.e. and interval (None when every chain diverged),
-    the verdict and its reasons, the settings chosen, the signed relative error and the seconds.  With ``out``, rows go to ``out/rows.jsonl`` as they finish and a
-    re-run skips those already there; a second run into the same ``out`` while one is running is
-    refused (:func:`estimators.records.exclusive`).
+    data seed ``i``; every sampler sees the same networks (each (network, sampler) task builds its
+    network and data from these seeds).  Rows carry the bucket, widths, rank, exact λ (as a
+    string), the estimate, its s.e. and interval (None when every chain diverged), the verdict
+    and its reasons, the settings chosen, the signed relative error and the seconds.  With
+    ``out``, rows go to ``out/rows.jsonl`` as they finish and a re-run skips those already there;
+    a second run into the same ``out`` while one is running is refused
+    (:func:`estimators.records.exclusive`).  With an ``executor`` (a Dask ``Client.get_executor()``,
+    a ``ProcessPoolExecutor``…) the (network, sampler) estimates run there, one task each, and
+    give the same rows as in this process (:func:`estimators.records.fill_rows`).
 
     Examples
     --------
@@ -141,48 +147,43 @@ def run_dln_scale(
     >>> [(r["bucket"], r["sampler"], r["status"], r["verdict"] in ("ok", "doubtful", "unreliable")) for r in rows]
     [('10^1', 'sgld', 'ok', True), ('10^1', 'rmsprop_sgld', 'ok', True)]
     """
-    from tqdm.auto import tqdm
-
     if len(buckets) != len(per_bucket):
         raise ValueError(f"{len(buckets)} buckets but {len(per_bucket)} counts per bucket")
     path = None if out is None else pathlib.Path(out) / "rows.jsonl"
-    jobs = [(p, i) for p, k in zip(buckets, per_bucket) for i in range(k)]
-    rows = []
+    settings = dict(n=n, num_chains=num_chains, num_draws=num_draws, num_burnin=num_burnin, batch_size=batch_size,
+                    max_steps=max_steps)
+    tasks = [((target, index, sampler), _dln_row, (target, index, seed, sampler, step_size, settings))
+             for target, k in zip(buckets, per_bucket) for index in range(k) for sampler, step_size in samplers.items()]
     with exclusive(path):
         log = RowLog(path, key=lambda row: (row["target"], row["index"], row["sampler"]))
-        for target, index in tqdm(jobs, desc="dln", disable=not progress, leave=False):
-            spec = random_dln(target, np.random.default_rng([seed, target, index]))
-            problem = None
-            for sampler, step_size in samplers.items():
-                key = (target, index, sampler)
-                if log.get(key) is not None:
-                    rows.append(log.get(key))
-                    continue
-                if problem is None:
-                    problem = dln_problem(spec, n, seed=index)
-                lam = spec.lam
-                start = time.perf_counter()
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    est = estimate_llc(*problem, step_size=step_size, sampler=sampler, num_chains=num_chains,
-                                       num_draws=num_draws, num_burnin=num_burnin, batch_size=batch_size,
-                                       max_steps=max_steps, seed=index)
-                finite = math.isfinite(est.mean)
-                row = {
-                    "target": target, "index": index, "bucket": _bucket(target), "sampler": sampler,
-                    "step_size": est.config.step_size, "batch_size": est.config.batch_size,
-                    "steps": est.config.num_burnin + est.config.num_draws, "widths": list(spec.widths),
-                    "true_rank": spec.true_rank, "params": spec.params, "lam": str(lam),
-                    "estimate": est.mean if finite else None, "std_err": est.std_err if finite else None,
-                    "interval": list(est.interval) if finite else None, "verdict": est.verdict,
-                    "reasons": list(est.diagnostics.trust.reasons),
-                    "rel_error": (est.mean - float(lam)) / float(lam) if finite and lam else None,
-                    "seconds": time.perf_counter() - start, "status": "ok" if finite else "nan",
-                    "warnings": [str(w.message) for w in caught],
-                }
-                log.append(row)
-                rows.append(row)
-    return rows
+        return fill_rows(log, tasks, executor=executor, progress=progress, desc="dln")
+
+
+def _dln_row(target: int, index: int, seed: int, sampler: str, step_size: float | str, settings: dict) -> dict:
+    """One row of :func:`run_dln_scale`: network ``index`` of the bucket ``target`` (its data built here,
+    so that the task carries only numbers), estimated with ``sampler``."""
+    spec = random_dln(target, np.random.default_rng([seed, target, index]))
+    module, data = dln_problem(spec, settings["n"], seed=index)
+    lam = spec.lam
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = estimate_llc(module, data, step_size=step_size, sampler=sampler, num_chains=settings["num_chains"],
+                           num_draws=settings["num_draws"], num_burnin=settings["num_burnin"],
+                           batch_size=settings["batch_size"], max_steps=settings["max_steps"], seed=index)
+    finite = math.isfinite(est.mean)
+    return {
+        "target": target, "index": index, "bucket": _bucket(target), "sampler": sampler,
+        "step_size": est.config.step_size, "batch_size": est.config.batch_size,
+        "steps": est.config.num_burnin + est.config.num_draws, "widths": list(spec.widths),
+        "true_rank": spec.true_rank, "params": spec.params, "lam": str(lam),
+        "estimate": est.mean if finite else None, "std_err": est.std_err if finite else None,
+        "interval": list(est.interval) if finite else None, "verdict": est.verdict,
+        "reasons": list(est.diagnostics.trust.reasons),
+        "rel_error": (est.mean - float(lam)) / float(lam) if finite and lam else None,
+        "seconds": time.perf_counter() - start, "status": "ok" if finite else "nan",
+        "warnings": [str(w.message) for w in caught],
+    }
 
 
 def dln_table(rows: Sequence[dict]) -> str:

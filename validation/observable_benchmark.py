@@ -32,6 +32,7 @@ import pathlib
 import time
 import warnings
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,7 @@ import torch
 from estimators import (LLCWarning, average_loss, bayesian_influence, default_nbeta, estimate_multiplicity,
                         sample_losses, susceptibility)
 from estimators.errors import BadSetting
-from estimators.records import RowLog, exclusive
+from estimators.records import RowLog, exclusive, fill_rows
 
 from .benchmark import Estimator, _chosen_cases, _chosen_seeds, _is_int
 from .cases import Case
@@ -201,6 +202,7 @@ def run_observable_benchmark(
     multiplicity: bool = True,
     out: str | pathlib.Path | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> ObservableReport:
     """Run the observables benchmark (module docstring) and return its report.
 
@@ -220,14 +222,15 @@ def run_observable_benchmark(
         A folder: rows go to ``out/observable_rows.jsonl`` as they finish, and a re-run skips those there.
     progress : bool
         A tqdm bar over the runs.
+    executor : concurrent.futures.Executor, optional
+        Where the rows are computed, one task per row (default: in this process); the same rows
+        whatever the executor (:func:`estimators.records.fill_rows`).
 
     Raises
     ------
     BadSetting
         No estimator, case or seed; a case with d > 3; ``n`` not a count >= 10.
     """
-    from tqdm.auto import tqdm
-
     chosen_estimators = [estimator] if isinstance(estimator, Estimator) else list(estimator)
     if not chosen_estimators or not all(isinstance(e, Estimator) for e in chosen_estimators):
         raise BadSetting("estimator", estimator, "must be one or more validation.benchmark.Estimator")
@@ -238,17 +241,11 @@ def run_observable_benchmark(
     if not _is_int(n) or n < 10:
         raise BadSetting("n", n, "must be an integer number of samples >= 10")
     kinds = [("observables", _observable_row)] + ([("multiplicity", _multiplicity_row)] if multiplicity else [])
-    jobs = [(k, e, c, s) for k in kinds for e in chosen_estimators for c in chosen for s in seeds]
+    tasks = [((kind, e.name, c.name, s, int(n)), make, (e.name, e, c, s, int(n)))
+             for kind, make in kinds for e in chosen_estimators for c in chosen for s in seeds]
     path = None if out is None else pathlib.Path(out) / "observable_rows.jsonl"
-    rows = []
     with exclusive(path):
-        log = RowLog(path, key=_key)
-        for (kind, make), est, c, seed in tqdm(jobs, desc="observables", disable=not progress, leave=False):
-            row = log.get((kind, est.name, c.name, seed, int(n)))
-            if row is None:
-                row = make(est.name, est, c, seed, int(n))
-                log.append(row)
-            rows.append(row)
+        rows = fill_rows(RowLog(path, key=_key), tasks, executor=executor, progress=progress, desc="observables")
     return ObservableReport(rows)
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import matplotlib.figure
 import numpy as np
@@ -72,6 +73,36 @@ def test_forms_of_checkpoints_agree(tmp_path):
     for other in (from_dir, from_map, from_fn):
         assert other.steps.tolist() == [0, 100, 200]
         np.testing.assert_allclose(other.series("llc"), from_list.series("llc"))
+
+
+def _timeless(trajectory):
+    """The rows without their wall-clock ``seconds``, the one field that is not a function of the task."""
+    return [{k: v for k, v in row.items() if k != "seconds"} for row in trajectory.rows]
+
+
+def test_a_process_pool_gives_the_rows_of_this_process_each_worker_reading_its_file(tmp_path, forkserver):
+    net, data = _problem()
+    states = _states(3)
+    for i, state in enumerate(states):
+        torch.save(state, tmp_path / f"step_{i}.pt")
+    here = llc_trajectory(states, data, model=net, **SETTINGS)
+    with ProcessPoolExecutor(2, mp_context=forkserver) as pool:
+        there = llc_trajectory(tmp_path, data, model=net, executor=pool, out=tmp_path / "log", **SETTINGS)
+    assert _timeless(there) == _timeless(here) and there.steps.tolist() == [0, 1, 2]
+    lines = [json.loads(line) for line in (tmp_path / "log" / "trajectory.jsonl").read_text().splitlines()]
+    assert list(lines[0]) == ["settings"] and sorted(r["step"] for r in lines[1:]) == [0, 1, 2]
+
+
+def test_on_an_executor_a_failing_checkpoint_stops_the_run_and_the_rows_before_it_are_kept(tmp_path):
+    net, data = _problem()
+    states = _states(3)
+    states[2] = {"weight": torch.zeros(3, 3)}
+    threads = torch.get_num_threads()
+    with ThreadPoolExecutor(1) as pool, pytest.raises(BadData, match="checkpoint at step 2 does not fit the model"):
+        llc_trajectory(states, data, model=net, executor=pool, out=tmp_path, **SETTINGS)
+    assert torch.get_num_threads() == threads  # the tasks ran here with one thread; the count is given back
+    kept = [json.loads(line) for line in (tmp_path / "trajectory.jsonl").read_text().splitlines()]
+    assert "settings" in kept[0] and sorted(r["step"] for r in kept[1:]) == [0, 1]  # every row that came back
 
 
 def test_components_give_weight_refined_llcs():

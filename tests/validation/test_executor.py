@@ -1,0 +1,124 @@
+"""Executors: the same rows in this process, on a process pool and on a Dask cluster; a killed driver loses nothing."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from validation import main
+from validation.benchmark import Estimator, run_benchmark
+from validation.dln_scale import run_dln_scale
+
+ESTIMATOR = Estimator("sgld", step_size=3e-4, num_draws=40, num_burnin=10, batch_size=64, num_chains=2)
+CASES, SEEDS, N = ["nc-w"], (0, 1, 2), 200
+WALL_CLOCK = {"seconds"}
+"""The one field of a row that is not a function of its task's arguments: the estimate's wall-clock time."""
+
+
+def _timeless(rows):
+    return [{k: v for k, v in row.items() if k not in WALL_CLOCK} for row in rows]
+
+
+@pytest.fixture(scope="module")
+def in_process():
+    return _timeless(run_benchmark(ESTIMATOR, CASES, seeds=SEEDS, n=N).rows)
+
+
+@pytest.fixture(scope="module")
+def pool(forkserver):
+    with ProcessPoolExecutor(2, mp_context=forkserver) as pool:
+        yield pool
+
+
+def test_a_process_pool_gives_the_rows_of_this_process_in_its_order(in_process, pool):
+    rows = _timeless(run_benchmark(ESTIMATOR, CASES, seeds=SEEDS, n=N, executor=pool).rows)
+    assert [r["seed"] for r in rows] == list(SEEDS)
+    assert rows == in_process
+    assert len({r["estimate"] for r in rows}) == len(SEEDS)  # three datasets, three estimates: not one row copied
+
+
+def test_a_two_worker_dask_cluster_gives_the_rows_of_this_process(in_process, forkserver):
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as client:
+            rows = _timeless(run_benchmark(ESTIMATOR, CASES, seeds=SEEDS, n=N, executor=client.get_executor()).rows)
+            assert len(client.nthreads()) == 2
+    assert rows == in_process
+
+
+def test_the_deep_linear_network_protocol_gives_the_same_rows_on_a_pool(pool):
+    kwargs = dict(n=500, num_draws=20, num_burnin=5, num_chains=2, max_steps=100)
+    here = run_dln_scale([30], [1], **kwargs)
+    there = run_dln_scale([30], [1], executor=pool, **kwargs)
+    assert _timeless(there) == _timeless(here) and [r["sampler"] for r in here] == ["sgld", "rmsprop_sgld"]
+
+
+_DRIVER = """
+import multiprocessing, sys
+import torch._dynamo  # imported by the first vmap: once here, not in each forked worker
+from concurrent.futures import ProcessPoolExecutor
+sys.path.insert(0, {root!r})
+from validation import main
+from validation.benchmark import Estimator, run_benchmark
+if __name__ == "__main__":
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        run_benchmark(Estimator(**{estimator!r}), {cases!r}, seeds={seeds!r}, n={n}, out={out!r}, executor=pool)
+"""
+
+
+def test_a_killed_driver_and_a_rerun_lose_nothing_and_write_no_row_twice(tmp_path, in_process):
+    """Kill the driver (and its pool) after its first row is written; the re-run computes only the rest."""
+    seeds = SEEDS
+    log = tmp_path / "rows.jsonl"
+    root = str(pathlib.Path(__file__).resolve().parents[2])
+    script = tmp_path / "driver.py"
+    fields = {"sampler": "sgld", "step_size": 3e-4, "num_draws": 40, "num_burnin": 10, "batch_size": 64,
+              "num_chains": 2}
+    script.write_text(_DRIVER.format(root=root, estimator=fields, cases=CASES, seeds=seeds, n=N, out=str(tmp_path)))
+    driver = subprocess.Popen([sys.executable, str(script)], start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and driver.poll() is None and not (log.exists() and log.read_text().count("\n")):
+        time.sleep(0.02)
+    os.killpg(driver.pid, signal.SIGKILL)  # the driver and its workers, as when a job is killed
+    driver.wait()
+    before = [json.loads(line) for line in log.read_text().splitlines()]
+    assert 1 <= len(before) < len(seeds)
+    report = run_benchmark(ESTIMATOR, CASES, seeds=seeds, n=N, out=tmp_path)
+    after = [json.loads(line) for line in log.read_text().splitlines()]
+    assert after[: len(before)] == before  # the rows written before the kill were kept, not computed again
+    assert sorted(r["seed"] for r in after) == list(seeds)  # each row once
+    assert _timeless(report.rows) == in_process
+
+
+def test_cli_workers_without_dask_says_what_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    assert main(["bench", "--workers", "2", "--out", str(tmp_path)]) == 2
+    assert "pip install singular-toolkit[distributed]" in capsys.readouterr().err
+    assert not (tmp_path / "rows.jsonl").exists()
+
+
+def test_cli_workers_and_scheduler_exclude_each_other(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["bench", "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"])
+    assert stopped.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # 12 cases twice
+def test_cli_bench_on_two_workers_writes_the_rows_of_an_in_process_run(tmp_path, capsys, forkserver):
+    dask = pytest.importorskip("dask")
+    quick = ["bench", "--sampler", "sgld", "--n", "200", "--max-steps", "100", "--reference-draws", "0", "--json"]
+    assert main([*quick, "--out", str(tmp_path / "here")]) == 0
+    here = json.loads(capsys.readouterr().out)["rows"]
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        assert main([*quick, "--workers", "2", "--out", str(tmp_path / "there")]) == 0
+    there = json.loads(capsys.readouterr().out)["rows"]
+    assert _timeless(there) == _timeless(here) and len(here) == 12
