@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from typing import Sequence
 
-from estimators import EstimatorError, LLCWarning, estimate_llc
 from resolution import GermError
 from resolution.tree import tree_to_dict
 from singular import SingularError, rlct
@@ -43,12 +42,8 @@ from singular.families import (
 )
 from singular.models import RegressionModel
 
-from .benchmark import DEFAULT_ESTIMATORS, SUITE_SETTINGS, run_benchmark
-from .cases import case, suite
-from .observable_benchmark import run_observable_benchmark
-from .quadrature import dataset_target_llc, target_llc
-from .torch_models import regression_data, regression_module
-from .tour import format_tour, run_tour
+# The estimators, the benchmark, the quadrature and the tour (torch, scipy.stats) are imported by the
+# commands that use them, so that the exact commands start in the time sympy takes to load.
 
 __all__ = ["main"]
 
@@ -147,7 +142,7 @@ def _bench_arguments(commands) -> None:
                    help="quick: 12 cases with d <= 3, n = 2000, one seed, 1200 steps per estimate (under 3 minutes); "
                         "full: the whole catalog, n = 10000, 5000 steps (slow, resumable)")
     b.add_argument("--sampler", default="sgld,rmsprop_sgld",
-                   help=f"comma-separated, from {','.join(DEFAULT_ESTIMATORS)} (default sgld,rmsprop_sgld)")
+                   help="comma-separated sampler names (default sgld,rmsprop_sgld; an unknown name lists them all)")
     b.add_argument("--seeds", type=_positive, help="datasets (and chain seeds) per case (default: the suite's)")
     b.add_argument("--n", type=_positive, help="dataset size (default: the suite's)")
     b.add_argument("--max-steps", type=_positive,
@@ -172,6 +167,12 @@ def _bench_arguments(commands) -> None:
 
 def _bench(args: argparse.Namespace) -> int:
     """``singular bench``: run, print the table, write the report; rows already in --out are reused."""
+    from estimators import EstimatorError
+
+    from .benchmark import DEFAULT_ESTIMATORS, SUITE_SETTINGS, run_benchmark
+    from .cases import case, suite
+    from .observable_benchmark import run_observable_benchmark
+
     names = [s.strip() for s in args.sampler.split(",") if s.strip()]
     unknown = [s for s in names if s not in DEFAULT_ESTIMATORS]
     if unknown or not names:
@@ -213,6 +214,8 @@ def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Execu
     if workers is None and scheduler is None:
         yield None
         return
+    from estimators import EstimatorError
+
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -267,6 +270,10 @@ def _auto(kind):
 
 def _estimate(args: argparse.Namespace) -> int:
     """``singular estimate EXPR ...``: sample data from the model at w0, estimate, compare."""
+    from estimators import LLCWarning, estimate_llc
+
+    from .torch_models import regression_data, regression_module
+
     model = RegressionModel(args.expr, params=args.params, inputs=args.inputs, at=args.at,
                             input_dist=args.input_dist, sigma=args.sigma)
     x, y, loss_fn = regression_data(model, args.n, seed=args.seed)
@@ -311,6 +318,8 @@ def _estimate(args: argparse.Namespace) -> int:
 
 def _targets(model: RegressionModel, x, y, estimate) -> dict:
     """The estimator's targets λ(nβ, γ) and λ_n(nβ, γ) by quadrature, where the model allows (d <= 3)."""
+    from .quadrature import dataset_target_llc, target_llc
+
     found = {"population": None, "dataset": None}
     if model.d > 3 or not estimate.config.localization > 0:
         return found
@@ -417,13 +426,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     if args.command == "tour":
+        from .tour import format_tour, run_tour
+
         print(format_tour(run_tour()))
         return 0
     if args.command in ("model", "estimate", "bench"):
         handler = {"model": _model, "estimate": _estimate, "bench": _bench}[args.command]
+        errors: tuple[type[Exception], ...] = (GermError, SingularError, OSError)
+        if args.command != "model":
+            from estimators import EstimatorError
+
+            errors += (EstimatorError,)
         try:
             return handler(args)
-        except (GermError, SingularError, EstimatorError, OSError) as exc:
+        except errors as exc:
             print(f"singular: error: {exc}", file=sys.stderr)
             return 2
     resolving = args.command == "resolve"

@@ -33,3 +33,17 @@ def test_dln_closed_form_and_its_size():
     assert dln([6] * 7, 2).value == 15
     assert dln_size([6] * 7, 2) == ("dln(widths=[6, 6, 6, 6, 6, 6, 6], r=2)", 6 * 36)
     assert rrr_size(2, 3, 4, 1)[1] == 4 * (2 + 3) and tanh_size(5)[1] == 10
+
+
+@pytest.mark.parametrize("argv", [["rlct", "x^2*y^3"], ["model", "dln", "--widths", "2,3,4", "--true-rank", "1"],
+                                  ["resolve", "x^2 - y^3"]])
+def test_exact_commands_start_without_torch(argv):
+    """The exact commands load neither torch nor scipy.stats (seconds of start-up on a loaded machine)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from validation.cli import main; main(sys.argv[1:]); "
+             "loaded = [m for m in ('torch', 'scipy.stats') if m in sys.modules]; "
+             "sys.exit(f'loaded {loaded}' if loaded else 0)")
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
