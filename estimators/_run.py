@@ -5,7 +5,8 @@ Per step and chain it records the loss at the parameters before the step (with t
 control variate when asked), and the two statistics the automatic step size and the bias check
 read (:mod:`estimators.tuning`): the squared norm of the data gradient in the sampler's metric,
 ‖G^½·nβ∇L_B‖², and the virial (w − w*)·nβ∇L_B; and where the chain is: ‖w − w*‖² and its
-projections on a few fixed random directions (for R-hat and ESS of the parameters).
+projections on a few fixed random directions (for R-hat and ESS of the parameters; over 2¹⁶ of
+the parameters chosen at random when there are more, so that no direction is a full-size copy).
 :meth:`ChainRunner.coupled` runs the discretisation check: the chains at ε beside copies at ε/2
 driven by the same Brownian increments.
 """
@@ -24,10 +25,11 @@ from ._chains import ChainStreams, logger, make_loss, make_loss_and_grad
 from ._data import Batch, Data
 from ._kernel import Noise
 from ._objective import Objective
-from ._tree import Params, per_chain_sum
+from ._tree import Params, per_chain_dot
 from .errors import BadData
 
 NUM_PROJECTIONS = 4
+PROJECTED_ENTRIES = 2**16  # the random directions span this many parameters, chosen at random, when there are more
 
 
 @dataclass
@@ -104,11 +106,15 @@ class ChainRunner:
                                     device=self.device, dtype=self.dtype, groups=self.groups)
         self.centers = {k: p.unsqueeze(0).expand((num_chains,) + p.shape) for k, p in center.items()}
         gen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 0x70]).generate_state(1)[0]))
-        directions = {k: torch.randn((NUM_PROJECTIONS,) + p.shape, generator=gen, dtype=torch.float64) for k, p in
-                      center.items()}
-        norm = torch.sqrt(sum(d.reshape(NUM_PROJECTIONS, -1).square().sum(dim=1) for d in directions.values()))
-        self.directions = {k: (d / norm.reshape((-1,) + (1,) * (d.dim() - 1))).to(self.device, self.dtype)
-                           for k, d in directions.items()}
+        keep = min(1.0, PROJECTED_ENTRIES / sum(p.numel() for p in center.values()))
+        entries, directions = {}, {}
+        for k, p in center.items():  # each entry kept with probability `keep`: no full-size copy for big models
+            entries[k] = None if keep == 1 else (torch.rand(p.numel(), generator=gen) < keep).nonzero().squeeze(1)
+            count = p.numel() if keep == 1 else len(entries[k])
+            directions[k] = torch.randn((NUM_PROJECTIONS, count), generator=gen, dtype=torch.float64)
+        norm = torch.sqrt(sum(d.square().sum(dim=1) for d in directions.values()))
+        self.directions = {k: (entries[k] if entries[k] is None else entries[k].to(self.device),
+                               (d / norm[:, None]).to(self.device, self.dtype)) for k, d in directions.items()}
         self.vectorize = vectorize
         self.fallback: str | None = None if vectorize else "vectorize=False"
         self.bar = None  # a tqdm bar, updated once per step when set
@@ -182,13 +188,12 @@ class ChainRunner:
     def _stats(self, info, before: Params, group: slice) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """‖G^½ nβ∇L_B‖², (w − w*)·nβ∇L_B, ‖w − w*‖² and the projections, per chain of ``group``, at ``before``."""
         offset = tree_map(lambda w, c: w - c[group], before, self.centers)
-        data_grad = tree_map(lambda g, u: g - self.localization * u, info.grad_potential, offset)
+        data_grad = tree_map(lambda g, u: torch.sub(g, u, alpha=self.localization), info.grad_potential, offset)
         metric = info.preconditioner
-        sq = per_chain_sum(tree_map(torch.square, data_grad) if metric is None else
-                           tree_map(lambda g, p: p * g.square(), data_grad, metric))
-        virial = per_chain_sum(tree_map(torch.mul, data_grad, offset))
-        radius2 = per_chain_sum(tree_map(torch.square, offset))
-        proj = sum(torch.einsum("c...,k...->ck", offset[k], self.directions[k]) for k in offset)
+        sq = per_chain_dot(data_grad, data_grad if metric is None else tree_map(torch.mul, metric, data_grad))
+        virial = per_chain_dot(data_grad, offset)
+        radius2 = per_chain_dot(offset, offset)
+        proj = sum(_project(offset[k], *self.directions[k]) for k in offset)
         return sq, virial, radius2, proj
 
     def _grouped(self, states: tuple, advance) -> tuple:
@@ -243,9 +248,8 @@ class ChainRunner:
                 sq, virial, radius2, proj[group, t] = (v.detach() for v in self._stats(info, part.params, group))
                 rec["sq_grad"][group, t], rec["virial"][group, t], rec["radius2"][group, t] = sq, virial, radius2
                 metric = info.preconditioner
-                rec["noise2"][group, t] = step_size / self.sampler.noise_gain * per_chain_sum(
-                    tree_map(torch.square, noise.normal) if metric is None else
-                    tree_map(lambda xi, p: p * xi.square(), noise.normal, metric)).detach()
+                rec["noise2"][group, t] = step_size / self.sampler.noise_gain * per_chain_dot(
+                    noise.normal, noise.normal if metric is None else tree_map(torch.mul, metric, noise.normal))
                 if info.accept_prob is not None:
                     rec["accept"][group, t] = info.accept_prob.detach().to(torch.float64)
                     metropolis = True
@@ -303,6 +307,13 @@ class ChainRunner:
             states = self._grouped(states, advance)
         first = _first_nonfinite(coarse_rec + fine_rec)
         return Coupled(coarse_rec.cpu().numpy(), fine_rec.cpu().numpy()), first
+
+
+def _project(offset: Tensor, entries: Tensor | None, directions: Tensor) -> Tensor:
+    """``(chains, K)`` projections of one tensor's offsets on the directions' part over its ``entries``
+    (flat indices; ``None`` for all of them)."""
+    flat = offset.reshape(offset.shape[0], -1)
+    return (flat if entries is None else flat[:, entries]) @ directions.T
 
 
 def _chains(tree, group: slice):
