@@ -87,7 +87,7 @@ class ChainRunner:
     The chains step ``chain_batch`` at a time: each group shares one vectorized step and the groups
     follow one another within every step, so what a step holds besides the chains' states (their
     gradients, noise, minibatches and statistics) is one group's.  Chain i's noise and minibatches
-    come from its own streams, so its draws do not depend on the grouping.
+    come from its own streams, so its draws do not depend on the grouping beyond float rounding.
     """
 
     def __init__(self, *, objective: Objective, sampler, data: Data, center: Params, num_chains: int, nbeta: float,

@@ -678,8 +678,10 @@ def estimate_llc(
         at a time (the chains' states, one copy of the sampled parameters per chain and per state
         variable of the sampler, are held for all).  ``"auto"`` (default): all chains while
         ``num_chains`` × d ≤ 2²⁰ (d the number of sampled parameters, 4 MB per float32 copy), else
-        groups of max(1, ⌊2²⁰ / d⌋) chains.  Chain i's draws do not depend on it (its noise and
-        minibatches come from its own streams); ``config.chain_batch`` records the size used.
+        groups of max(1, ⌊2²⁰ / d⌋) chains.  Chain i's draws do not depend on it beyond float
+        rounding (its noise and minibatches come from its own streams; a vmap over another number
+        of chains may use differently blocked matrix kernels); ``config.chain_batch`` records the
+        size used.  :class:`BadSetting` unless an integer in [1, ``num_chains``] or "auto".
     seed : int
         Chain i's noise and minibatches come from ``SeedSequence(seed).spawn(num_chains)[i]``; the
         probes at w* from their own stream.  Same seed, same numbers (on one kind of device: the
