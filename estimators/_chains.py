@@ -25,12 +25,14 @@ class ChainStreams:
     """Independent random streams per chain, from ``SeedSequence(seed).spawn(num_chains)``.
 
     Chain i's streams depend on ``seed`` and i only, so chain i draws the same noise and the same
-    minibatches whatever the number of chains.  Noise is drawn in chunks of a size fixed by the
-    parameter count (never by the number of chains).
+    minibatches whatever the number of chains and however they are grouped (``groups``).  Noise
+    is drawn in chunks of a size fixed by the parameter count (never by the number of chains), a
+    group of chains at a time, on ``device`` (generators there, so that no step copies random
+    numbers from the host; the numbers then depend on the device's generator).
     """
 
     def __init__(self, seed: int, num_chains: int, shapes: dict[str, torch.Size], *, n: int,
-                 device: torch.device, dtype: torch.dtype):
+                 device: torch.device, dtype: torch.dtype, groups: list[slice]):
         self.shapes = shapes
         self.sizes = [int(np.prod(shape)) for shape in shapes.values()]
         self.total = sum(self.sizes)
@@ -38,26 +40,32 @@ class ChainStreams:
         self.noise_gens, self.batch_gens = [], []
         for child in np.random.SeedSequence(seed).spawn(num_chains):
             noise_seed, batch_seed = (int(s) for s in child.generate_state(2, dtype=np.uint64))
-            self.noise_gens.append(torch.Generator().manual_seed(noise_seed))
-            self.batch_gens.append(torch.Generator().manual_seed(batch_seed))
+            self.noise_gens.append(torch.Generator(device=device).manual_seed(noise_seed))
+            self.batch_gens.append(torch.Generator(device=device).manual_seed(batch_seed))
         self.chunk = max(1, min(512, _NOISE_FLOATS_PER_CHUNK // max(1, self.total)))
-        self._normal: Tensor | None = None
-        self._uniform: Tensor | None = None
-        self._k = self.chunk
+        self.groups = groups
+        self._drawn: dict[int, tuple[Tensor, Tensor]] = {}  # group index -> its chunk of (normals, uniforms)
+        self._k = [self.chunk] * len(groups)
         self._perm: Tensor | None = None
         self._pos = 0
 
-    def noise(self) -> Noise:
-        if self._k == self.chunk:
+    def noise(self, group: int = 0) -> Noise:
+        """The next step's noise for the chains of ``groups[group]``: only that group's chunk is held,
+        and none once a chunk is used up."""
+        if self._k[group] == self.chunk:
             normals, uniforms = [], []
-            for gen in self.noise_gens:
-                normals.append(torch.randn((self.chunk, self.total), generator=gen, dtype=self.dtype))
-                uniforms.append(torch.rand((self.chunk,), generator=gen, dtype=self.dtype))
-            self._normal = torch.stack(normals).to(self.device)
-            self._uniform = torch.stack(uniforms).to(self.device)
-            self._k = 0
-        flat, uniform = self._normal[:, self._k], self._uniform[:, self._k]
-        self._k += 1
+            for gen in self.noise_gens[self.groups[group]]:
+                normals.append(torch.randn((self.chunk, self.total), generator=gen, dtype=self.dtype,
+                                           device=self.device))
+                uniforms.append(torch.rand((self.chunk,), generator=gen, dtype=self.dtype, device=self.device))
+            self._drawn[group] = torch.stack(normals), torch.stack(uniforms)
+            self._k[group] = 0
+        normals, uniforms = self._drawn[group]
+        k = self._k[group]
+        flat, uniform = normals[:, k], uniforms[:, k]
+        self._k[group] += 1
+        if self._k[group] == self.chunk:
+            del self._drawn[group]
         normal, offset = {}, 0
         for (name, shape), size in zip(self.shapes.items(), self.sizes):
             normal[name] = flat[:, offset : offset + size].reshape((flat.shape[0],) + tuple(shape))
@@ -70,7 +78,8 @@ class ChainStreams:
         if batch_size >= self.n:
             return None
         if self._perm is None or self._pos + batch_size > self.n:
-            self._perm = torch.stack([torch.randperm(self.n, generator=gen) for gen in self.batch_gens]).to(self.device)
+            self._perm = torch.stack([torch.randperm(self.n, generator=gen, device=self.device)
+                                      for gen in self.batch_gens])
             self._pos = 0
         idx = self._perm[:, self._pos : self._pos + batch_size]
         self._pos += batch_size

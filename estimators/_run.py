@@ -5,7 +5,8 @@ Per step and chain it records the loss at the parameters before the step (with t
 control variate when asked), and the two statistics the automatic step size and the bias check
 read (:mod:`estimators.tuning`): the squared norm of the data gradient in the sampler's metric,
 ‖G^½·nβ∇L_B‖², and the virial (w − w*)·nβ∇L_B; and where the chain is: ‖w − w*‖² and its
-projections on a few fixed random directions (for R-hat and ESS of the parameters).
+projections on a few fixed random directions (for R-hat and ESS of the parameters; over 2¹⁶ of
+the parameters chosen at random when there are more, so that no direction is a full-size copy).
 :meth:`ChainRunner.coupled` runs the discretisation check: the chains at ε beside copies at ε/2
 driven by the same Brownian increments.
 """
@@ -18,16 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import Tensor
-from torch.utils._pytree import tree_map
+from torch.utils._pytree import tree_flatten, tree_map, tree_unflatten
 
 from ._chains import ChainStreams, logger, make_loss, make_loss_and_grad
 from ._data import Batch, Data
 from ._kernel import Noise
 from ._objective import Objective
-from ._tree import Params, per_chain_sum
+from ._tree import Params, per_chain_dot
 from .errors import BadData
 
 NUM_PROJECTIONS = 4
+PROJECTED_ENTRIES = 2**16  # the random directions span this many parameters, chosen at random, when there are more
 
 
 @dataclass
@@ -80,11 +82,17 @@ def _first_nonfinite(values: Tensor) -> list[int | None]:
 
 
 class ChainRunner:
-    """Advances ``num_chains`` chains of ``sampler`` from w* and records every step (module docstring)."""
+    """Advances ``num_chains`` chains of ``sampler`` from w* and records every step (module docstring).
+
+    The chains step ``chain_batch`` at a time: each group shares one vectorized step and the groups
+    follow one another within every step, so what a step holds besides the chains' states (their
+    gradients, noise, minibatches and statistics) is one group's.  Chain i's noise and minibatches
+    come from its own streams, so its draws do not depend on the grouping beyond float rounding.
+    """
 
     def __init__(self, *, objective: Objective, sampler, data: Data, center: Params, num_chains: int, nbeta: float,
                  localization: float, init_loss: float, seed: int, vectorize: bool, control_variate: bool,
-                 center_gradient: Params | None = None):
+                 center_gradient: Params | None = None, chain_batch: int | None = None):
         self.objective, self.sampler = objective, sampler
         self.data, self.n = data, data.n
         self.num_chains, self.nbeta, self.localization, self.init_loss = num_chains, nbeta, localization, init_loss
@@ -92,15 +100,21 @@ class ChainRunner:
         self.center_gradient = center_gradient
         first = next(iter(center.values()))
         self.dtype, self.device = first.dtype, first.device
+        size = num_chains if chain_batch is None else chain_batch
+        self.groups = [slice(lo, min(lo + size, num_chains)) for lo in range(0, num_chains, size)]
         self.streams = ChainStreams(seed, num_chains, {k: p.shape for k, p in center.items()}, n=self.n,
-                                    device=self.device, dtype=self.dtype)
+                                    device=self.device, dtype=self.dtype, groups=self.groups)
         self.centers = {k: p.unsqueeze(0).expand((num_chains,) + p.shape) for k, p in center.items()}
         gen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 0x70]).generate_state(1)[0]))
-        directions = {k: torch.randn((NUM_PROJECTIONS,) + p.shape, generator=gen, dtype=torch.float64) for k, p in
-                      center.items()}
-        norm = torch.sqrt(sum(d.reshape(NUM_PROJECTIONS, -1).square().sum(dim=1) for d in directions.values()))
-        self.directions = {k: (d / norm.reshape((-1,) + (1,) * (d.dim() - 1))).to(self.device, self.dtype)
-                           for k, d in directions.items()}
+        keep = min(1.0, PROJECTED_ENTRIES / sum(p.numel() for p in center.values()))
+        entries, directions = {}, {}
+        for k, p in center.items():  # each entry kept with probability `keep`: no full-size copy for big models
+            entries[k] = None if keep == 1 else (torch.rand(p.numel(), generator=gen) < keep).nonzero().squeeze(1)
+            count = p.numel() if keep == 1 else len(entries[k])
+            directions[k] = torch.randn((NUM_PROJECTIONS, count), generator=gen, dtype=torch.float64)
+        norm = torch.sqrt(sum(d.square().sum(dim=1) for d in directions.values()))
+        self.directions = {k: (entries[k] if entries[k] is None else entries[k].to(self.device),
+                               (d / norm[:, None]).to(self.device, self.dtype)) for k, d in directions.items()}
         self.vectorize = vectorize
         self.fallback: str | None = None if vectorize else "vectorize=False"
         self.bar = None  # a tqdm bar, updated once per step when set
@@ -116,12 +130,14 @@ class ChainRunner:
         return (self.data.fields, False) if idx is None else (self.data.take(idx), True)
 
     def loss_and_grad(self, per_chain: bool):
-        """The vectorized loss-and-gradient if it runs on a trial batch, else the sequential one."""
+        """The vectorized loss-and-gradient if it runs on a trial batch (one group of chains), else the
+        sequential one."""
         if per_chain in self._grad_fns:
             return self._grad_fns[per_chain]
+        group = self.groups[0]
         rows = torch.arange(min(self.n, 8), device=self.device)
-        trial = self.data.take(rows.expand(self.num_chains, -1)) if per_chain else self.data.fields
-        stacked = {k: c.clone() for k, c in self.centers.items()}
+        trial = self.data.take(rows.expand(group.stop, -1)) if per_chain else self.data.fields
+        stacked = {k: c[group].clone() for k, c in self.centers.items()}
         chosen = None
         if self.fallback is None:
             candidate = make_loss_and_grad(self.objective, per_chain_batch=per_chain, vectorize=True)
@@ -147,11 +163,11 @@ class ChainRunner:
         for L_n and ∇L_n, with a noise that vanishes as w → w* (Baker, Fearnhead, Fox & Nemeth 2019,
         "Control variates for stochastic gradient MCMC", Statistics and Computing 29, §3)."""
         full = {k: g.unsqueeze(0) for k, g in self.center_gradient.items()}
-        c = self.num_chains
 
         def controlled(params: Params, batch) -> tuple[Tensor, Params]:
             # the chains and w* in one vectorized call, each w* copy on its chain's minibatch
-            both = tree_map(lambda p, w: torch.cat([p, w]), params, self.centers)
+            c = next(iter(params.values())).shape[0]
+            both = tree_map(lambda p, w: torch.cat([p, w[:c]]), params, self.centers)
             loss, grads = loss_and_grad(both, tree_map(lambda t: torch.cat([t, t]), batch))
             return (loss[:c] - loss[c:] + self.init_loss,
                     tree_map(lambda g, f: g[:c] - g[c:] + f, grads, full))
@@ -164,17 +180,42 @@ class ChainRunner:
             self._center_loss[True] = make_loss(self.objective, per_chain_batch=True, vectorize=self.fallback is None)
         return self._center_loss[True]
 
-    def _stats(self, info, before: Params) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """‖G^½ nβ∇L_B‖², (w − w*)·nβ∇L_B, ‖w − w*‖² and the projections, per chain, at ``before``."""
-        offset = tree_map(torch.sub, before, self.centers)
-        data_grad = tree_map(lambda g, u: g - self.localization * u, info.grad_potential, offset)
+    def _center_losses(self, batch, group: slice) -> Tensor:
+        """L_B(w*) on each minibatch of the chains ``group`` (the loss control variate's)."""
+        centers = {k: c[group] for k, c in self.centers.items()}
+        return self._loss_at_center()(centers, batch).to(torch.float64)
+
+    def _stats(self, info, before: Params, group: slice) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """‖G^½ nβ∇L_B‖², (w − w*)·nβ∇L_B, ‖w − w*‖² and the projections, per chain of ``group``, at ``before``."""
+        offset = tree_map(lambda w, c: w - c[group], before, self.centers)
+        data_grad = tree_map(lambda g, u: torch.sub(g, u, alpha=self.localization), info.grad_potential, offset)
         metric = info.preconditioner
-        sq = per_chain_sum(tree_map(torch.square, data_grad) if metric is None else
-                           tree_map(lambda g, p: p * g.square(), data_grad, metric))
-        virial = per_chain_sum(tree_map(torch.mul, data_grad, offset))
-        radius2 = per_chain_sum(tree_map(torch.square, offset))
-        proj = sum(torch.einsum("c...,k...->ck", offset[k], self.directions[k]) for k in offset)
+        sq = per_chain_dot(data_grad, data_grad if metric is None else tree_map(torch.mul, metric, data_grad))
+        virial = per_chain_dot(data_grad, offset)
+        radius2 = per_chain_dot(offset, offset)
+        proj = sum(_project(offset[k], *self.directions[k]) for k in offset)
         return sq, virial, radius2, proj
+
+    def _grouped(self, states: tuple, advance) -> tuple:
+        """Every chain's states one step on, group after group: ``advance(g, group, parts)`` takes the
+        ``g``-th group's slice of each state (the chains ``group``; its centre the group's w*) and
+        returns their new values.  With several groups, each group's new states are written into
+        preallocated states as it finishes, so that no group's step outlives it."""
+        if len(self.groups) == 1:
+            return advance(0, self.groups[0], states)
+        full = [None] * len(states)
+        for g, group in enumerate(self.groups):
+            centers = {k: c[group] for k, c in self.centers.items()}
+            parts = tuple(_chains(state, group)._replace(center=centers) for state in states)
+            for i, new in enumerate(advance(g, group, parts)):
+                leaves, spec = tree_flatten(new._replace(center=None))
+                if full[i] is None:
+                    full[i] = ([leaf.new_empty((self.num_chains,) + leaf.shape[1:]) if isinstance(leaf, Tensor)
+                                else leaf for leaf in leaves], spec)
+                for target, leaf in zip(full[i][0], leaves):
+                    if isinstance(leaf, Tensor):
+                        target[group] = leaf
+        return tuple(tree_unflatten(leaves, spec)._replace(center=self.centers) for leaves, spec in full)
 
     def run(self, state, steps: int, *, step_size: float, batch_size: int, record_loss: bool, observe=None):
         """Advance every chain ``steps`` steps; return ``(state, Block)``.
@@ -182,41 +223,49 @@ class ChainRunner:
         With ``record_loss`` and a minibatch, the loss recorded is L_B(w_t) − L_B(w*) + L_n(w*)
         when the control variate is on (one extra forward pass at w* per step).  ``observe(t, params, loss)``,
         if given, is called for every draw t with its parameters (before its step) and the loss
-        recorded there, shape ``(chains,)``.
+        recorded there, shape ``(chains,)``.  The records stay on the chains' device until the
+        block ends (one copy to the host per block).
         """
-        c = self.num_chains
-        rec = {name: torch.empty((c, steps), dtype=torch.float64, device=self.device)
-               for name in ("loss", "sq_grad", "virial", "radius2", "noise2")}
-        proj = torch.empty((c, steps, NUM_PROJECTIONS), dtype=torch.float64, device=self.device)
-        accept = []
+        rec = {name: torch.full((self.num_chains, steps), math.nan, dtype=torch.float64, device=self.device)
+               for name in ("loss", "sq_grad", "virial", "radius2", "noise2", "accept")}
+        proj = torch.empty((self.num_chains, steps, NUM_PROJECTIONS), dtype=torch.float64, device=self.device)
         kwargs = {"step_size": step_size, "nbeta": self.nbeta, "localization": self.localization}
+        metropolis = False
         for t in range(steps):
             batch, per_chain = self._batch(batch_size)
+            shifted = record_loss and per_chain and self.control_variate and self.center_gradient is None
+
+            def advance(g: int, group: slice, parts: tuple, t: int = t) -> tuple:
+                nonlocal metropolis
+                (part,) = parts
+                part_batch = _chains(batch, group) if per_chain and len(self.groups) > 1 else batch
+                noise = self.streams.noise(g)
+                new, info = self.sampler.step(part, part_batch, noise, loss_and_grad=self.loss_and_grad(per_chain),
+                                              **kwargs)
+                loss = info.loss.detach().to(torch.float64)
+                rec["loss"][group, t] = loss + self.init_loss - self._center_losses(part_batch, group) if shifted \
+                    else loss
+                sq, virial, radius2, proj[group, t] = (v.detach() for v in self._stats(info, part.params, group))
+                rec["sq_grad"][group, t], rec["virial"][group, t], rec["radius2"][group, t] = sq, virial, radius2
+                metric = info.preconditioner
+                rec["noise2"][group, t] = step_size / self.sampler.noise_gain * per_chain_dot(
+                    noise.normal, noise.normal if metric is None else tree_map(torch.mul, metric, noise.normal))
+                if info.accept_prob is not None:
+                    rec["accept"][group, t] = info.accept_prob.detach().to(torch.float64)
+                    metropolis = True
+                return (new,)
+
             before = state.params
-            noise = self.streams.noise()
-            state, info = self.sampler.step(state, batch, noise, loss_and_grad=self.loss_and_grad(per_chain),
-                                            **kwargs)
-            loss = info.loss.detach().to(torch.float64)
-            if record_loss and per_chain and self.control_variate and self.center_gradient is None:
-                loss = loss + self.init_loss - self._loss_at_center()(self.centers, batch).to(torch.float64)
-            rec["loss"][:, t] = loss
+            (state,) = self._grouped((state,), advance)
             if observe is not None:
-                observe(t, before, loss)
-            sq, virial, radius2, proj[:, t] = (v.detach() for v in self._stats(info, before))
-            rec["sq_grad"][:, t], rec["virial"][:, t], rec["radius2"][:, t] = sq, virial, radius2
-            metric = info.preconditioner
-            rec["noise2"][:, t] = step_size / self.sampler.noise_gain * per_chain_sum(
-                tree_map(torch.square, noise.normal) if metric is None else
-                tree_map(lambda xi, p: p * xi.square(), noise.normal, metric)).detach()
-            if info.accept_prob is not None:
-                accept.append(info.accept_prob.detach().to(torch.float64))
+                observe(t, before, rec["loss"][:, t])
             if self.bar is not None:
                 self.bar.update(1)
         finite = torch.stack([rec[name] for name in ("loss", "sq_grad", "radius2")]).isfinite().all(dim=0)
         first = _first_nonfinite(torch.where(finite, 0.0, math.nan))
         block = Block(*(rec[name].cpu().numpy() for name in ("loss", "sq_grad", "virial", "radius2")),
                       proj.cpu().numpy(), rec["noise2"].cpu().numpy(),
-                      torch.stack(accept, dim=1).cpu().numpy() if accept else None, first)
+                      rec["accept"].cpu().numpy() if metropolis else None, first)
         return state, block
 
     def coupled(self, state, steps: int, *, step_size: float, batch_size: int) -> tuple[Coupled, list[int | None]]:
@@ -227,27 +276,46 @@ class ChainRunner:
         Returns the two loss traces (recorded on B₁, with the control variate) and the first
         non-finite step of each chain (either copy).
         """
-        c = self.num_chains
-        coarse_rec = torch.empty((c, steps), dtype=torch.float64, device=self.device)
-        fine_rec = torch.empty((c, steps), dtype=torch.float64, device=self.device)
-        coarse, fine = state, state
+        coarse_rec = torch.empty((self.num_chains, steps), dtype=torch.float64, device=self.device)
+        fine_rec = torch.empty((self.num_chains, steps), dtype=torch.float64, device=self.device)
+        states = (state, state)
         kwargs = {"nbeta": self.nbeta, "localization": self.localization}
         root = math.sqrt(0.5)
         for t in range(steps):
-            first_noise, second_noise = self.streams.noise(), self.streams.noise()
-            joined = Noise(normal=tree_map(lambda a, b: root * (a + b), first_noise.normal, second_noise.normal),
-                           uniform=first_noise.uniform)
             (b1, per1), (b2, per2) = self._batch(batch_size), self._batch(batch_size)
-            coarse, info_c = self.sampler.step(coarse, b1, joined, loss_and_grad=self.loss_and_grad(per1),
-                                               step_size=step_size, **kwargs)
-            fine, info_f = self.sampler.step(fine, b1, first_noise, loss_and_grad=self.loss_and_grad(per1),
-                                             step_size=step_size / 2, **kwargs)
-            fine, _ = self.sampler.step(fine, b2, second_noise, loss_and_grad=self.loss_and_grad(per2),
-                                        step_size=step_size / 2, **kwargs)
-            shift = 0.0
-            if per1 and self.control_variate and self.center_gradient is None:
-                shift = self.init_loss - self._loss_at_center()(self.centers, b1).to(torch.float64)
-            coarse_rec[:, t] = info_c.loss.detach().to(torch.float64) + shift
-            fine_rec[:, t] = info_f.loss.detach().to(torch.float64) + shift
+
+            def advance(g: int, group: slice, parts: tuple, t: int = t) -> tuple:
+                coarse, fine = parts
+                part1 = _chains(b1, group) if per1 and len(self.groups) > 1 else b1
+                part2 = _chains(b2, group) if per2 and len(self.groups) > 1 else b2
+                first_noise, second_noise = self.streams.noise(g), self.streams.noise(g)
+                joined = Noise(normal=tree_map(lambda a, b: root * (a + b), first_noise.normal, second_noise.normal),
+                               uniform=first_noise.uniform)
+                coarse, info_c = self.sampler.step(coarse, part1, joined, loss_and_grad=self.loss_and_grad(per1),
+                                                   step_size=step_size, **kwargs)
+                fine, info_f = self.sampler.step(fine, part1, first_noise, loss_and_grad=self.loss_and_grad(per1),
+                                                 step_size=step_size / 2, **kwargs)
+                fine, _ = self.sampler.step(fine, part2, second_noise, loss_and_grad=self.loss_and_grad(per2),
+                                            step_size=step_size / 2, **kwargs)
+                shift = 0.0
+                if per1 and self.control_variate and self.center_gradient is None:
+                    shift = self.init_loss - self._center_losses(part1, group)
+                coarse_rec[group, t] = info_c.loss.detach().to(torch.float64) + shift
+                fine_rec[group, t] = info_f.loss.detach().to(torch.float64) + shift
+                return coarse, fine
+
+            states = self._grouped(states, advance)
         first = _first_nonfinite(coarse_rec + fine_rec)
         return Coupled(coarse_rec.cpu().numpy(), fine_rec.cpu().numpy()), first
+
+
+def _project(offset: Tensor, entries: Tensor | None, directions: Tensor) -> Tensor:
+    """``(chains, K)`` projections of one tensor's offsets on the directions' part over its ``entries``
+    (flat indices; ``None`` for all of them)."""
+    flat = offset.reshape(offset.shape[0], -1)
+    return (flat if entries is None else flat[:, entries]) @ directions.T
+
+
+def _chains(tree, group: slice):
+    """The chains ``group`` of every tensor in ``tree`` (chains first); other leaves as they are."""
+    return tree_map(lambda leaf: leaf[group] if isinstance(leaf, Tensor) else leaf, tree)

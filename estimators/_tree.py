@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import torch
 from torch import Tensor
 
 Params = dict[str, Tensor]
@@ -17,6 +18,13 @@ def tree_map(fn: Callable[..., Tensor], *trees: Params) -> Params:
 def per_chain_sum(tree: Params) -> Tensor:
     """Σ over every non-chain axis and every entry: one number per chain."""
     return sum(value.reshape(value.shape[0], -1).sum(dim=1) for value in tree.values())
+
+
+def per_chain_dot(a: Params, b: Params) -> Tensor:
+    """Σ a·b over every non-chain axis and every entry, one number per chain, without an
+    elementwise product the size of the parameters (a batched matrix product per tensor)."""
+    return sum(torch.bmm(x.reshape(x.shape[0], 1, -1), b[k].reshape(x.shape[0], -1, 1)).reshape(x.shape[0])
+               for k, x in a.items())
 
 
 def squared_distance(a: Params, b: Params) -> Tensor:

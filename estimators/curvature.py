@@ -17,7 +17,7 @@ Everything works on flat vectors of the sampled parameters (one point, no chain 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -33,7 +33,7 @@ from .errors import BadData
 
 __all__ = ["HessianSpectrum", "MinimumCheck", "distance_to_minimum", "gradient_noise", "hessian_spectrum"]
 
-_NOISE_FLOATS_PER_CHUNK = 2**24
+_NOISE_FLOATS_PER_CHUNK = 2**22
 
 
 def flatten(params: Params) -> Tensor:
@@ -138,24 +138,26 @@ class HessianSpectrum(NamedTuple):
 def _lanczos(matvec: Callable[[Tensor], Tensor], start: Tensor, steps: int) -> HessianSpectrum:
     """Lanczos with full reorthogonalisation (Golub & Van Loan 2013, *Matrix Computations*, §10.1)."""
     dim = start.numel()
-    q = start / start.norm()
-    basis, alphas, betas = [q], [], []
-    for j in range(min(steps, dim)):
-        w = matvec(basis[-1])
-        alpha = float(w @ basis[-1])
+    size = min(steps, dim)
+    basis = start.new_empty((size, dim))  # the Krylov basis in place: no copy of it per step
+    basis[0] = start / start.norm()
+    alphas, betas = [], []
+    for j in range(size):
+        w = matvec(basis[j])
+        alpha = float(w @ basis[j])
         alphas.append(alpha)
-        stack = torch.stack(basis)
+        stack = basis[: j + 1]
         for _ in range(2):  # twice is enough (Parlett's "twice is enough")
             w = w - stack.T @ (stack @ w)
         beta = float(w.norm())
-        if j + 1 == min(steps, dim) or beta <= 1e-10 * max(1.0, abs(alpha)):
+        if j + 1 == size or beta <= 1e-10 * max(1.0, abs(alpha)):
             break
         betas.append(beta)
-        basis.append(w / beta)
+        basis[j + 1] = w / beta
     k = len(alphas)
     tri = np.diag(alphas) + np.diag(betas[:k - 1], 1) + np.diag(betas[:k - 1], -1)
     values, vectors = np.linalg.eigh(tri)
-    stack = torch.stack(basis[:k])
+    stack = basis[:k]
     low = stack.T @ torch.as_tensor(vectors[:, 0], dtype=stack.dtype, device=stack.device)
     return HessianSpectrum(tuple(float(v) for v in values), float(values[-1]), float(values[0]), low / low.norm(),
                            complete=k == dim)
@@ -267,34 +269,56 @@ def _rows(fields: Batch) -> Data:
 
 def noise(objective: Objective, point: Params, data: Data, *, vectorize: bool = True,
           reference: Params | None = None) -> Tensor:
-    """:func:`gradient_noise` of an :class:`Objective` over the rows of ``data``."""
-    per_sample = _per_sample_gradients(objective, point, data, vectorize=vectorize)
+    """:func:`gradient_noise` of an :class:`Objective` over the rows of ``data``, streamed: each chunk
+    of per-sample gradients is merged into a running mean and sum of squared deviations (Chan, Golub
+    & LeVeque 1983, "Algorithms for computing the sample variance", the pairwise update), so that
+    memory is a few copies of the parameters whatever the number of rows."""
+    chunks = _per_sample_gradients(objective, point, data, vectorize=vectorize)
     if reference is not None:
-        per_sample = per_sample - _per_sample_gradients(objective, reference, data, vectorize=vectorize)
-    return per_sample.var(dim=0, correction=1) if data.n > 1 else torch.zeros_like(per_sample[0])
+        chunks = (rows - other for rows, other in
+                  zip(chunks, _per_sample_gradients(objective, reference, data, vectorize=vectorize)))
+    count, mean, squares = 0, None, None
+    for rows in chunks:
+        k = rows.shape[0]
+        rows_mean = rows.mean(dim=0)
+        rows_squares = rows.sub_(rows_mean).square_().sum(dim=0)
+        if mean is None:
+            count, mean, squares = k, rows_mean, rows_squares
+            continue
+        delta = rows_mean - mean
+        mean = mean + delta * (k / (count + k))
+        squares = squares + rows_squares + delta.square() * (count * k / (count + k))
+        count += k
+    return squares / (count - 1) if count > 1 else torch.zeros_like(mean)
 
 
-def _per_sample_gradients(objective: Objective, point: Params, data: Data, *, vectorize: bool) -> Tensor:
-    """(n, d) per-sample gradients ∇ℓ_i at ``point``, flattened."""
-    d = sum(p.numel() for p in point.values())
-    rows = []
+def _per_sample_gradients(objective: Objective, point: Params, data: Data, *, vectorize: bool) -> Iterator[Tensor]:
+    """The per-sample gradients ∇ℓ_i at ``point``, flattened, a chunk of rows at a time: ``(rows, d)``
+    float64, in the order of the data; a chunk holds at most 2²² floats (one row when d is larger)."""
+    rows = max(1, min(data.n, _NOISE_FLOATS_PER_CHUNK // max(1, sum(p.numel() for p in point.values()))))
     if vectorize:
         one = vmap(grad(lambda p, row: objective(p, tree_map(lambda t: t.unsqueeze(0), row))), in_dims=(None, 0))
-        chunk = max(1, min(data.n, _NOISE_FLOATS_PER_CHUNK // max(1, d)))
+        chunks = data.chunks(rows)
         try:
             with torch.no_grad():
-                for batch, _ in data.chunks(chunk):
-                    g = one(point, batch)
-                    rows.append(torch.cat([v.reshape(v.shape[0], -1) for v in g.values()], dim=1))
+                first = _flat_rows(one(point, next(chunks)[0]))
         except Exception:  # vmap refuses many modules; the loop below handles them all
-            rows = []
-    if not rows:
-        for i in range(data.n):
-            try:
-                rows.append(_gradient(objective, point, data.rows(i, i + 1)).reshape(1, -1))
-            except (RuntimeError, ValueError) as err:
-                raise BadData(f"{ONE_SAMPLE} ({err})") from err
-    return torch.cat(rows).to(torch.float64)
+            first = None
+        if first is not None:
+            yield first
+            with torch.no_grad():
+                yield from (_flat_rows(one(point, batch)) for batch, _ in chunks)
+            return
+    for i in range(data.n):
+        try:
+            yield _gradient(objective, point, data.rows(i, i + 1)).reshape(1, -1).to(torch.float64)
+        except (RuntimeError, ValueError) as err:
+            raise BadData(f"{ONE_SAMPLE} ({err})") from err
+
+
+def _flat_rows(grads: Params) -> Tensor:
+    """Per-row gradients ``{name: (rows, ...)}`` as one ``(rows, d)`` float64 matrix."""
+    return torch.cat([v.reshape(v.shape[0], -1) for v in grads.values()], dim=1).to(torch.float64)
 
 
 def _gradient(objective: Objective, point: Params, batch: Batch) -> Tensor:

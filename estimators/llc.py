@@ -53,11 +53,14 @@ _WAIC_DRAWS = 100
 _HESSIAN_FLOATS = 5 * 10**7  # samples × parameters for the curvature at w*: all samples when within this
 _HESSIAN_MIN_SAMPLES = 2048
 _NOISE_SAMPLES = 1024
+_NOISE_FLOATS = 2**28  # samples × parameters for the gradient noise: fewer samples (down to 256) beyond it
+_NOISE_MIN_SAMPLES = 256
 _LANCZOS_STEPS = 20
 _REGULAR_MAX_D = 200
 _REGULAR_MARGIN = 10.0
 _CHECK_STEPS = (25, 300)
 _MAX_DRAW_RETRIES = 2
+_CHAIN_BATCH_FLOATS = 2**20  # chains × sampled parameters of one vectorized step, with chain_batch="auto"
 
 
 class Divergence(NamedTuple):
@@ -107,6 +110,8 @@ class LLCConfig:
     dtype_source: str = "the module's"
     data_source: str = ""
     advised_batch_size: int | None = None
+    chain_batch: int = 0
+    chain_batch_source: str = "given"
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +254,8 @@ class LLCEstimate:
             f"L_n(w*)        {self.init_loss:.6g} (loss {c.loss}, n = {c.n})",
             f"data           {c.data_source}",
             f"module         {c.mode} mode, {c.dtype} ({c.dtype_source})",
-            f"sampler        {c.sampler}, γ = {c.localization:g}, {'vectorized' if c.vectorized else 'sequential'}, "
+            f"sampler        {c.sampler}, γ = {c.localization:g}, {'vectorized' if c.vectorized else 'sequential'} "
+            f"({c.chain_batch} chains per step: {c.chain_batch_source}), "
             f"{c.num_sampled} parameters in {len(c.sampled)} tensors",
             f"step size      {c.step_size:.4g} ({c.step_size_source})",
             f"batch size     {c.batch_size or 'full'} ({c.batch_size_source})",
@@ -560,6 +566,7 @@ def estimate_llc(
     observable_traces: bool | str | os.PathLike = False,
     waic: bool = False,
     vectorize: bool = True,
+    chain_batch: int | str = "auto",
     seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool = False,
@@ -665,12 +672,25 @@ def estimate_llc(
     vectorize : bool
         Run the chains as one ``vmap``-ed computation (default).  If the module cannot be vmapped
         the chains run one at a time and the reason is logged once; ``False`` forces that.
+    chain_batch : int or "auto"
+        How many chains share one vectorized step (1 to ``num_chains``); the other groups follow in
+        turn within every step, so a step's gradients, noise and statistics are held for one group
+        at a time (the chains' states, one copy of the sampled parameters per chain and per state
+        variable of the sampler, are held for all).  ``"auto"`` (default): all chains while
+        ``num_chains`` × d ≤ 2²⁰ (d the number of sampled parameters, 4 MB per float32 copy), else
+        groups of max(1, ⌊2²⁰ / d⌋) chains.  Chain i's draws do not depend on it beyond float
+        rounding (its noise and minibatches come from its own streams; a vmap over another number
+        of chains may use differently blocked matrix kernels); ``config.chain_batch`` records the
+        size used.  :class:`BadSetting` unless an integer in [1, ``num_chains``] or "auto".
     seed : int
         Chain i's noise and minibatches come from ``SeedSequence(seed).spawn(num_chains)[i]``; the
-        probes at w* from their own stream.  Same seed, same numbers.
+        probes at w* from their own stream.  Same seed, same numbers (on one kind of device: the
+        chains' generators live on the device they run on).
     device : torch.device or str, optional
         Where to run (default: the device of the module's parameters); a device this machine does
-        not have is a :class:`BadSetting`.
+        not have is a :class:`BadSetting`.  The data, the parameters and the chains' random
+        generators are moved there once; the steps read nothing back to the host until a block of
+        steps ends.
     progress : bool
         Show a tqdm progress bar over the steps.
 
@@ -727,6 +747,9 @@ def estimate_llc(
     given_burnin = _auto_or("num_burnin", num_burnin, lambda name, v: _count(name, v, 0))
     localization = _positive("localization", localization, allow_zero=True)
     num_chains = _count("num_chains", num_chains, 1)
+    given_chain_batch = _auto_or("chain_batch", chain_batch, lambda name, v: _count(name, v, 1))
+    if given_chain_batch is not None and given_chain_batch > num_chains:
+        raise BadSetting("chain_batch", given_chain_batch, f"must be at most num_chains = {num_chains}")
     max_steps = _count("max_steps", max_steps, 100)
     target_rse = _positive("target_rse", target_rse)
     seed = _count("seed", seed, 0)
@@ -790,10 +813,12 @@ def estimate_llc(
         center_gradient = None
         if gradient_control_variate and not sampler.full_batch:
             center_gradient = unflatten(probe.gradient.to(dtype), center)
+        dimension = sum(p.numel() for p in center.values())
+        chain_batch, chain_batch_source = _chain_batch(given_chain_batch, num_chains, dimension)
         runner = ChainRunner(objective=objective, sampler=sampler, data=data, center=center, num_chains=num_chains,
                              nbeta=nbeta, localization=localization, init_loss=init_loss, seed=seed,
-                             vectorize=vectorize, control_variate=control_variate, center_gradient=center_gradient)
-        dimension = sum(p.numel() for p in center.values())
+                             vectorize=vectorize, control_variate=control_variate, center_gradient=center_gradient,
+                             chain_batch=chain_batch)
         spectrum = probe.spectrum(_REGULAR_MAX_D if dimension <= _REGULAR_MAX_D else _LANCZOS_STEPS)
         minimum = probe.minimum(spectrum) if checks else None
 
@@ -839,6 +864,7 @@ def estimate_llc(
             gradient_control_variate=center_gradient is not None and per_chain_batch,
             mode="eval", dtype=str(dtype).removeprefix("torch."), dtype_source=dtype_source, data_source=data.source,
             advised_batch_size=tuned.advised_batch_size if per_chain_batch else None,
+            chain_batch=chain_batch, chain_batch_source=chain_batch_source,
         )
         noise = probe.noise_trace(runner, state) * sampler.noise_gain if per_chain_batch and kept else math.nan
         return _result(block, tuned.first_nonfinite, observer, recorder, traces=tuple(traces), config=config,
@@ -847,6 +873,16 @@ def estimate_llc(
                        stiffness=spectrum.top / spectrum.bottom
                        if spectrum.bottom > 0 and sampler.preconditioner(state) is None else None,
                        curvature_noise=probe.curvature_error(spectrum) if checks and spectrum.complete else None)
+
+
+def _chain_batch(given: int | None, chains: int, dimension: int) -> tuple[int, str]:
+    """The chains per vectorized step and the rule that chose it (``estimate_llc``'s ``chain_batch``)."""
+    if given is not None:
+        return given, "given"
+    if chains * dimension <= _CHAIN_BATCH_FLOATS:
+        return chains, f"all chains: {chains} × {dimension} parameters ≤ 2^20"
+    size = max(1, _CHAIN_BATCH_FLOATS // dimension)
+    return size, f"groups of max(1, 2^20 // {dimension}) chains: {chains} × {dimension} parameters > 2^20"
 
 
 class _Probe:
@@ -860,7 +896,8 @@ class _Probe:
         order = torch.randperm(data.n, generator=gen).to(device)
         dimension = sum(p.numel() for p in center.values())
         samples = max(_HESSIAN_MIN_SAMPLES, _HESSIAN_FLOATS // max(dimension, 1))
-        self.hessian_idx, self.noise_idx = order[:samples], order[:_NOISE_SAMPLES]
+        noise_samples = max(_NOISE_MIN_SAMPLES, min(_NOISE_SAMPLES, _NOISE_FLOATS // max(dimension, 1)))
+        self.hessian_idx, self.noise_idx = order[:samples], order[:noise_samples]
 
     def spectrum(self, steps: int):
         return curvature.spectrum(self.objective, self.center, self.hessian_batch, nbeta=self.nbeta,
@@ -892,7 +929,8 @@ class _Probe:
         return abs(quotients[0] - quotients[1]) / 2
 
     def noise_trace(self, runner: ChainRunner, state) -> float:
-        """tr(G·C) averaged over the chains' current points (per-sample gradients on 1024 samples)."""
+        """tr(G·C) averaged over the chains' current points (per-sample gradients on 1024 samples, fewer
+        down to 256 when samples × parameters would pass 2²⁸)."""
         metric = runner.sampler.preconditioner(state)
         rows = Data(self.data.take(self.noise_idx), len(self.noise_idx), "")
         traces = []
