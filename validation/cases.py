@@ -235,7 +235,7 @@ _SPECS_LIST = [
                     source="Varchenko (1976); Newton distance"),
     # degenerate: the Newton bound is not certified, resolution (or a coordinate change) is needed
     _sum_of_squares("resolution-(x+y)^2", "resolution", ["x + y"], ["x", "y"], literature="1/2",
-                    source=f"docs/conventions.md#normal-crossing ({_GT} DG-01)"),
+                    source=f"docs/conventions.md#newton-polyhedra ({_GT} DG-01)"),
     _sum_of_squares("resolution-(y-x^2)^2", "resolution", ["y - x**2"], ["x", "y"], literature="1/2",
                     source=f"smooth zero set ({_GT} DG-02)"),
     _sum_of_squares("resolution-(x+y)^2+y^4", "resolution", ["x + y", "y**2"], ["x", "y"], literature="3/4",
