@@ -275,3 +275,17 @@ def test_the_set_up_commands_are_the_readmes_and_ci_runs_them():
 def test_a_block_that_prints_something_else_or_raises_fails(block, error, tmp_path, monkeypatch):
     with pytest.raises(error):
         _run(block, tmp_path, monkeypatch)
+
+
+def test_every_citation_of_the_conventions_names_one_of_its_sections():
+    """Code, certificates and pages cite docs/conventions.md#<section>: each is a heading there
+    (slugged as mkdocs does for ASCII headings)."""
+    headings = re.findall(r"^#+ (.+)$", (ROOT / "docs" / "conventions.md").read_text(), flags=re.M)
+    anchors = {re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", heading).strip().lower()) for heading in headings}
+    cited = {}
+    for path in ROOT.glob("**/*"):
+        if path.suffix in {".py", ".md"} and ".venv" not in path.parts and "site" not in path.parts:
+            for citation in re.findall(r"conventions\.md((?:#[\w-]+(?:, )?)+)", path.read_text()):
+                for anchor in re.findall(r"#([\w-]+)", citation):
+                    cited.setdefault(anchor, str(path.relative_to(ROOT)))
+    assert len(cited) >= 10 and set(cited) <= anchors, {a: f for a, f in cited.items() if a not in anchors}
