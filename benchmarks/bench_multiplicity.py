@@ -1,7 +1,7 @@
 """The multiplicity m from a temperature sweep, checked against the exact finite-temperature targets.
 
 For each catalog case the exact target λ(t, γ) = t·E[K] under exp(−tK − (γ/2)‖w − w*‖²)
-(:func:`validation.quadrature.target_llc`, MATH.md §4) is computed on a grid of t = nβ; then
+(:func:`validation.quadrature.target_llc`, docs/conventions.md#the-finite-temperature-target) is computed on a grid of t = nβ; then
 :func:`estimators.multiplicity.estimate_multiplicity` is run, for each of its ``corrections``,
 
 - on the exact values, with standard errors s = rel·λ: m̂ and whether it says "confident";

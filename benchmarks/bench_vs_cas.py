@@ -1,6 +1,6 @@
 """Side by side with computer algebra: our real threshold against Macaulay2's and Singular's complex one.
 
-For K = Σ g_i², λ(K) (the real log canonical threshold, MATH.md §2) and the complex log canonical
+For K = Σ g_i², λ(K) (the real log canonical threshold, docs/conventions.md#the-learning-coefficient) and the complex log canonical
 threshold of the ideal ⟨g⟩ satisfy λ(K) >= lct_C⟨g⟩ / 2, with equality in most cases; the real
 answer is larger when the complex resolution's worst divisor has no real points (definite forms such
 as x² + y² + z²: lct_C = 1 as for the cone xy = z², while λ = 3/2).  Macaulay2 (``lct`` of the

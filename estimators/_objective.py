@@ -177,7 +177,7 @@ def check_objective(objective: Objective, center: Params, data: Data, *, seed: i
                 raise BadData(f"the loss sums over the batch instead of averaging: L(A ∪ B) = {value:.6g} is nearer "
                               f"L(A) + L(B) = {total:.6g} than their mean {mean:.6g} (reduction='sum'?, or a loss "
                               "that is not a mean over samples). The LLC needs the mean negative log-likelihood per "
-                              "sample (MATH.md §1); use reduction='mean'")
+                              "sample (docs/conventions.md#loss-units); use reduction='mean'")
         objective.per_sample(center, first)  # a sample's loss must not need the rest of the batch
         eps = torch.finfo(next(iter(center.values())).dtype).eps
         for scale in SCALES:

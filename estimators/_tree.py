@@ -33,7 +33,7 @@ def squared_distance(a: Params, b: Params) -> Tensor:
 
 
 def potential_gradient(grads: Params, params: Params, center: Params, *, nbeta: float, localization: float) -> Params:
-    """∇U for U(w) = nβ·L(w) + (γ/2)‖w − w*‖², from the loss gradient ∇L (MATH.md §4)."""
+    """∇U for U(w) = nβ·L(w) + (γ/2)‖w − w*‖², from the loss gradient ∇L (docs/conventions.md#the-local-tempered-posterior)."""
     return tree_map(lambda g, w, c: nbeta * g + localization * (w - c), grads, params, center)
 
 

@@ -45,7 +45,7 @@ def llc_from_losses(losses, *, nbeta: float, init_loss: float) -> np.ndarray:
     References
     ----------
     Lau et al. (2023), "Quantifying degeneracy in singular models via the learning coefficient",
-    Definition 3 (MATH.md §4); Watanabe (2013), "A widely applicable Bayesian information
+    Definition 3 (docs/conventions.md#the-llc-estimator); Watanabe (2013), "A widely applicable Bayesian information
     criterion", JMLR 14, Thm 4.
     """
     arr = np.asarray(losses, dtype=float)

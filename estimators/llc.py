@@ -597,7 +597,7 @@ def estimate_llc(
         ε > 0 of the transition, or ``"auto"`` (default): chosen during burn-in to hold the bias
         index at 5% (:mod:`estimators.tuning`; MALA: an acceptance rate of 0.574).
     loss_fn : callable, optional
-        ``(output, target) -> average negative log-likelihood per sample`` (MATH.md §1), a scalar.
+        ``(output, target) -> average negative log-likelihood per sample`` (docs/conventions.md#loss-units), a scalar.
         ``output`` is what the module returns on the inputs (a tuple's first element, a mapping's
         ``"logits"``).  Default: :func:`gaussian_nll` with σ = 1 for floating-point targets,
         :func:`cross_entropy_nll` for integer targets; which one, and why, is recorded on the result.
@@ -661,7 +661,7 @@ def estimate_llc(
         (``fn(module) -> tensor``).  Their streaming moments with each other and with the training
         loss are kept (memory chains × components × (2 + scalars), whatever the draws) for
         :func:`~estimators.observables.susceptibility` and
-        :func:`~estimators.observables.bayesian_influence` (MATH.md §6).
+        :func:`~estimators.observables.bayesian_influence` (docs/conventions.md#observables-of-the-local-posterior).
     observable_traces : bool or path
         Also keep every draw's values: ``True`` in memory, a folder to write them to (one float32
         file per observable, read back as memory maps).  Needed only for covariances between two
@@ -1230,7 +1230,7 @@ def nbeta_sweep(estimate: Callable[[float], LLCEstimate], nbetas: Sequence[float
 
     ``estimate`` is usually ``functools.partial(estimate_llc, model, data, step_size=...)`` called
     with ``nbeta=``; at finite nβ the estimator's target λ(nβ, γ) approaches λ like
-    λ − (m − 1)/log nβ (MATH.md §4), so a slope well away from 0 says the temperature matters.
+    λ − (m − 1)/log nβ (docs/conventions.md#the-finite-temperature-target), so a slope well away from 0 says the temperature matters.
 
     Examples
     --------
@@ -1256,7 +1256,7 @@ def extrapolate_llc(nbetas: Sequence[float], values: Sequence[float],
                     std_errs: Sequence[float] | None = None) -> tuple[float, float]:
     """The temperature-extrapolated LLC: fit λ̂(nβ) = λ − c/log nβ and return (λ, its s.e.).
 
-    At finite nβ the estimator aims at λ(nβ, γ) ≈ λ − (m − 1)/log nβ (MATH.md §4; the free energy's
+    At finite nβ the estimator aims at λ(nβ, γ) ≈ λ − (m − 1)/log nβ (docs/conventions.md#the-finite-temperature-target; the free energy's
     log log n term), so estimates at several nβ, fitted with this form, remove the leading bias.
     Weighted least squares with weights 1/s.e.² when ``std_errs`` are given (and positive).  The
     power corrections (nβ)^−(μ−λ) that dominate when m = 1 are not in the form; the benchmark shows

@@ -1,10 +1,10 @@
 """Per-sample average negative log-likelihoods and the default inverse temperature.
 
-Every estimate in this package reads a loss in the units of MATH.md §1: the average negative
+Every estimate in this package reads a loss in the units of docs/conventions.md#loss-units: the average negative
 log-likelihood per sample, in nats.  Raw mean squared error is *not* such a loss: it is
 2σ²·(NLL − const), so sampling exp(−nβ·MSE) samples the NLL posterior at the inverse temperature
 2σ²·nβ.  That leaves the LLC λ alone and changes the temperature: the estimate then aims at the
-finite-temperature target λ(2σ²·nβ, γ) while the result records nβ (MATH.md §1).  The helpers
+finite-temperature target λ(2σ²·nβ, γ) while the result records nβ (docs/conventions.md#loss-units).  The helpers
 below give the NLL, so that the recorded nβ is the one sampled.
 """
 
@@ -52,7 +52,7 @@ def gaussian_nll(sigma: float = 1.0) -> LossFn:
 
     Notes
     -----
-    L_n(w) = (1/(2σ²n)) Σ_i ‖y_i − f(x_i, w)‖² + (k/2)·log(2πσ²) for k outputs (MATH.md §1).
+    L_n(w) = (1/(2σ²n)) Σ_i ‖y_i − f(x_i, w)‖² + (k/2)·log(2πσ²) for k outputs (docs/conventions.md#loss-units).
     The constant cancels in the LLC estimator but keeps L_n an honest NLL for WAIC.
     """
     sigma = float(sigma)
@@ -141,7 +141,7 @@ def default_nbeta(n: int) -> float:
     Notes
     -----
     β* = 1/log n is the WBIC temperature (Watanabe 2013, JMLR 14, Thm 4), used for the LLC by
-    Lau et al. (2023) and MATH.md §4.  devinterp 1.x put the batch size in place of n, which makes
+    Lau et al. (2023) and docs/conventions.md#the-local-tempered-posterior.  devinterp 1.x put the batch size in place of n, which makes
     its estimates depend on the batch size.
     """
     if not isinstance(n, int) or n < 2:

@@ -1,7 +1,7 @@
 """The multiplicity m of the learning coefficient from LLC estimates at several temperatures.
 
 At a finite inverse temperature t = nβ the estimator aims at λ(t) = −t·Z'(t)/Z(t), Z(t) the local
-partition function, and (MATH.md §4, §6)
+partition function, and (docs/conventions.md#multiplicity-from-a-temperature-sweep)
 
     λ(t) = λ − (m − 1)/log t + O(1/log² t) + O(t^−δ),
 
@@ -209,8 +209,8 @@ def estimate_multiplicity(nbetas: Sequence[float], values: Sequence[float], std_
     -----
     The local partition function has the asymptotic expansion
     Z(t) = ∫ exp(−tK(w)) φ(w) dw ≈ t^−λ·P(log t) + c′·t^−(λ+δ)·…, P a polynomial of degree m − 1
-    (Watanabe 2009, the expansion from the poles of the zeta function; MATH.md §2), so the
-    estimator's target λ(t) = −d log Z/d log t (MATH.md §4, §6) is
+    (Watanabe 2009, the expansion from the poles of the zeta function; docs/conventions.md#the-learning-coefficient), so the
+    estimator's target λ(t) = −d log Z/d log t (docs/conventions.md#multiplicity-from-a-temperature-sweep) is
 
         λ(t) = λ − P′(L)/P(L) + O(t^−δ),   L = log t.
 
@@ -245,7 +245,7 @@ def estimate_multiplicity(nbetas: Sequence[float], values: Sequence[float], std_
     ----------
     S. Watanabe (2009), *Algebraic Geometry and Statistical Learning Theory*, Cambridge University
     Press: the zeta function's largest pole −λ of order m and the asymptotic expansion of the
-    partition function (MATH.md §2).
+    partition function (docs/conventions.md#the-learning-coefficient).
 
     Examples
     --------

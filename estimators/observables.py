@@ -1,13 +1,13 @@
 """Observables of the local posterior beyond the LLC: what to evaluate at the chains' draws
 (``estimate_llc(..., observables=...)``), and the susceptibilities and Bayesian influence functions
-estimated from them (MATH.md §6).
+estimated from them (docs/conventions.md#observables-of-the-local-posterior).
 
 Conventions, under the local tempered posterior p(w) ∝ exp(−nβ·L_n(w) − (γ/2)‖w − w*‖²) that the
-chains sample (MATH.md §4, §6):
+chains sample (docs/conventions.md#the-local-tempered-posterior, #observables-of-the-local-posterior):
 
 - **Susceptibility** of an observable φ to shifting the data distribution from q toward q' (whose
   average loss is L'): replacing nβ·L_n by nβ·[(1 − h)·L_n + h·L'] gives
-  χ(φ; q') = d⟨φ⟩/dh at h = 0 = −nβ·Cov(φ, L' − L_n)  (MATH.md §6).
+  χ(φ; q') = d⟨φ⟩/dh at h = 0 = −nβ·Cov(φ, L' − L_n)  (docs/conventions.md#susceptibility).
   Other conventions: devinterp 2.x ``susceptibilities()`` reports −Cov(φ, ℓ − L), i.e. χ/nβ; Baker
   et al. 2025 ("Structural inference with susceptibilities", arXiv 2504.18274, App. C.4) use the
   same covariance with the per-token loss; divide ours by nβ to compare with either.
@@ -267,7 +267,7 @@ def _shaped(array: np.ndarray):
 
 
 def susceptibility(estimate, observable: str, against: str, *, baseline: str = LOSS) -> ObservableEstimate:
-    """χ(φ; q') = −nβ·Cov(φ, L' − L_n) (MATH.md §6) from the draws of ``estimate``.
+    """χ(φ; q') = −nβ·Cov(φ, L' − L_n) (docs/conventions.md#susceptibility) from the draws of ``estimate``.
 
     Parameters
     ----------
@@ -316,7 +316,7 @@ def susceptibility(estimate, observable: str, against: str, *, baseline: str = L
     std_err = _spread(-draws.nbeta * (shifted_chains - base_chains)[:, :, 0])
     verdict, reasons, rhat = _judge(draws, (observable, against, baseline), value, std_err)
     return ObservableEstimate("susceptibility", _shaped(value), _shaped(std_err),
-                              "χ = −nβ·Cov(φ, L' − L_n) (MATH.md §6; devinterp's −Cov(φ, ℓ − L) is χ/nβ)",
+                              "χ = −nβ·Cov(φ, L' − L_n) (docs/conventions.md#susceptibility; devinterp's −Cov(φ, ℓ − L) is χ/nβ)",
                               verdict, reasons, rhat)
 
 
@@ -362,6 +362,6 @@ def bayesian_influence(estimate, samples: str, observable: str | None = None, *,
         value, std_err = value[:, 0], std_err[:, 0]
     verdict, reasons, rhat = _judge(draws, (samples, observable), value, std_err)
     convention = ("BIF = −Cov(ℓ_i, φ)" if form == "covariance" else "BIF = −Cov(ℓ_i, φ)/(sd ℓ_i · sd φ)") + \
-        " (Kreer et al. 2025, arXiv 2509.26544; MATH.md §6)"
+        " (Kreer et al. 2025, arXiv 2509.26544; docs/conventions.md#bayesian-influence-function)"
     return ObservableEstimate(f"bif ({form})", _shaped(value), _shaped(std_err), convention, verdict, reasons, rhat)
 

@@ -78,7 +78,7 @@ def step(
     References
     ----------
     Welling & Teh (2011), "Bayesian learning via stochastic gradient Langevin dynamics", eq. 4;
-    the localization term after Lau et al. (2023), eq. 12 (MATH.md §4).
+    the localization term after Lau et al. (2023), eq. 12 (docs/conventions.md#the-llc-estimator).
     """
     loss, grads = loss_and_grad(state.params, batch)
     grad_u = potential_gradient(grads, state.params, state.center, nbeta=nbeta, localization=localization)

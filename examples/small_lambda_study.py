@@ -3,7 +3,7 @@
 Run: ``python examples/small_lambda_study.py [--out DIR] [--seeds 3]`` (about 40 minutes on 2 cores;
 resumable: rows are kept in DIR/rows.jsonl).  Prints one markdown table: per variant, the median
 signed relative error against λ, the median sampler error (against the exact sampler's value on
-each dataset, λ_n(nβ, γ)), the medians of the data noise and the estimator bias (MATH.md §4), the
+each dataset, λ_n(nβ, γ)), the medians of the data noise and the estimator bias (docs/conventions.md#the-finite-temperature-target), the
 coverage of λ_n by the estimates' intervals, the verdicts, the silent failures (more than 30% from
 λ_n with an "ok" verdict) and the seconds spent.
 """

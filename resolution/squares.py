@@ -18,7 +18,7 @@ An expanded K = Σ (BA)_ij² (reduced-rank regression given as one polynomial) h
 4. **Check.**  Σ d_i (ℓ_i·v)² = f is verified term by term in exact arithmetic.
 
 With c = min d_i > 0 and C = max d_i, c·Σ q_i² <= f <= C·Σ q_i² for q_i = ℓ_i·v, so f and the
-ideal ⟨q_1, …, q_r⟩ have the same learning coefficient: λ(f) = λ(Σ q_i²) (MATH.md §2, "K and
+ideal ⟨q_1, …, q_r⟩ have the same learning coefficient: λ(f) = λ(Σ q_i²) (docs/conventions.md#equivalent-divergences, "K and
 K' with c·K <= K' <= C·K").  Only step 4 carries the proof; steps 1-3 only find the form.
 """
 

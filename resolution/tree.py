@@ -6,7 +6,7 @@ pulled-back ideal and measure are monomial at every point over the origin that
 matters.  It returns a :class:`ResolutionTree`; the local threshold λ (the
 largest pole −λ of ∫ (Σ g_i²)^{z/2} w^h dw near 0, i.e. of |f|^z for one f) is
 the minimum over the leaves, and its multiplicity m the largest order attained
-at one point (Watanabe 2009, Thm 2.3 and §3; Lin 2011 Ch. 4; MATH.md §3).
+at one point (Watanabe 2009, Thm 2.3 and §3; Lin 2011 Ch. 4; docs/conventions.md#blow-ups).
 
 Why a minimum over leaves is the answer.  For a proper map π that is an
 isomorphism off the exceptional set, the threshold at 0 is the minimum of the

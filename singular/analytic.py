@@ -14,7 +14,7 @@ function being the case k = 1):
    <= N and |r_i| <= C·|u|^(N+1) near 0.
 3. **Order certificate for the ideal.** If P = Σ T_i² satisfies P >= c·|u|^(2N) near 0, then
    ‖r‖ <= C·|u|·|u|^N = o(‖T‖), hence ‖h‖ ≍ ‖T‖ and Σ g_i² ≍ u^(2β)·Σ T_i²: both
-   have the same (λ, m) (MATH.md §2, "K and K' with c·K <= K' <= C·K").  The bound
+   have the same (λ, m) (docs/conventions.md#equivalent-divergences, "K and K' with c·K <= K' <= C·K").  The bound
    P >= c·|u|^(2N) is proved when P contains a pure power u_j^(k_j) with k_j <= 2N for
    every j and every compact face polynomial of P has no zero on the real torus:
    then, in each chart of the toric resolution of Γ₊(P), P is the chart's vertex
@@ -562,7 +562,7 @@ def reparametrize(
 
     The map u ↦ v is then an analytic diffeomorphism near 0 (inverse function theorem) whose Jacobian
     ∏ φ_j'(u_j) is a unit, and u_j = v_j·(unit), so a prior |u|^h·(positive) is |v|^h·(positive): the
-    functions (each g_i(u) = G_i(v), G_i polynomial) have the same (λ, m) in v as in u (MATH.md §2, a change
+    functions (each g_i(u) = G_i(v), G_i polynomial) have the same (λ, m) in v as in u (docs/conventions.md#the-learning-coefficient, a change
     of coordinates with a unit Jacobian; Watanabe 2009, §2.4).  Each v_j keeps the name of u_j.
 
     Returns

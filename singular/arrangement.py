@@ -23,7 +23,7 @@ and their intersection is a product of real wonderful models, so it has real poi
 point of X_k near 0.  In a chart around such a point the real integrand is
 ∏ |u_i|^(N_i z + codim X_i + P_i − 1) times a positive unit, so the real zeta function has the
 pole −(codim X + P_X)/N_X for every flat, its order the number of divisors through the point that
-attain it (Watanabe 2009, Thm 2.3; MATH.md §3): the formula above, over R.
+attain it (Watanabe 2009, Thm 2.3; docs/conventions.md#blow-ups): the formula above, over R.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Statistical models and the function K(w) they induce, exactly (MATH.md §1-2).
+"""Statistical models and the function K(w) they induce, exactly (docs/conventions.md#the-learning-setting).
 
 A :class:`RegressionModel` is y = f(x, w) + N(0, σ²·I) with exact parameters, a true
 parameter w0 and an input distribution q(x) with exact moments.  Then
@@ -10,7 +10,7 @@ and the learning coefficient is that of an *ideal* equivalent to K:
 * **f polynomial in x.**  f(x, w) − f(x, w0) = Σ_α c_α(w)·x^α per output, so
   K = Σ c^T M c / (2σ²) with the moment matrix M_αβ = E[x^(α+β)].  When M is positive
   definite (checked exactly), λ_min(M)·Σ c_α² <= 2σ²K <= λ_max(M)·Σ c_α², so K ≍ Σ c_α²
-  and the coefficient ideal ⟨c_α⟩ has K's (λ, m) (MATH.md §2; Watanabe 2009, §7.1).
+  and the coefficient ideal ⟨c_α⟩ has K's (λ, m) (docs/conventions.md#equivalent-divergences; Watanabe 2009, §7.1).
 * **Finite input support.**  K = Σ_j q_j ‖f(x_j, w) − f(x_j, w0)‖² / (2σ²) with q_j > 0,
   so the evaluation ideal ⟨f(x_j, w) − f(x_j, w0)⟩ is equivalent to K with no condition.
 * **f analytic in x and w** (a·tanh(b·x), say).  f is expanded in w at the point to a
@@ -307,7 +307,7 @@ class RegressionModel:
         return [q.xreplace(shift) - t for q, t in zip(self.f, truth)]
 
     def K(self) -> sympy.Expr:
-        """K(w) exactly (MATH.md §1): closed form when f is polynomial in x or the support is finite.
+        """K(w) exactly (docs/conventions.md#the-learning-setting): closed form when f is polynomial in x or the support is finite.
 
         Otherwise an unevaluated ``sympy.Integral`` over the input density.
         """

@@ -1,6 +1,6 @@
 """Bayesian phase transitions: which of two local solutions the posterior prefers at sample size n.
 
-MATH.md §5: a solution α with population loss L_α, learning coefficient λ_α and multiplicity m_α
+docs/conventions.md#bayesian-phase-transitions: a solution α with population loss L_α, learning coefficient λ_α and multiplicity m_α
 has the local free energy F_n(α) ≈ n·L_α + λ_α·log n − (m_α − 1)·log log n.  The posterior mass
 near α against that near β has log odds F_n(β) − F_n(α).  When one solution is more accurate
 (L_α < L_β) but more complex (λ_α > λ_β), the simpler one wins for small n and the accurate one
@@ -63,7 +63,7 @@ class Phase:
 
 
 def free_energy(phase: Phase, n: float) -> float:
-    """F_n ≈ n·L + λ·log n − (m − 1)·log log n (MATH.md §5), for n > e.
+    """F_n ≈ n·L + λ·log n − (m − 1)·log log n (docs/conventions.md#bayesian-phase-transitions), for n > e.
 
     Examples
     --------

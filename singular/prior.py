@@ -1,6 +1,6 @@
 """Priors of the form (positive constant) × monomial.
 
-MATH.md §2: the prior φ must be positive near the point, or a monomial w^h
+docs/conventions.md#the-learning-coefficient: the prior φ must be positive near the point, or a monomial w^h
 times a function positive there.  Such a prior enters the Newton route as the
 weight τ = h + 1 and the normal-crossing formula as the exponents h.
 """

@@ -1,6 +1,6 @@
 """Exact real log canonical thresholds (learning coefficients) of polynomial germs.
 
-``rlct(f)`` is the RLCT of |f| at a point (MATH.md §2): the largest pole −λ of
+``rlct(f)`` is the RLCT of |f| at a point (docs/conventions.md#sign-changing-functions): the largest pole −λ of
 ζ(z) = ∫_U |f(w)|^z φ(w) dw over a small neighbourhood U, with its order m.
 For a sign-changing f this equals 2·rlct(f²), and for K >= 0 it is the RLCT
 of K itself.
@@ -9,7 +9,7 @@ Routes, each exact and each saying why it is certain:
 
 * ``monomial`` — f = c·w^k·(unit) and φ = w^h·(positive):
   λ = min_j (h_j + 1)/k_j, m = #{j attaining it} (Lin 2011, Prop. 3.7;
-  Watanabe 2009, Ch. 2; MATH.md §3).
+  Watanabe 2009, Ch. 2; docs/conventions.md#normal-crossing).
 * ``newton`` — the Newton-polyhedron theorem: if every compact face
   polynomial f_γ has no zero on the real torus (R∖{0})^d, then
   λ = 1/t₀ and m = codim of the τ-face, with τ = h + 1 for the prior w^h
@@ -435,7 +435,7 @@ def _resolution(
             f"Minimizing leaf: node {leaf}, reached by {route}; there {coordinates}.\n"
             f"  {tree.nodes[leaf]['reason']}.\n"
             f"λ = min over leaves = {best[0]}" + (f", divided by {e}: {value}" if e != 1 else "")
-            + f"; m = {multiplicity} (Watanabe 2009, Thm 2.3 and §3; MATH.md §3 Blow-ups)."
+            + f"; m = {multiplicity} (Watanabe 2009, Thm 2.3 and §3; docs/conventions.md#blow-ups)."
         )
         return RLCT(value, multiplicity, "resolution", True, certificate, (value, value), tree)
     reasons = sorted({d["reason"] for _, d in tree.nodes(data=True) if d["status"] == "open"})
@@ -719,7 +719,7 @@ def _analytic_morse(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], power: in
     )
     if power != 1:
         value = value / power
-        text += f" The ideal ⟨f⟩ has λ(f²) = λ(|f|)/2 = {value}, same m (MATH.md §2)."
+        text += f" The ideal ⟨f⟩ has λ(f²) = λ(|f|)/2 = {value}, same m (docs/conventions.md#sign-changing-functions)."
     return RLCT(value, multiplicity, kind, True, text, (value, value))
 
 
@@ -859,7 +859,7 @@ def rlct(
     Notes
     -----
     With the default positive prior and K >= 0, λ is the learning
-    coefficient of a model with Kullback-Leibler divergence K (MATH.md §2).
+    coefficient of a model with Kullback-Leibler divergence K (docs/conventions.md#the-learning-coefficient).
     For an ideal ⟨g_1, …, g_k⟩ pass K = g_1² + … + g_k²; Lin (2011) would
     call 2·λ the RLCT of the ideal.
     """

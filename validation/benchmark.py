@@ -1,7 +1,7 @@
 """The ground-truth benchmark: any LLC estimator against exact cases, with the error split in three.
 
 :func:`run_benchmark` runs an estimator on every (case, seed), compares each estimate λ̂ with the
-exact λ of the case, with the estimator's own finite-temperature target λ(nβ, γ) (MATH.md §4,
+exact λ of the case, with the estimator's own finite-temperature target λ(nβ, γ) (docs/conventions.md#the-finite-temperature-target,
 population K, by quadrature for d <= 3) and with the same target on the very dataset the estimate
 saw, λ_n(nβ, γ) (L_n in place of K), and collects the rows in a :class:`BenchmarkReport`:
 

@@ -14,7 +14,7 @@ The tests run every case's second route and compare.  A case also knows how to b
 problem: :meth:`Case.build` returns the torch module at w*, a seeded dataset and the loss.
 
 The sum-of-squares cases use one standard normal input per generator: f = Σ g_i(w)·u_i gives
-K(w) = Σ g_i(w)²/2 (MATH.md §1), so their RLCT is that of the polynomial Σ g_i².
+K(w) = Σ g_i(w)²/2 (docs/conventions.md#the-learning-setting), so their RLCT is that of the polynomial Σ g_i².
 
 Examples
 --------
@@ -197,7 +197,7 @@ def _family(name, family, model, closed_form, *, symbolic_second, source, litera
 
 _GT = "shared ground truth"
 _SPECS_LIST = [
-    # normal crossings (Lin 2011 Prop. 3.7; MATH.md §3)
+    # normal crossings (Lin 2011 Prop. 3.7; docs/conventions.md#normal-crossing)
     _monomial("nc-w", "normal crossing", [1], literature="1/2", source=f"{_LIN}; regular 1-D ({_GT} NC-01)"),
     _monomial("nc-w1w2", "normal crossing", [1, 1], literature="1/2", source=f"{_LIN} ({_GT} NC-02)"),
     _monomial("nc-w1w2w3", "normal crossing", [1, 1, 1]),
@@ -235,13 +235,13 @@ _SPECS_LIST = [
                     source="Varchenko (1976); Newton distance"),
     # degenerate: the Newton bound is not certified, resolution (or a coordinate change) is needed
     _sum_of_squares("resolution-(x+y)^2", "resolution", ["x + y"], ["x", "y"], literature="1/2",
-                    source=f"MATH.md §3 ({_GT} DG-01)"),
+                    source=f"docs/conventions.md#newton-polyhedra ({_GT} DG-01)"),
     _sum_of_squares("resolution-(y-x^2)^2", "resolution", ["y - x**2"], ["x", "y"], literature="1/2",
                     source=f"smooth zero set ({_GT} DG-02)"),
     _sum_of_squares("resolution-(x+y)^2+y^4", "resolution", ["x + y", "y**2"], ["x", "y"], literature="3/4",
                     source=f"coordinate change u = x + y ({_GT} DG-04)"),
     _sum_of_squares("resolution-cusp", "resolution", ["x**2 - y**3"], ["x", "y"], literature="5/12",
-                    source=f"cusp x^2 - y^3: rlct 5/6, squared 5/12 (MATH.md §2; {_GT} DG-05)"),
+                    source=f"cusp x^2 - y^3: rlct 5/6, squared 5/12 (docs/conventions.md#sign-changing-functions; {_GT} DG-05)"),
     _sum_of_squares("resolution-llc-toy", "resolution", ["(w1 - 1)*(w1**2 + w2**2)**2"], ["w1", "w2"],
                     literature="1/4", source=f"Lau et al. (2023) toy potential ({_GT} LLC-01)"),
     _sum_of_squares("resolution-(x+y)^2+z^2", "resolution", ["x + y", "z"], ["x", "y", "z"],

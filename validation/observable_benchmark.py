@@ -1,5 +1,5 @@
 """The observables benchmark: susceptibilities, Bayesian influence functions and the multiplicity,
-estimated from the chains, against their exact values (issue 15; MATH.md §6).
+estimated from the chains, against their exact values (issue 15; docs/conventions.md#observables-of-the-local-posterior).
 
 Per (estimator, case, seed), on the case's dataset of n samples (:meth:`Case.build`):
 

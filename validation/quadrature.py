@@ -4,12 +4,12 @@ Three uses:
 
 - :func:`fit_rlct` checks the catalog independently of :mod:`singular`: it computes
   −log Z(t), Z(t) = ∫ exp(−t·K(w)) φ(w) dw, for t from 10² to 10⁸ (φ uniform on the box w* ± 1/2)
-  and fits −log Z(t) = λ·log t − (m − 1)·log log t + c (MATH.md §2, the free-energy asymptotics).
-- :func:`target_llc` gives the estimator's own target at finite temperature (MATH.md §4):
+  and fits −log Z(t) = λ·log t − (m − 1)·log log t + c (docs/conventions.md#the-learning-coefficient, the free-energy asymptotics).
+- :func:`target_llc` gives the estimator's own target at finite temperature (docs/conventions.md#the-finite-temperature-target):
   λ(nβ, γ) = nβ·E[K] under exp(−nβ·K(w) − (γ/2)‖w − w*‖²), the value an exact sampler of the
   tempered local posterior (with the population K in place of L_n) would report.
 - :func:`posterior_moments` gives posterior means and covariances of any observables under the same
-  posterior (MATH.md §6), hence the exact susceptibilities (:func:`exact_susceptibility`) and
+  posterior (docs/conventions.md#observables-of-the-local-posterior), hence the exact susceptibilities (:func:`exact_susceptibility`) and
   Bayesian influence functions (:func:`exact_bif`).  :func:`dataset_loss`, :func:`sample_losses` and
   :func:`shifted_loss` build the observables those need; :func:`gaussian_moments` is the second
   route, exact for linear regression and quadratic observables.
@@ -139,7 +139,7 @@ def empirical_k_function(model: RegressionModel, x: np.ndarray, y: np.ndarray, *
                          weights: np.ndarray | None = None) -> KFunction:
     """L_n(w) − L_n(w*) of ``model`` on the dataset (x, y), as a vectorized function like :func:`k_function`.
 
-    L_n is the Gaussian NLL (MATH.md §1), averaged over the samples with ``weights`` (default equal;
+    L_n is the Gaussian NLL (docs/conventions.md#loss-units), averaged over the samples with ``weights`` (default equal;
     any real weights with a positive sum, such as a quadrature rule's, normalized to sum 1).  With
     f(x, w) − f(x, w*) = Σ_α c_α(w)·x^α (f polynomial in the inputs; c_α any closed form in w),
     L_n(w) − L_n(w*) = (1/2σ²)·Σ_outputs [Σ_αβ c_α c_β·mean(x^α x^β) − 2·Σ_α c_α·mean(r·x^α)], with r
@@ -324,7 +324,7 @@ def _rule_loss(model: RegressionModel, shift: str | None) -> KFunction:
 def dataset_loss(model: RegressionModel, x: np.ndarray, y: np.ndarray, *,
                  weights: np.ndarray | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """The observable L(w) − L(w*): the (weighted) average over the dataset (x, y) of the per-sample
-    Gaussian NLL differences [(y − f(x, w))² − (y − f(x, w*))²]/(2σ²) (MATH.md §1, §6).
+    Gaussian NLL differences [(y − f(x, w))² − (y − f(x, w*))²]/(2σ²) (docs/conventions.md#loss-units, #observables-of-the-local-posterior).
 
     Parameters
     ----------
@@ -360,7 +360,7 @@ def dataset_loss(model: RegressionModel, x: np.ndarray, y: np.ndarray, *,
 
 def sample_losses(model: RegressionModel, x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     """The observable (ℓ_1(w) − ℓ_1(w*), …, ℓ_P(w) − ℓ_P(w*)) of P probe samples, ℓ_i the Gaussian NLL of
-    sample i (MATH.md §6): ℓ_i(w) − ℓ_i(w*) = [(y_i − f(x_i, w))² − (y_i − f(x_i, w*))²]/(2σ²).
+    sample i (docs/conventions.md#observables-of-the-local-posterior): ℓ_i(w) − ℓ_i(w*) = [(y_i − f(x_i, w))² − (y_i − f(x_i, w*))²]/(2σ²).
 
     Parameters
     ----------
@@ -392,7 +392,7 @@ def shifted_loss(model: RegressionModel, shift: str) -> Callable[[np.ndarray], n
     """The observable K'(w) = E_q'[(f(x, w) − f(x, w*))²]/(2σ²): the population loss under a shifted input law q'.
 
     The outputs are taken noise-free, y = f(x, w*): the noise adds the constant log(σ√(2π)) + 1/2 to
-    the loss under any q', which no covariance (hence no susceptibility, MATH.md §6) sees.
+    the loss under any q', which no covariance (hence no susceptibility, docs/conventions.md#susceptibility) sees.
 
     Parameters
     ----------
@@ -625,7 +625,7 @@ def fit_rlct(model: RegressionModel, ts: Sequence[float] | None = None, *, half_
 
 
 def target_llc(model: RegressionModel, nbeta: float, localization: float) -> float:
-    """λ(nβ, γ) = nβ·E[K] under exp(−nβ·K(w) − (γ/2)‖w − w*‖²) on R^d (MATH.md §4).
+    """λ(nβ, γ) = nβ·E[K] under exp(−nβ·K(w) − (γ/2)‖w − w*‖²) on R^d (docs/conventions.md#the-finite-temperature-target).
 
     The mean of the observable K itself: nβ·``posterior_moments(model, nbeta, localization, {}).mean_of("loss")``.
     The box is w* ± √(72/γ) (the Gaussian factor is below e^−36 outside it).
@@ -713,7 +713,7 @@ class PosteriorMoments:
         return _shaped(self.covariance[where_a, where_b], shape_a + shape_b)
 
     def susceptibility(self, observable: str, shifted: str) -> float | np.ndarray:
-        """χ(φ; q') = −nβ·Cov(φ, L' − L) (MATH.md §6), φ = ``observable``, L' = ``shifted`` (a scalar
+        """χ(φ; q') = −nβ·Cov(φ, L' − L) (docs/conventions.md#susceptibility), φ = ``observable``, L' = ``shifted`` (a scalar
         observable: the loss under q'), L = ``"loss"``; shaped like φ.  See :func:`exact_susceptibility`."""
         if self._part(shifted)[1] != ():
             raise ValueError(f"shifted={shifted!r} must name a scalar observable (the loss L' under q')")
@@ -751,7 +751,7 @@ def _slices(shapes: Sequence[tuple[int, ...]]) -> tuple[slice, ...]:
 def posterior_moments(model: RegressionModel, nbeta: float, localization: float,
                       observables: Mapping[str, Callable[[np.ndarray], np.ndarray]], *,
                       data: tuple[np.ndarray, np.ndarray] | None = None) -> PosteriorMoments:
-    """Exact posterior means and covariances of observables under the local tempered posterior (MATH.md §6),
+    """Exact posterior means and covariances of observables under the local tempered posterior (docs/conventions.md#observables-of-the-local-posterior),
     p(w) ∝ exp(−nβ·L(w) − (γ/2)‖w − w*‖²), L = K (population) or L_n − L_n(w*) on ``data``, for d <= 3.
 
     Parameters
@@ -759,7 +759,7 @@ def posterior_moments(model: RegressionModel, nbeta: float, localization: float,
     model : RegressionModel
         d <= 3 parameters; w* is its true parameter.
     nbeta, localization : float
-        nβ > 0 (e.g. n/log n, MATH.md §4) and γ > 0.
+        nβ > 0 (e.g. n/log n, docs/conventions.md#the-local-tempered-posterior) and γ > 0.
     observables : mapping of str to callable
         name -> φ, a vectorized function of points w of shape (..., d) returning (...) (a scalar
         observable) or (..., k) (a vector one), e.g. :func:`dataset_loss`, :func:`sample_losses`,
@@ -782,7 +782,7 @@ def posterior_moments(model: RegressionModel, nbeta: float, localization: float,
     Notes
     -----
     ⟨φ⟩ and Cov(φ, ψ) are ratios of the integrals ∫ {1, φ, φψ} exp(−nβL − (γ/2)‖w − w*‖²) dw over the box
-    w* ± √(72/γ) (MATH.md §6), computed by the rule of the module docstring, the one of :func:`target_llc`, in
+    w* ± √(72/γ) (docs/conventions.md#exact-values-at-finite-temperature), computed by the rule of the module docstring, the one of :func:`target_llc`, in
     one pass over its points (chunked) that accumulates Σe, Σe·v and Σe·vvᵀ over all components v at once.
     Every component is shifted by its value at w* before it is accumulated (Cov is unchanged), so that a
     covariance far smaller than the observable's values is not lost to cancellation.  The cost is that of
@@ -843,7 +843,7 @@ def _moments(k: KFunction, nbeta: float, localization: float,
 def exact_susceptibility(model: RegressionModel, nbeta: float, localization: float,
                          observable: Callable[[np.ndarray], np.ndarray], shifted: Callable[[np.ndarray], np.ndarray],
                          *, data: tuple[np.ndarray, np.ndarray] | None = None) -> float | np.ndarray:
-    """The exact susceptibility χ(φ; q') = d⟨φ⟩/dh at h = 0 = −nβ·Cov(φ, L' − L) (MATH.md §6), for d <= 3.
+    """The exact susceptibility χ(φ; q') = d⟨φ⟩/dh at h = 0 = −nβ·Cov(φ, L' − L) (docs/conventions.md#susceptibility), for d <= 3.
 
     Shifting the data distribution from q toward q' by h replaces nβ·L by nβ·[(1 − h)·L + h·L'] in the
     local posterior of :func:`posterior_moments`; L is K (or L_n − L_n(w*) on ``data``), L' the loss under q'.
@@ -870,7 +870,7 @@ def exact_susceptibility(model: RegressionModel, nbeta: float, localization: flo
 
     Notes
     -----
-    Conventions differ (MATH.md §6): Baker et al. (2025, "Structural inference with susceptibilities",
+    Conventions differ (docs/conventions.md#susceptibility): Baker et al. (2025, "Structural inference with susceptibilities",
     arXiv 2504.18274, App. C.4) derive χ as this derivative; devinterp 2.x's ``susceptibilities()``
     reports −Cov(φ, ℓ − L) without the factor nβ, i.e. χ/nβ here (with ℓ the probe's loss).  A value
     from one convention is compared with the other only after that factor.
@@ -892,7 +892,7 @@ def exact_bif(model: RegressionModel, nbeta: float, localization: float, samples
               observable: Callable[[np.ndarray], np.ndarray], *, data: tuple[np.ndarray, np.ndarray] | None = None,
               form: str = "covariance") -> float | np.ndarray:
     """The exact Bayesian influence functions BIF(i, φ) = −Cov(ℓ_i, φ) (Kreer et al. 2025, arXiv 2509.26544;
-    MATH.md §6) of probe samples i on an observable φ, for d <= 3.
+    docs/conventions.md#bayesian-influence-function) of probe samples i on an observable φ, for d <= 3.
 
     Parameters
     ----------
@@ -939,7 +939,7 @@ def gaussian_moments(model: RegressionModel, nbeta: float, localization: float,
 
     The second route to :func:`posterior_moments`, sharing none of its code.  When f is affine in the
     parameters (linear regression, the ``regular-*`` cases), K and L_n are quadratic in u = w − w*, so the
-    local posterior exp(−nβ·L − (γ/2)‖u‖²) on R^d is exactly N(μ, Σ) (MATH.md §6, "Regular points", with no
+    local posterior exp(−nβ·L − (γ/2)‖u‖²) on R^d is exactly N(μ, Σ) (docs/conventions.md#regular-points-a-closed-form, "Regular points", with no
     higher-order terms); quadratic observables then have closed-form moments.
 
     Parameters

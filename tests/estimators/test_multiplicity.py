@@ -13,7 +13,7 @@ TS = 10 ** np.arange(2.0, 6.01, 0.5)  # 10² … 10⁶, 9 temperatures
 
 
 def _target(lam, m, ts=TS, shift=0.0, deficit=0.0, gap=0.5):
-    """λ(t) = λ − (m − 1)/(log t + shift) − deficit·t^−gap (MATH.md §6)."""
+    """λ(t) = λ − (m − 1)/(log t + shift) − deficit·t^−gap (docs/conventions.md#multiplicity-from-a-temperature-sweep)."""
     return lam - (m - 1) / (np.log(ts) + shift) - deficit * ts**-gap
 
 

@@ -13,10 +13,10 @@ x, y = sympy.symbols("x y")
 
 
 @pytest.mark.parametrize("f, value, multiplicity", [
-    # λ of |f| (one generator).  Values: MATH.md §2-3 and the issue.
+    # λ of |f| (one generator).  Values: docs/conventions.md (sign-changing functions, exact values) and the issue.
     ("(x + y)**2", R(1, 2), 1),            # u = x + y: |u|^2
     ("x**2 - y**3", R(5, 6), 1),           # the cusp: 1/2 + 1/3
-    ("(x**2 - y**3)**2", R(5, 12), 1),     # MATH.md §2
+    ("(x**2 - y**3)**2", R(5, 12), 1),     # docs/conventions.md#sign-changing-functions
     ("(y - x**2)**2 + x**6", R(2, 3), 1),  # u = y - x^2: u^2 + x^6 -> 1/2 + 1/6
     ("x*y*(x - y)**2", R(1, 2), 2),        # four lines through 0 counted with multiplicity: 2/4
     ("y**2 - 2*x**2", R(1), 2),            # two transverse lines through irrational slopes: |uv|

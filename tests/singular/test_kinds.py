@@ -44,7 +44,7 @@ def test_powers_of_morse_points(f, expected):
 
 
 def test_resolve_json_names_one_convention(capsys):
-    # (x² − y³)²: the ideal ⟨x² − y³⟩ has λ(I) = 5/6, and λ(f) = λ(I)/2 = 5/12 (MATH.md §2).
+    # (x² − y³)²: the ideal ⟨x² − y³⟩ has λ(I) = 5/6, and λ(f) = λ(I)/2 = 5/12 (docs/conventions.md#ideals).
     assert main(["resolve", "(x^2 - y^3)^2", "--json"]) == 0
     tree = json.loads(capsys.readouterr().out)["tree"]
     assert tree["power"] == 2 and "λ(I)" in tree["convention"]

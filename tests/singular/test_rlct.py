@@ -22,7 +22,7 @@ def test_free_variables_do_not_change_the_value():
 
 
 def test_sign_changing_function_is_the_rlct_of_its_absolute_value():
-    # |x y^3| = |x| |y|^3: normal crossing 1/3 (MATH.md: rlct(f) = 2 rlct(f^2) = 2·(1/6)).
+    # |x y^3| = |x| |y|^3: normal crossing 1/3 (docs/conventions.md#sign-changing-functions: rlct(f) = 2 rlct(f^2) = 2·(1/6)).
     assert rlct("x*y^3").value == R(1, 3) == 2 * rlct("x^2*y^6").value
     # -(x^2 + y^4) has the same |f| as x^2 + y^4.
     assert rlct("-(x^2 + y^4)").value == rlct("x^2 + y^4").value == R(3, 4)

@@ -1,4 +1,4 @@
-"""Posterior moments of observables by quadrature (the exact χ and BIF targets, MATH.md §6) against
+"""Posterior moments of observables by quadrature (the exact χ and BIF targets, docs/conventions.md#observables-of-the-local-posterior) against
 independent routes: the Gaussian closed form on linear regression, scipy's nquad on singular cases,
 and the shifted losses against exact moments (sympy) and scipy's quad."""
 
@@ -93,7 +93,7 @@ def test_quadrature_agrees_with_the_gaussian_closed_form(name, on_data):
 
 
 def test_the_gaussian_route_is_the_regular_target():
-    # K = Σ w_i²/2: λ(nβ, γ) = nβ·E[K] = nβ·d/(2(nβ + γ)) (MATH.md §4)
+    # K = Σ w_i²/2: λ(nβ, γ) = nβ·E[K] = nβ·d/(2(nβ + γ)) (docs/conventions.md#the-finite-temperature-target)
     moments = gaussian_moments(case("regular-2").model, 50.0, 2.0, {})
     assert 50.0 * moments.mean_of("loss") == pytest.approx(50.0 / 52.0, rel=1e-12)
     assert target_llc(case("regular-2").model, 50.0, 2.0) == pytest.approx(50.0 / 52.0, rel=1e-9)

@@ -3,7 +3,7 @@
 Task: (a, b) ↦ a + b mod p, as one-hot codes of a and b concatenated; a fraction of the p² pairs is
 the training set.  Model: a one-hidden-layer MLP with the square activation, trained full-batch
 with AdamW on the squared error against one-hot targets (the Gaussian negative log-likelihood,
-σ = 1: MATH.md §1).  This is the setting of Gromov (2023), "Grokking modular arithmetic"
+σ = 1: docs/conventions.md#loss-units).  This is the setting of Gromov (2023), "Grokking modular arithmetic"
 (arXiv:2301.02679), where the network first memorises the training pairs and only later
 generalises; Power et al. (2022) named the phenomenon.  The LLC is estimated on the training set
 at every checkpoint (nβ = n/log n with n the number of training pairs).

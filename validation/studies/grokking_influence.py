@@ -4,7 +4,7 @@ the Bayesian influence of training pairs on the test loss, over training.
 The training run is the grokking study's (:func:`validation.studies.grokking.training_run`, the same
 checkpoints when ``out`` is shared).  At every fourth checkpoint (and the last), three estimates with the study's
 sampler, each observing at its draws the training loss L_n (in full), the test loss L' and the
-losses of 8 training pairs (MATH.md §6; :mod:`estimators.observables`):
+losses of 8 training pairs (docs/conventions.md#observables-of-the-local-posterior; :mod:`estimators.observables`):
 
 - **susceptibility of each layer** (weights of that layer sampled, the other held at the
   checkpoint): χ = −nβ·Cov(L_n, L' − L_n), the response of the training loss to moving the data

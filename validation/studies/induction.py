@@ -10,7 +10,7 @@ previous-token score (layer 0: mean attention from position i to i − 1) or its
 (layer 1: mean attention from position i of the repeat to position i − L + 1), and its
 weight-refined LLC (Wang et al. 2024, arXiv:2410.02984: only that head's q, k, v, o weights are
 sampled).  The loss is the next-token cross-entropy summed over the positions of a sequence (one
-sequence is one sample: MATH.md §1).
+sequence is one sample: docs/conventions.md#loss-units).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The toy model of superposition with 6 features in 2 hidden dimensions: k-gons and their LLCs.
 
 Model (Elhage et al. 2022): x̂ = ReLU(WᵀW·x + b), W ∈ R^(2×6), b ∈ R^6, trained on the squared error
-½‖x̂ − x‖² (the Gaussian negative log-likelihood, σ = 1, up to a constant: MATH.md §1).  Data in the
+½‖x̂ − x‖² (the Gaussian negative log-likelihood, σ = 1, up to a constant: docs/conventions.md#loss-units).  Data in the
 high-sparsity limit of Chen et al. (2023, arXiv:2310.06301): each input has exactly one non-zero
 feature, uniform on [0, 1], at a uniform position.  Chen et al. find that the critical points
 are regular k-gons (k columns of W at the vertices of a regular polygon, the rest near zero with
