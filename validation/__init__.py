@@ -8,38 +8,9 @@ calibration (:mod:`validation.calibration`), hypothesis strategies (:mod:`valida
 a pytest helper (:mod:`validation.testing`), the tour, tree drawings and the CLI.
 """
 
-import importlib
+import lazy_loader
 
-#: Each module of the bridge and the public names it defines.  A module is imported on the first use
-#: of one of its names, so that the command line (``validation.cli``), whose exact commands need
-#: neither torch nor scipy.stats, starts without them.
-_EXPORTS = {
-    "benchmark": ("DEFAULT_ESTIMATORS", "SUITE_SETTINGS", "BenchmarkReport", "Estimator", "Extrapolation",
-                  "dataset_reference", "reference_target", "run_benchmark", "summarize"),
-    "calibration": ("Calibration", "calibrate"),
-    "cases": ("QUICK", "Case", "Problem", "case", "catalog"),
-    "cli": ("main",),
-    "observable_benchmark": ("ObservableReport", "run_observable_benchmark", "shifted_inputs"),
-    "quadrature": ("PosteriorMoments", "QuadratureFit", "dataset_loss", "dataset_target_llc", "exact_bif",
-                   "exact_susceptibility", "fit_rlct", "gaussian_moments", "log_partition", "posterior_moments",
-                   "shifted_loss", "target_llc"),
-    "testing": ("assert_estimator_calibrated",),
-    "tour": ("TOUR", "TourStop", "format_tour", "run_tour"),
-    "treeplot": ("draw_tree",),
-}
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str):
-    """A public name, imported from its module on first use (PEP 562)."""
-    if name not in _MODULE_OF:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+# The public names and their modules are listed once, in __init__.pyi.  A module is imported on the
+# first use of one of its names (SPEC 1), so that the command line (``validation.cli``), whose exact
+# commands need neither torch nor scipy.stats, starts without them.
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
