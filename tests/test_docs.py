@@ -157,6 +157,16 @@ EXCLUDED = {
         "a usage synopsis: EXPR and the bracketed options are placeholders",
     ("docs/resolution.md", "singular resolve EXPR [--vars ...] [--prior ...] [--at ...] [--json] [--dot FILE] [--png FILE]"):
         "a usage synopsis: EXPR, FILE and the bracketed options are placeholders",
+    ("docs/scaling.md", "from distributed import Client, LocalCluster"):
+        "the full catalog on 4 workers (about 52 minutes of estimates); tests/validation/test_executor.py runs "
+        "the same call on a 2-worker LocalCluster with two cases",
+    ("docs/scaling.md", "from dask_jobqueue import SLURMCluster"):
+        "needs a SLURM batch system and dask-jobqueue",
+    ("docs/scaling.md", "import multiprocessing"):
+        "MyNet, X, Y and run/checkpoints are the reader's own; tests/estimators/test_trajectory.py runs "
+        "llc_trajectory on a process pool",
+    ("docs/scaling.md", "singular bench --workers 4                          # a LocalCluster of 4 single-threaded workers"):
+        "a usage example with a cluster address; the slow CLI test runs singular bench --workers 2",
 }
 # Single commands of otherwise runnable blocks that cannot run here, and why.
 EXCLUDED_COMMANDS = {
