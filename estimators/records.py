@@ -10,6 +10,7 @@ import os
 import pathlib
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Executor, as_completed
@@ -201,12 +202,21 @@ def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], 
     number of workers and the machine's cores, and the returned list is in task order whatever
     order they finished in.  To use more cores, use an executor with more workers.
 
+    Tasks in threads of one process (a ``ThreadPoolExecutor``, a Dask worker with several threads)
+    run one at a time: a task's warnings are part of its row, and Python's warning filters and
+    records (``warnings.catch_warnings``) are shared by the threads of a process, so two tasks at
+    once would swap each other's warnings.  Use processes (one thread per worker) for parallelism.
+
     Raises
     ------
+    BadSetting
+        ``executor`` is not a :class:`concurrent.futures.Executor` (for Dask, pass
+        ``client.get_executor()``, not the client).
     Exception
         The first exception of a task.  In this process the run stops there; on an executor the
-        tasks not yet started are cancelled, and the exception is raised once those already
-        running have finished and their rows are recorded.
+        tasks not yet finished are cancelled, the rows that had come back are recorded, and the
+        exception is raised without waiting for the tasks already running (a re-run computes
+        their rows).
 
     Examples
     --------
@@ -220,6 +230,10 @@ def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], 
     """
     from tqdm.auto import tqdm
 
+    if executor is not None and not isinstance(executor, Executor):
+        hint = " (for Dask, pass client.get_executor())" if hasattr(executor, "get_executor") else ""
+        raise BadSetting("executor", type(executor).__name__, "must be a concurrent.futures.Executor, e.g. a "
+                         f"ProcessPoolExecutor instance{hint}, or None for this process")
     record = log.append if record is None else record
     missing = [(key, function, args) for key, function, args in tasks if log.get(key) is None]
     threads = torch.get_num_threads()  # restored at the end: a thread pool's tasks run in this process
@@ -239,27 +253,35 @@ def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], 
 def _gather(executor: Executor, missing: list, record: Callable[[dict], None], bar) -> None:
     """Submit every task to ``executor`` and record each row as it arrives (see :func:`fill_rows`)."""
     futures = [executor.submit(_one_thread, function, *args) for _, function, args in missing]
-    failure = None
+    failure, recorded = None, set()
     try:
         for future in as_completed(futures):
             if future.cancelled():
                 continue
-            if future.exception() is None:
-                record(future.result())
-                bar.update()
-            elif failure is None:  # the tasks not started are dropped; those running still report
-                failure = future.exception()
-                for other in futures:
-                    other.cancel()
-    finally:  # interrupted: nothing more is started
+            failure = future.exception()
+            if failure is not None:
+                break
+            record(future.result())
+            recorded.add(future)
+            bar.update()
+    finally:  # a failure or an interruption: nothing more is started, and nothing cancelled is waited for
         for future in futures:
             future.cancel()
     if failure is not None:
+        for future in futures:  # rows that came back while the failure was read
+            if future not in recorded and future.done() and not future.cancelled() and future.exception() is None:
+                record(future.result())
         raise failure
+
+
+#: Held by each task of :func:`fill_rows` while it runs: the tasks in threads of one process run one
+#: at a time, since the warnings each row records are process-wide state.
+_TASK_LOCK = threading.Lock()
 
 
 def _one_thread(function: Callable[..., dict], *args) -> dict:
     """``function(*args)`` with one torch thread (a task of :func:`fill_rows`; the count is left at one, as
     every task sets it, and :func:`fill_rows` restores the caller's)."""
-    torch.set_num_threads(1)
-    return function(*args)
+    with _TASK_LOCK:
+        torch.set_num_threads(1)
+        return function(*args)

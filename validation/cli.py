@@ -224,11 +224,19 @@ def _dask_executor(workers: int | None, scheduler: str | None) -> Iterator[Execu
                              "singular-toolkit[distributed]") from None
     with contextlib.ExitStack() as stack:
         if scheduler is None:
-            target = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1))
+            client = stack.enter_context(Client(stack.enter_context(LocalCluster(n_workers=workers,
+                                                                                threads_per_worker=1))))
         else:
-            target = scheduler
-        client = stack.enter_context(Client(target))
+            try:
+                client = stack.enter_context(Client(scheduler))
+                client.wait_for_workers(1, timeout=_WORKER_WAIT)
+            except (ValueError, OSError) as exc:  # a malformed address, no scheduler there, no worker
+                raise EstimatorError(f"--scheduler {scheduler!r}: {exc or type(exc).__name__}") from None
         yield client.get_executor()
+
+
+#: Seconds ``--scheduler`` waits for a first worker to join before it gives up.
+_WORKER_WAIT = 120
 
 
 def _estimate_arguments(commands) -> None:

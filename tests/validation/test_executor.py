@@ -122,3 +122,86 @@ def test_cli_bench_on_two_workers_writes_the_rows_of_an_in_process_run(tmp_path,
         assert main([*quick, "--workers", "2", "--out", str(tmp_path / "there")]) == 0
     there = json.loads(capsys.readouterr().out)["rows"]
     assert _timeless(there) == _timeless(here) and len(here) == 12
+
+
+def _warn_and_return(i: int, pause: float) -> dict:
+    """A task whose row holds the warning it emitted, caught as the benchmark's rows catch theirs."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        time.sleep(pause)
+        warnings.warn(f"task {i}")
+        time.sleep(pause)
+    return {"i": i, "warnings": [str(w.message) for w in caught]}
+
+
+def test_tasks_in_threads_of_one_process_keep_their_own_warnings():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from estimators.records import RowLog, fill_rows
+
+    tasks = [(i, _warn_and_return, (i, 0.05)) for i in range(6)]
+    with ThreadPoolExecutor(3) as threads:
+        rows = fill_rows(RowLog(None, key=lambda row: row["i"]), tasks, executor=threads)
+    assert [row["warnings"] for row in rows] == [[f"task {i}"] for i in range(6)]
+
+
+def _fail_on(i: int, bad: int) -> dict:
+    time.sleep(0.2 * i)
+    if i == bad:
+        raise RuntimeError(f"task {i} failed")
+    return {"i": i}
+
+
+def test_a_failing_task_on_dask_raises_and_keeps_the_rows_that_came_back(tmp_path):
+    """Cancelled Dask futures never complete: the driver must not wait for them (it hung before)."""
+    pytest.importorskip("distributed")
+    script = textwrap.dedent(f"""
+        import sys
+        import distributed
+        from estimators.records import RowLog, fill_rows
+        sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r})
+        from test_executor import _fail_on
+
+        if __name__ == "__main__":
+            log = RowLog({str(tmp_path / "rows.jsonl")!r}, key=lambda row: row["i"])
+            tasks = [(i, _fail_on, (i, 2)) for i in range(8)]
+            with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \\
+                    distributed.Client(cluster) as client:
+                try:
+                    fill_rows(log, tasks, executor=client.get_executor())
+                except RuntimeError as exc:
+                    print("raised:", exc)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "raised: task 2 failed" in done.stdout, done.stderr[-2000:]
+    rows = tmp_path / "rows.jsonl"
+    kept = [json.loads(line)["i"] for line in rows.read_text().splitlines()] if rows.exists() else []
+    assert 2 not in kept and len(kept) == len(set(kept))  # which rows came back first is Dask's to decide
+
+
+@pytest.mark.parametrize("executor", ["dask", object(), 4, ProcessPoolExecutor])
+def test_an_executor_that_is_not_one_is_refused_before_anything_runs(executor):
+    from estimators import BadSetting
+
+    with pytest.raises(BadSetting, match="executor"):
+        run_benchmark(ESTIMATOR, CASES, seeds=SEEDS, n=N, executor=executor)
+
+
+def test_a_dask_client_instead_of_its_executor_is_refused_with_the_hint():
+    from estimators import BadSetting
+    from estimators.records import RowLog, fill_rows
+
+    class Client:  # what the check reads of a distributed.Client: it has get_executor
+        def get_executor(self):
+            raise AssertionError("not called")
+
+    with pytest.raises(BadSetting, match=r"client\.get_executor\(\)"):
+        fill_rows(RowLog(None, key=lambda row: row["i"]), [(0, dict, ())], executor=Client())
+
+
+def test_cli_a_malformed_scheduler_address_is_an_error_line(capsys):
+    pytest.importorskip("distributed")
+    assert main(["bench", "--scheduler", "notanaddress", "--n", "50"]) == 2
+    assert "--scheduler 'notanaddress'" in capsys.readouterr().err
