@@ -375,6 +375,7 @@ def test_waic_accumulated_as_draws_come_equals_the_formula_on_every_draw():
 
 # 15. masks ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # 25 s: two MALA estimates to 5%; test_masks_of_two_names_of_one_tied_tensor_are_united samples masks in the default run
 def test_a_mask_samples_only_its_entries_and_a_regular_slice_gives_half_its_size():
     x, y = _regression(d=4)
     model = _fitted_linear(x, y)
