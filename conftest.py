@@ -1,10 +1,22 @@
-"""Repository-wide pytest set-up: the ``slow`` marker and the hypothesis profile."""
+"""Repository-wide pytest set-up: the ``slow`` marker, the hypothesis profile, and one torch thread in
+each of the two test processes (``-n 2`` in pyproject.toml: two processes of two threads each would
+oversubscribe a 2-core machine and take as long as one)."""
+
+import os
+import sys
 
 import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60)
 settings.load_profile("ci")
+
+
+def pytest_configure(config):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ["OMP_NUM_THREADS"] = "1"
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(1)
 
 
 def pytest_addoption(parser):
