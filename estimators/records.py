@@ -235,16 +235,19 @@ def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], 
         raise BadSetting("executor", type(executor).__name__, "must be a concurrent.futures.Executor, e.g. a "
                          f"ProcessPoolExecutor instance{hint}, or None for this process")
     record = log.append if record is None else record
-    missing = [(key, function, args) for key, function, args in tasks if log.get(key) is None]
+    missing: dict[Hashable, tuple] = {}  # a key given twice (seeds=(0, 0)) is computed once, as before
+    for key, function, args in tasks:
+        if log.get(key) is None:
+            missing.setdefault(key, (key, function, args))
     threads = torch.get_num_threads()  # restored at the end: a thread pool's tasks run in this process
     with tqdm(total=len(missing), desc=desc, disable=not progress, leave=False) as bar:
         try:
             if executor is None:
-                for _, function, args in missing:
+                for _, function, args in missing.values():
                     record(_one_thread(function, *args))
                     bar.update()
             else:
-                _gather(executor, missing, record, bar)
+                _gather(executor, list(missing.values()), record, bar)
         finally:
             torch.set_num_threads(threads)
     return [log.get(key) for key, _, _ in tasks]

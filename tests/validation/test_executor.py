@@ -205,3 +205,18 @@ def test_cli_a_malformed_scheduler_address_is_an_error_line(capsys):
     pytest.importorskip("distributed")
     assert main(["bench", "--scheduler", "notanaddress", "--n", "50"]) == 2
     assert "--scheduler 'notanaddress'" in capsys.readouterr().err
+
+
+def test_a_key_given_twice_is_computed_and_written_once(tmp_path):
+    from estimators.records import RowLog, fill_rows
+
+    calls = []
+
+    def square(x):
+        calls.append(x)
+        return {"x": x, "square": x * x}
+
+    log = RowLog(tmp_path / "rows.jsonl", key=lambda row: row["x"])
+    rows = fill_rows(log, [(x, square, (x,)) for x in (3, 3, 2)])
+    assert rows == [{"x": 3, "square": 9}, {"x": 3, "square": 9}, {"x": 2, "square": 4}]
+    assert calls == [3, 2] and len((tmp_path / "rows.jsonl").read_text().splitlines()) == 2
