@@ -278,8 +278,9 @@ def _gather(executor: Executor, missing: list, record: Callable[[dict], None], b
 
 
 #: Held by each task of :func:`fill_rows` while it runs: the tasks in threads of one process run one
-#: at a time, since the warnings each row records are process-wide state.
-_TASK_LOCK = threading.Lock()
+#: at a time, since the warnings each row records are process-wide state.  Re-entrant, so that a task
+#: that itself fills rows in this process (an estimator that runs a trajectory) does not wait on itself.
+_TASK_LOCK = threading.RLock()
 
 
 def _one_thread(function: Callable[..., dict], *args) -> dict:

@@ -220,3 +220,24 @@ def test_a_key_given_twice_is_computed_and_written_once(tmp_path):
     rows = fill_rows(log, [(x, square, (x,)) for x in (3, 3, 2)])
     assert rows == [{"x": 3, "square": 9}, {"x": 3, "square": 9}, {"x": 2, "square": 4}]
     assert calls == [3, 2] and len((tmp_path / "rows.jsonl").read_text().splitlines()) == 2
+
+
+def _nested_rows(x: int) -> dict:
+    from estimators.records import RowLog, fill_rows
+
+    inner = fill_rows(RowLog(None, key=lambda row: row["y"]), [(y, dict, ((("y", y),),)) for y in range(x)])
+    return {"x": x, "inner": len(inner)}
+
+
+def test_a_task_that_fills_rows_itself_does_not_wait_on_its_own_lock():
+    import threading
+
+    from estimators.records import RowLog, fill_rows
+
+    rows = []
+    tasks = [(x, _nested_rows, (x,)) for x in (1, 2, 3)]
+    worker = threading.Thread(target=lambda: rows.extend(fill_rows(RowLog(None, key=lambda row: row["x"]), tasks)),
+                              daemon=True)  # a deadlock would leave it waiting: the test fails instead of hanging
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive() and [row["inner"] for row in rows] == [1, 2, 3]
