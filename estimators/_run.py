@@ -196,6 +196,11 @@ class ChainRunner:
         proj = sum(_project(offset[k], *self.directions[k]) for k in offset)
         return sq, virial, radius2, proj
 
+    def _group_batch(self, batch, per_chain: bool, group: slice):
+        """The chains ``group``'s minibatches of ``batch`` (one per chain when ``per_chain``; a shared
+        batch, and a single group's, as it is)."""
+        return _chains(batch, group) if per_chain and len(self.groups) > 1 else batch
+
     def _grouped(self, states: tuple, advance) -> tuple:
         """Every chain's states one step on, group after group: ``advance(g, group, parts)`` takes the
         ``g``-th group's slice of each state (the chains ``group``; its centre the group's w*) and
@@ -238,7 +243,7 @@ class ChainRunner:
             def advance(g: int, group: slice, parts: tuple, t: int = t) -> tuple:
                 nonlocal metropolis
                 (part,) = parts
-                part_batch = _chains(batch, group) if per_chain and len(self.groups) > 1 else batch
+                part_batch = self._group_batch(batch, per_chain, group)
                 noise = self.streams.noise(g)
                 new, info = self.sampler.step(part, part_batch, noise, loss_and_grad=self.loss_and_grad(per_chain),
                                               **kwargs)
@@ -286,8 +291,8 @@ class ChainRunner:
 
             def advance(g: int, group: slice, parts: tuple, t: int = t) -> tuple:
                 coarse, fine = parts
-                part1 = _chains(b1, group) if per1 and len(self.groups) > 1 else b1
-                part2 = _chains(b2, group) if per2 and len(self.groups) > 1 else b2
+                part1 = self._group_batch(b1, per1, group)
+                part2 = self._group_batch(b2, per2, group)
                 first_noise, second_noise = self.streams.noise(g), self.streams.noise(g)
                 joined = Noise(normal=tree_map(lambda a, b: root * (a + b), first_noise.normal, second_noise.normal),
                                uniform=first_noise.uniform)
