@@ -20,7 +20,7 @@ from .quadrature import (PosteriorMoments, QuadratureFit, dataset_loss, dataset_
                          exact_susceptibility, fit_rlct, gaussian_moments, log_partition, posterior_moments, shifted_loss,
                          target_llc)
 from .testing import assert_estimator_calibrated
-from .tour import TOUR, TourStop, format_tour, run_tour
+from .cli.tour import TOUR, TourStop, format_tour, run_tour
 from .treeplot import draw_tree
 
 __all__ = [

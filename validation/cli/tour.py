@@ -1,17 +1,19 @@
-"""A short tour of exact RLCTs on classic examples, each with its literature value.
+"""``singular tour``: exact RLCTs of classic examples, each beside its literature value.
 
-This is the toolkit's main job until the ground-truth benchmark lands: it runs
-:func:`singular.rlct` on textbook germs and prints, beside each answer, the
-value the literature gives (none of them comes from this code).
+It runs :func:`singular.rlct` on textbook germs and prints, beside each answer, the value the
+literature gives (none of them comes from this code).
 """
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from singular import RLCT, rlct
+if TYPE_CHECKING:
+    from singular import RLCT
 
-__all__ = ["TOUR", "TourStop", "run_tour", "format_tour"]
+__all__ = ["TOUR", "TourStop", "add_parser", "format_tour", "run", "run_tour"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ def run_tour() -> list[tuple[TourStop, RLCT]]:
     >>> stop.literature, result.value
     ('1/4, m=1', 1/4)
     """
+    from singular import rlct
+
     return [(stop, rlct(stop.expr, prior=stop.prior)) for stop in TOUR]
 
 
@@ -78,3 +82,12 @@ def format_tour(rows: list[tuple[TourStop, RLCT]]) -> str:
     lines.append("")
     lines.append("Uncertified rows would give valid bounds [lower, upper] instead of a value.")
     return "\n".join(lines)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    commands.add_parser("tour", help="exact RLCTs of classic examples beside their literature values").set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print(format_tour(run_tour()))
+    return 0
