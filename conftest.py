@@ -42,6 +42,6 @@ def forkserver():
     import multiprocessing.forkserver
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["validation.benchmark", "validation.dln_scale", "torch._dynamo"])
+    context.set_forkserver_preload(["validation.benchmark", "studies.dln_scale", "torch._dynamo"])
     multiprocessing.forkserver.ensure_running()
     return context

@@ -3,15 +3,17 @@
     python benchmarks/bench_dln.py [--out bench-dln] [--quick] [--no-1e6] [--max-steps 2000]
                                    [--samplers sgld=auto,rmsprop_sgld=auto]
 
-Prints the per-bucket table of :func:`validation.dln_scale.dln_table` next to the published numbers
+Prints the per-bucket table of :func:`studies.dln_scale.dln_table` next to the published numbers
 of Furman & Lau (2024); rows are kept in ``OUT/rows.jsonl``, so a killed run resumes.  ``--quick``
 runs the 10³ and 10⁴ buckets only (about 2 minutes here); the full run adds 10⁵ and 10⁶.
 """
 
 import argparse
 import pathlib
+import sys
 
-from validation.dln_scale import DLN_SAMPLERS, dln_table, run_dln_scale
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # studies/ is beside benchmarks/, not installed
+from studies.dln_scale import DLN_SAMPLERS, dln_table, run_dln_scale  # noqa: E402
 
 PUBLISHED = (
     "Furman & Lau (2024), plain SGLD: median about 17% low; 10–20% low up to 10⁵ parameters; "

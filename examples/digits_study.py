@@ -1,9 +1,13 @@
-"""The digits study of :mod:`validation.studies.digits` from the command line.
+"""The digits study of :mod:`studies.digits` from the command line.
 
     python examples/digits_study.py --out study-digits --seed 0 [--quick]
 """
 
-from validation.studies import main
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # studies/ is beside examples/, not installed
+from studies import main  # noqa: E402
 
 if __name__ == "__main__":
     main("digits")

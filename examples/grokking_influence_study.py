@@ -5,7 +5,11 @@
 Shares its training run (checkpoints) with ``examples/grokking_study.py`` when ``--out`` is the same.
 """
 
-from validation.studies import main
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # studies/ is beside examples/, not installed
+from studies import main  # noqa: E402
 
 if __name__ == "__main__":
     main("grokking_influence")

@@ -14,7 +14,7 @@ import pytest
 
 from validation import main
 from validation.benchmark import Estimator, run_benchmark
-from validation.dln_scale import run_dln_scale
+from studies.dln_scale import run_dln_scale
 
 ESTIMATOR = Estimator("sgld", step_size=3e-4, num_draws=40, num_burnin=10, batch_size=64, num_chains=2)
 CASES, SEEDS, N = ["nc-w"], (0, 1, 2), 200

@@ -7,8 +7,8 @@ import torch
 from estimators import BadSetting
 from estimators.records import exclusive
 from singular.families import dln, rrr
-from validation import dln_scale
-from validation.dln_scale import DLNSpec, dln_problem, dln_table, random_dln, run_dln_scale
+from studies import dln_scale
+from studies.dln_scale import DLNSpec, dln_problem, dln_table, random_dln, run_dln_scale
 
 
 @pytest.mark.parametrize("target", [10**3, 10**4, 10**5, 10**6])

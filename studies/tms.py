@@ -32,6 +32,7 @@ from sympy import Rational
 from estimators import LLCWarning, estimate_llc, llc_trajectory
 from singular import Phase, compare_phases
 
+from ._plotting import figure
 from ._training import checkpoint_steps, train
 
 __all__ = ["TMS", "tms_data", "classify_kgon", "hessian_spectrum", "negative_bias_twin", "theoretical_llc", "run"]
@@ -244,12 +245,9 @@ def _twin(model, kind, x, sampler, seed) -> dict:
 
 
 def _plot_kgons(runs, twins, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    """Each critical point's LLC estimate against its loss and against λ (a Figure of its own)."""
+    fig = figure((11, 4))
+    left, right = fig.subplots(1, 2)
     for rows, marker, tag in ((runs, "o", "dead b > 0 (trained)"), (twins, "s", "dead b < 0 (twin)")):
         for r in rows:
             label = f"{r['k']}-gon, {tag}"
@@ -272,17 +270,13 @@ def _plot_kgons(runs, twins, path):
         ax.legend(unique.values(), unique.keys(), fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def _plot_trajectory(trajectory, history, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """The loss and the LLC estimate over training (a Figure of its own)."""
     steps = trajectory.steps
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    fig = figure((8, 6))
+    top, bottom = fig.subplots(2, 1, sharex=True)
     top.plot(steps, trajectory.series("loss"), marker="o", ms=3)
     for h, loss in zip(history, trajectory.series("loss")):
         top.annotate(str(h["k"]), (h["step"], loss), fontsize=7, textcoords="offset points", xytext=(0, 4))
@@ -295,4 +289,4 @@ def _plot_trajectory(trajectory, history, path):
     bottom.set_xscale("log")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
+

@@ -25,6 +25,7 @@ from scipy import stats
 
 from estimators import llc_trajectory
 
+from ._plotting import figure
 from ._training import checkpoint_steps, train
 
 __all__ = ["SAM", "digits_data", "run"]
@@ -57,7 +58,7 @@ class SAM(torch.optim.Optimizer):
     """Sharpness-aware minimisation around SGD (Foret et al. 2021, Alg. 1) with radius ``rho``.
 
     ``step(closure)`` needs the closure to recompute the loss on the same batch, as LBFGS's does
-    (``needs_closure`` tells :func:`~validation.studies._training.train` so).
+    (``needs_closure`` tells :func:`~studies._training.train` so).
     """
 
     needs_closure = True
@@ -144,12 +145,9 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
 
 
 def _plot(results, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    """LLC, training loss and test accuracy of every run (a Figure of its own: no global matplotlib state)."""
+    fig = figure((14, 4))
+    axes = fig.subplots(1, 3)
     for (name, s), (history, trajectory) in results.items():
         style = dict(color="C0" if name == "sgd" else "C1", alpha=0.8, label=name.upper() if s == min(
             k[1] for k in results) else None)
@@ -165,4 +163,3 @@ def _plot(results, path):
         ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)

@@ -37,7 +37,7 @@ from estimators import estimate_llc
 from estimators.records import RowLog, exclusive, fill_rows
 from singular.families import dln
 
-from .benchmark import SILENT_FAILURE, _pct, _share, summarize
+from validation.benchmark import SILENT_FAILURE, _pct, _share, summarize
 
 __all__ = ["DLNSpec", "DLN_SAMPLERS", "random_dln", "dln_problem", "run_dln_scale", "dln_table"]
 

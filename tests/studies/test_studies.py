@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from validation.studies import digits, grokking, grokking_influence, induction, main, tms
-from validation.studies._training import checkpoint_steps
+from studies import digits, grokking, grokking_influence, induction, main, tms
+from studies._training import checkpoint_steps
 
 
 def _written(out, *names):

@@ -1,7 +1,7 @@
 """Grokking modular addition beyond the LLC: the two layers' susceptibilities to the test pairs and
 the Bayesian influence of training pairs on the test loss, over training.
 
-The training run is the grokking study's (:func:`validation.studies.grokking.training_run`, the same
+The training run is the grokking study's (:func:`studies.grokking.training_run`, the same
 checkpoints when ``out`` is shared).  At every fourth checkpoint (and the last), three estimates with the study's
 sampler, each observing at its draws the training loss L_n (in full), the test loss L' and the
 losses of 8 training pairs (docs/conventions.md#observables-of-the-local-posterior; :mod:`estimators.observables`):
@@ -25,6 +25,7 @@ import torch
 from estimators import (LLCWarning, average_loss, bayesian_influence, estimate_llc, sample_losses,
                         susceptibility)
 
+from ._plotting import figure
 from .grokking import SquareMLP, sampler_settings, training_run
 
 __all__ = ["run"]
@@ -72,12 +73,8 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
 def _plot(rows: list[dict], path: pathlib.Path, *, title: str) -> pathlib.Path:
     """Accuracies, χ ± 1.96 s.e. of all weights and of each layer, and the probe pairs' BIF over the
     checkpoints (a Figure of its own: no global matplotlib state)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     steps = [r["step"] for r in rows]
-    fig = Figure(figsize=(7, 10))
-    FigureCanvasAgg(fig)
+    fig = figure((7, 10))
     acc, whole, layers, bif = fig.subplots(4, 1, sharex=True)
     acc.plot(steps, [r["train_acc"] for r in rows], label="train accuracy")
     acc.plot(steps, [r["test_acc"] for r in rows], label="test accuracy")

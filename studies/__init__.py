@@ -1,14 +1,19 @@
 """Worked studies of the LLC on networks people study: each trains seeded models, saves checkpoints,
-estimates LLC trajectories and writes its figures and a ``summary.json``.
+estimates LLC trajectories and writes its figures and a ``summary.json``.  Applications of the
+toolkit, not part of it: they live beside ``examples/`` and ``benchmarks/`` in the repository and are
+not in the wheel (they seed torch's global RNG to train).
 
-- :mod:`~validation.studies.tms`: the toy model of superposition and its k-gon critical points;
-- :mod:`~validation.studies.grokking`: modular addition, memorisation then generalisation;
-- :mod:`~validation.studies.grokking_influence`: the same run's layer susceptibilities and training
+- :mod:`~studies.tms`: the toy model of superposition and its k-gon critical points;
+- :mod:`~studies.grokking`: modular addition, memorisation then generalisation;
+- :mod:`~studies.grokking_influence`: the same run's layer susceptibilities and training
   pairs' Bayesian influence on the test loss;
-- :mod:`~validation.studies.induction`: a two-layer attention-only transformer learning induction;
-- :mod:`~validation.studies.digits`: an MLP on scikit-learn's digits under two optimizers.
+- :mod:`~studies.induction`: a two-layer attention-only transformer learning induction;
+- :mod:`~studies.digits`: an MLP on scikit-learn's digits under two optimizers;
+- :mod:`~studies.dln_scale`: deep linear networks from 10³ to 10⁶ parameters against Aoyagi's λ
+  (``benchmarks/bench_dln.py`` runs it).
 
-Each has ``run(out, seed=0, quick=False)``; ``examples/*_study.py`` call it from the command line.
+Each study but the last has ``run(out, seed=0, quick=False)``; ``examples/*_study.py`` call it from the
+command line.
 """
 
 from __future__ import annotations
