@@ -234,7 +234,7 @@ def part_a(steps: int, chains: int = 100) -> None:
 
     from estimators import LLCWarning, estimate_llc
     from singular.models import RegressionModel
-    from validation.torch_models import regression_data, regression_module
+    from validation.torch_bridge import regression_data, regression_module
 
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", LLCWarning)

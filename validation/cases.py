@@ -38,7 +38,7 @@ from singular import RLCT
 from singular.families import dln, dln_model, normal_crossing, regular, regular_model, rrr, rrr_model, tanh, tanh_model
 from singular.models import RegressionModel
 
-from .torch_models import regression_data, regression_module
+from .torch_bridge import regression_data, regression_module
 
 __all__ = ["Case", "Problem", "QUICK", "case", "catalog", "suite"]
 

@@ -47,7 +47,7 @@ from .benchmark import Estimator, _chosen_cases, _chosen_seeds, _is_int
 from .cases import Case
 from .quadrature import dataset_loss, posterior_moments, shifted_loss
 from .quadrature import sample_losses as exact_sample_losses
-from .torch_models import regression_data, regression_module
+from .torch_bridge import regression_data, regression_module
 
 __all__ = ["ObservableReport", "SHIFT", "SWEEP", "run_observable_benchmark", "shifted_inputs"]
 

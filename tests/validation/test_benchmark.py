@@ -13,7 +13,7 @@ from validation.benchmark import BenchmarkReport, Estimator, _target, reference_
 from validation.calibration import calibrate
 from validation.cases import case
 from validation.testing import assert_estimator_calibrated
-from validation.torch_models import regression_module
+from validation.torch_bridge import regression_module
 
 NAMES = ["nc-w1w2^2", "regular-2", "resolution-cusp", "newton-x2+y4", "nc-w1w2"]
 EXACT = {regression_module(case(n).model).extra_repr(): float(case(n).lam) for n in NAMES}

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from estimators import LLCWarning, estimate_llc
     from singular.models import RegressionModel
 
-    from ..torch_models import regression_data, regression_module
+    from ..torch_bridge import regression_data, regression_module
 
     model = RegressionModel(args.expr, params=args.params, inputs=args.inputs, at=args.at,
                             input_dist=args.input_dist, sigma=args.sigma)
