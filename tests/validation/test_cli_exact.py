@@ -37,7 +37,7 @@ def test_dln_closed_form_and_its_size():
 
 
 @pytest.mark.parametrize("argv", [["rlct", "x^2*y^3"], ["model", "dln", "--widths", "2,3,4", "--true-rank", "1"],
-                                  ["resolve", "x^2 - y^3"]])
+                                  ["resolve", "x^2 - y^3"], ["rlct", "0.5*x"]])  # the last: the error boundary too
 def test_exact_commands_start_without_torch(argv):
     """The exact commands load neither torch nor scipy.stats (seconds of start-up on a loaded machine)."""
     import subprocess
@@ -68,3 +68,17 @@ def test_help_loads_no_library():
              "sys.exit(f'loaded {loaded}' if loaded else 0)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_error_boundary_reports_bad_input_and_lets_a_bug_through(monkeypatch, capsys):
+    import validation.cli.rlct
+
+    assert cli.main(["rlct", "x^2", "--at", "q=1"]) == 2
+    assert capsys.readouterr().err.startswith("singular: error:")
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug, not bad input")
+
+    monkeypatch.setattr(validation.cli.rlct, "exact_rlct", bug)
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main(["rlct", "x^2"])

@@ -32,7 +32,7 @@ COMMANDS = (rlct, resolve, tour, model, estimate, bench)
 INPUT_ERRORS = (("resolution", "GermError"), ("singular", "SingularError"), ("estimators", "EstimatorError"))
 
 
-def parser() -> Parser:
+def _parser() -> Parser:
     """The parser of every command; each sets ``run``, the function that runs it."""
     top = Parser(prog="singular", description="Exact learning coefficients of singular models.")
     commands = top.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
       Normal crossing: λ = min_j (h_j+1)/k_j = min((0+1)/2, (0+1)/4) = 1/4, attained by y, so m = 1 (Lin 2011, Prop. 3.7).
     0
     """
-    args = parser().parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         return args.run(args)
     except Exception as exc:

@@ -21,6 +21,7 @@ _WORKER_WAIT = 120
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``bench`` to the subcommands ``commands``."""
     b = commands.add_parser("bench", help="the ground-truth benchmark: estimators against exact cases")
     b.add_argument("--suite", choices=("quick", "full"), default="quick",
                    help="quick: 12 cases with d <= 3, n = 2000, one seed, 1200 steps per estimate (under 3 minutes); "

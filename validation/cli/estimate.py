@@ -15,6 +15,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``estimate`` to the subcommands ``commands``."""
     e = commands.add_parser("estimate", help="estimate the LLC of y = EXPR + noise from sampled data, beside the exact value")
     e.add_argument("expr", metavar="EXPR", help="the regression function f(x, w), e.g. 'a*b*x'")
     e.add_argument("--params", required=True, help="parameter names, e.g. a,b")

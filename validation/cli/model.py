@@ -12,6 +12,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``model`` to the subcommands ``commands``."""
     m = commands.add_parser("model", help="the learning coefficient of a model family or a regression model")
     kinds = m.add_subparsers(dest="kind", required=True, parser_class=Parser)
     rr = kinds.add_parser("rrr", help="reduced-rank regression y = B A x (Aoyagi & Watanabe 2005)")

@@ -12,6 +12,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``resolve`` to the subcommands ``commands``."""
     r = commands.add_parser("resolve", help="resolve the singularities of EXPR and show the tree")
     germ_arguments(r)
     r.add_argument("--dot", metavar="FILE", help="write the tree as Graphviz DOT")
@@ -20,6 +21,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Resolve (the RLCT by resolution), write the DOT/PNG files asked for and print the summary or JSON."""
     from resolution.tree import tree_to_dict
 
     result = exact_rlct(args, method="resolution")

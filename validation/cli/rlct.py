@@ -11,6 +11,7 @@ __all__ = ["add_parser", "exact_rlct", "germ_arguments", "run", "show"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``rlct`` to the subcommands ``commands``."""
     p = commands.add_parser("rlct", help="the exact RLCT of |EXPR| at a point")
     germ_arguments(p)
     p.add_argument("--nonneg", help="variables constrained to be >= 0, e.g. t,s")
@@ -48,5 +49,6 @@ def show(result, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Compute the RLCT with the chosen method and print it; a bad germ raises the library's error."""
     show(exact_rlct(args, method=args.method, nonneg=args.nonneg or ()), args.json)
     return 0

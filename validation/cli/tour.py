@@ -85,9 +85,11 @@ def format_tour(rows: list[tuple[TourStop, RLCT]]) -> str:
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``tour`` to the subcommands ``commands``."""
     commands.add_parser("tour", help="exact RLCTs of classic examples beside their literature values").set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the tour's table."""
     print(format_tour(run_tour()))
     return 0
