@@ -14,24 +14,15 @@ from .curvature import HessianSpectrum, MinimumCheck, distance_to_minimum, gradi
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
 from .errors import BadData, BadSetting, EstimatorError, LLCWarning
 from .heads import attention_head_masks
-from .llc import (
-    Diagnostics,
-    Divergence,
-    LLCConfig,
-    LLCEstimate,
-    NBetaSweep,
-    Richardson,
-    WAIC,
-    estimate_llc,
-    extrapolate_llc,
-    nbeta_sweep,
-)
+from .llc import estimate_llc
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
 from .multiplicity import MultiplicityEstimate, MultiplicityFit, estimate_multiplicity
 from .observables import (ObservableDraws, ObservableEstimate, average_loss, bayesian_influence, model_function,
                           sample_losses, susceptibility)
 from .records import RowLog
+from .results import WAIC, Diagnostics, Divergence, LLCConfig, LLCEstimate, Richardson
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
+from .temperature import NBetaSweep, extrapolate_llc, nbeta_sweep
 from .trajectory import Trajectory, llc_trajectory, plot_observables
 from .transitions import Transition, find_transitions
 from .trust import Check, Trust
