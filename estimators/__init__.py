@@ -10,6 +10,7 @@ temperature sweep the multiplicity (:mod:`estimators.multiplicity`).  This packa
 :mod:`resolution` (nor sympy).
 """
 
+from .changepoints import Transition, find_transitions
 from .curvature import HessianSpectrum, MinimumCheck, distance_to_minimum, gradient_noise, hessian_spectrum
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
 from .errors import BadData, BadSetting, EstimatorError, LLCWarning
@@ -24,7 +25,6 @@ from .results import WAIC, Diagnostics, Divergence, LLCConfig, LLCEstimate, Rich
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
 from .temperature import NBetaSweep, extrapolate_llc, nbeta_sweep
 from .trajectory import Trajectory, llc_trajectory, plot_observables
-from .transitions import Transition, find_transitions
 from .trust import Check, Trust
 from .tuning import bias_index, predicted_bias
 
