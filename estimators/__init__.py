@@ -20,8 +20,8 @@ from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
 from .multiplicity import MultiplicityEstimate, MultiplicityFit, estimate_multiplicity
 from .observables import (ObservableDraws, ObservableEstimate, average_loss, bayesian_influence, model_function,
                           sample_losses, susceptibility)
-from .records import RowLog
 from .results import WAIC, Diagnostics, Divergence, LLCConfig, LLCEstimate, Richardson
+from .rowlog import RowLog
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
 from .temperature import NBetaSweep, extrapolate_llc, nbeta_sweep
 from .trajectory import Trajectory, llc_trajectory, plot_observables

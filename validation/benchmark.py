@@ -40,7 +40,7 @@ import torch
 from scipy import stats
 
 from estimators import BadSetting, LLCEstimate, LLCWarning, default_nbeta, estimate_llc, extrapolate_llc
-from estimators.records import RowLog, exclusive, fill_rows
+from estimators.rowlog import RowLog, exclusive, fill_rows
 
 from .cases import Case, Problem, case, suite
 from .quadrature import dataset_target_llc, target_llc

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from estimators import estimate_llc
-from estimators.records import RowLog, exclusive, fill_rows
+from estimators.rowlog import RowLog, exclusive, fill_rows
 from singular.families import dln
 
 from .benchmark import SILENT_FAILURE, _pct, _share, summarize

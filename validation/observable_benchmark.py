@@ -41,7 +41,7 @@ import torch
 from estimators import (LLCWarning, average_loss, bayesian_influence, default_nbeta, estimate_multiplicity,
                         sample_losses, susceptibility)
 from estimators.errors import BadSetting
-from estimators.records import RowLog, exclusive, fill_rows
+from estimators.rowlog import RowLog, exclusive, fill_rows
 
 from .benchmark import Estimator, _chosen_cases, _chosen_seeds, _is_int
 from .cases import Case
