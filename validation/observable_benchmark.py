@@ -224,7 +224,7 @@ def run_observable_benchmark(
         A tqdm bar over the runs.
     executor : concurrent.futures.Executor, optional
         Where the rows are computed, one task per row (default: in this process); the same rows
-        whatever the executor (:func:`estimators.records.fill_rows`).
+        whatever the executor (:func:`estimators.rowlog.fill_rows`).
 
     Raises
     ------
