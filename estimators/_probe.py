@@ -14,7 +14,7 @@ from . import curvature
 from ._data import Data
 from ._objective import Objective
 from ._run import ChainRunner
-from ._tree import Params
+from ._params import Params
 from .curvature import MinimumCheck, _Hessian, flatten
 
 _HESSIAN_FLOATS = 5 * 10**7  # samples × parameters for the curvature at w*: all samples when within this

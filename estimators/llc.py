@@ -22,7 +22,7 @@ from ._probe import Probe
 from ._run import Block, ChainRunner
 from ._selection import select
 from ._settings import auto_or, check_count, check_device, check_positive
-from ._tree import Params
+from ._params import Params
 from . import _observe
 from .curvature import MinimumCheck, unflatten
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
