@@ -1,13 +1,15 @@
 """Numeric estimation of the local learning coefficient (LLC) in torch.
 
 Samplers are pure transitions (:mod:`estimators.sgld`, :mod:`estimators.sghmc`,
-:mod:`estimators.mala`) driven by :func:`estimate_llc`, which runs the chains as one vectorized
-computation over any ``torch.nn.Module``, chooses its own step size, batch size and chain length
-(:mod:`estimators.tuning`) and judges its own answer (:mod:`estimators.trust`); :func:`llc_trajectory` repeats it over the checkpoints of a
-training run and :func:`find_transitions` looks for change points in the result.  Observables at the
-draws give susceptibilities and Bayesian influence functions (:mod:`estimators.observables`), and a
-temperature sweep the multiplicity (:mod:`estimators.multiplicity`).  This package imports neither :mod:`singular` nor
-:mod:`resolution` (nor sympy).
+:mod:`estimators.mala`) driven by :func:`estimate_llc` (:mod:`estimators.llc`), which runs the chains
+as one vectorized computation over any ``torch.nn.Module``, chooses its own step size, batch size and
+chain length (:mod:`estimators.tuning`) and judges its own answer (:mod:`estimators.trust`) in an
+:class:`LLCEstimate` (:mod:`estimators.results`); :func:`llc_trajectory` repeats it over the
+checkpoints of a training run and :func:`find_transitions` looks for change points in the result
+(:mod:`estimators.changepoints`).  Observables at the draws give susceptibilities and Bayesian
+influence functions (:mod:`estimators.observables`), and a temperature sweep
+(:mod:`estimators.temperature`) the multiplicity (:mod:`estimators.multiplicity`).  This package
+imports neither :mod:`singular` nor :mod:`resolution` (nor sympy).
 """
 
 from .changepoints import Transition, find_transitions
