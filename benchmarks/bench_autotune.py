@@ -31,7 +31,7 @@ import torch  # noqa: E402
 
 torch.set_num_threads(1)
 
-from estimators import LLCWarning, curvature, estimate_llc, llc  # noqa: E402
+from estimators import LLCWarning, _probe, curvature, estimate_llc, llc  # noqa: E402
 from validation.cases import QUICK, case  # noqa: E402
 
 SPENT: dict[str, float] = collections.defaultdict(float)
@@ -51,7 +51,7 @@ def _timed(name, fn):
 
 
 def _instrument() -> None:
-    probe = llc._Probe
+    probe = _probe.Probe
     for name in ("spectrum", "minimum", "curvature_error", "noise_trace"):
         setattr(probe, name, _timed(name, getattr(probe, name)))
     curvature.full_gradient = _timed("gradient_at_center", curvature.full_gradient)

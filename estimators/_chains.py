@@ -14,7 +14,7 @@ from torch.utils._pytree import tree_map
 from ._data import Batch, Data
 from ._kernel import Noise
 from ._objective import Objective
-from ._tree import Params
+from ._params import Params
 
 logger = logging.getLogger("estimators")
 

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from torch import Tensor
 
-from ._tree import Params
+from ._params import Params
 
 LossAndGrad = Callable[[Params, tuple[Tensor, ...]], tuple[Tensor, Params]]
 """``(params, batch) -> (loss per chain, ∇loss per chain)``: the minibatch average NLL and its gradient."""

@@ -22,7 +22,7 @@ from torch.func import functional_call, vmap
 from torch.utils._pytree import tree_flatten, tree_map
 
 from ._data import Batch, Data
-from ._tree import Params
+from ._params import Params
 from .errors import BadData
 
 SCALES = (0.01, 0.3, 1.0)

@@ -15,7 +15,7 @@ from torch import Tensor
 from ._chains import make_loss, per_sample_nll
 from ._data import read_data
 from ._objective import Objective, PairLoss, check_objective, pair_keys
-from ._tree import Params
+from ._params import Params
 from .errors import BadData, BadSetting
 from .observables import LOSS, Observable, ObservableDraws
 

@@ -25,7 +25,7 @@ from ._chains import ChainStreams, logger, make_loss, make_loss_and_grad
 from ._data import Batch, Data
 from ._kernel import Noise
 from ._objective import Objective
-from ._tree import Params, per_chain_dot
+from ._params import Params, per_chain_dot
 from .errors import BadData
 
 NUM_PROJECTIONS = 4

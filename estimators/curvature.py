@@ -28,7 +28,7 @@ from torch.utils._pytree import tree_flatten, tree_map
 
 from ._data import Batch, Data
 from ._objective import ONE_SAMPLE, Objective, PairLoss
-from ._tree import Params
+from ._params import Params
 from .errors import BadData
 
 __all__ = ["HessianSpectrum", "MinimumCheck", "distance_to_minimum", "gradient_noise", "hessian_spectrum"]

@@ -1,17 +1,13 @@
-"""The local learning coefficient of a trained module: ``estimate_llc`` and its result."""
+"""The local learning coefficient of a trained module: :func:`estimate_llc`, the driver that runs the
+chains and assembles their result (:mod:`estimators.results`) with its checks."""
 
 from __future__ import annotations
 
 import contextlib
-import fnmatch
-import functools
 import math
-import numbers
 import os
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -22,487 +18,34 @@ from . import trust as _trust
 from ._chains import full_data_loss, per_sample_nll
 from ._data import Data, read_data
 from ._objective import Objective, PairLoss, check_objective, loss_name, pair_keys
+from ._probe import Probe
 from ._run import Block, ChainRunner
-from ._tree import Params
-from . import _observe, curvature
-from .curvature import MinimumCheck, _Hessian, flatten, unflatten
+from ._selection import select
+from ._settings import auto_or, check_count, check_device, check_positive
+from ._params import Params
+from . import _observe
+from .curvature import MinimumCheck, unflatten
 from .diagnostics import TrendTest, ess, llc_from_losses, rhat, trend_test
 from .errors import BadData, BadSetting, LLCWarning
 from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
-from .observables import Observable, ObservableDraws
+from .observables import Observable
+from .results import WAIC, Diagnostics, Divergence, LLCConfig, LLCEstimate, Richardson
 from .samplers import Sampler, sampler_from_name
-from .trust import Check, Trust
+from .trust import Check
 from .tuning import TARGET_BIAS_INDEX, bias_index, draw, predicted_bias, standard_error, tune
 
-__all__ = [
-    "Diagnostics",
-    "Divergence",
-    "LLCConfig",
-    "LLCEstimate",
-    "NBetaSweep",
-    "Richardson",
-    "WAIC",
-    "estimate_llc",
-    "nbeta_sweep",
-]
+__all__ = ["estimate_llc"]
 
 TRACES = ("distance", "gradient_norm", "noise_norm")
 """The optional per-draw traces of :func:`estimate_llc` (``traces=``)."""
 
 _WAIC_DRAWS = 100
-_HESSIAN_FLOATS = 5 * 10**7  # samples × parameters for the curvature at w*: all samples when within this
-_HESSIAN_MIN_SAMPLES = 2048
-_NOISE_SAMPLES = 1024
-_NOISE_FLOATS = 2**28  # samples × parameters for the gradient noise: fewer samples (down to 256) beyond it
-_NOISE_MIN_SAMPLES = 256
 _LANCZOS_STEPS = 20
 _REGULAR_MAX_D = 200
 _REGULAR_MARGIN = 10.0
 _CHECK_STEPS = (25, 300)
 _MAX_DRAW_RETRIES = 2
 _CHAIN_BATCH_FLOATS = 2**20  # chains × sampled parameters of one vectorized step, with chain_batch="auto"
-
-
-class Divergence(NamedTuple):
-    """The first non-finite loss of a chain: ``step`` counts from 0 over burn-in and draws."""
-
-    chain: int
-    step: int
-    in_burnin: bool
-
-
-@dataclass(frozen=True, slots=True)
-class LLCConfig:
-    """Every setting an estimate was made with, including the ones chosen automatically.
-
-    Each ``*_source`` says which rule chose the setting and the numbers it used ("given" when the
-    caller set it).  ``sampled`` names the sampled tensors (a masked one with its count of entries);
-    ``mode`` is the module's mode during sampling (always "eval"); ``dtype`` the precision the
-    chains ran in; ``data_source`` how n was counted; ``advised_batch_size`` the batch the noise
-    rule would have chosen when a smaller one was given.
-    """
-
-    sampler: str
-    step_size: float
-    nbeta: float
-    nbeta_source: str
-    localization: float
-    num_chains: int
-    num_draws: int
-    num_burnin: int
-    batch_size: int | None
-    n: int
-    loss: str
-    sampled: tuple[str, ...]
-    num_sampled: int
-    vectorized: bool
-    control_variate: bool = False
-    step_size_source: str = "given"
-    batch_size_source: str = "given"
-    num_draws_source: str = "given"
-    num_burnin_source: str = "given"
-    target_rse: float = math.nan
-    max_steps: int = 0
-    checks: bool = True
-    gradient_control_variate: bool = False
-    mode: str = "eval"
-    dtype: str = "float32"
-    dtype_source: str = "the module's"
-    data_source: str = ""
-    advised_batch_size: int | None = None
-    chain_batch: int = 0
-    chain_batch_source: str = "given"
-
-
-@dataclass(frozen=True, slots=True)
-class WAIC:
-    """The functional variance V, singular fluctuation ν = βV/2 and WAIC = T_n + βV/n from the draws.
-
-    ``training_loss`` is T_n = −(1/n) Σ_i log E_w[p(y_i | x_i, w)]; expectations are over the
-    pooled draws of the non-diverged chains (``num_draws`` of them) of the *local* tempered posterior.
-    """
-
-    functional_variance: float
-    singular_fluctuation: float
-    training_loss: float
-    waic: float
-    num_draws: int
-
-
-@dataclass(frozen=True, slots=True)
-class Richardson:
-    """The discretisation check: the chains at ε beside coupled copies at ε/2 (same Brownian
-    increments), over ``steps`` steps after the copies settled.
-
-    ``change`` is λ̂(ε) − λ̂(ε/2) on that window (mean over chains) with its ``std_err``; to first
-    order in ε the bias at ε is twice the change, so ``extrapolated`` = λ̂ − 2·change is the
-    Richardson extrapolation to ε → 0 and ``relative_bias`` = 2·change/λ̂.
-    """
-
-    change: float
-    std_err: float
-    extrapolated: float
-    relative_bias: float
-    steps: int
-
-    @property
-    def z(self) -> float:
-        return self.change / self.std_err if self.std_err > 0 else math.nan
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnostics:
-    """How far an estimate can be trusted: ``trust`` holds the verdict, its reasons and every check;
-    ``warnings`` repeats the reasons (what to act on).
-
-    ``rhat`` and ``ess`` are over the loss trace; ``projection_rhat`` (the largest) and
-    ``projection_ess`` (the smallest) are over the parameters' projections on fixed random
-    directions, ‖w − w*‖² and the loss.  ``bias_index`` is x of :mod:`estimators.tuning` over the
-    draws and ``predicted_bias`` = x/(1 − x); ``noise_share`` is the minibatch noise's share of it.
-    ``minimum`` says how far w* is from a minimum; ``gaussian_target`` is the closed form at a
-    regular point (``None`` elsewhere).
-    """
-
-    rhat: float
-    ess: float
-    trend: TrendTest
-    acceptance: float | None
-    acceptance_source: str | None
-    divergences: tuple[Divergence, ...]
-    excluded_chains: tuple[int, ...]
-    not_local_minimum: bool
-    fallback_reason: str | None
-    warnings: tuple[str, ...]
-    trust: Trust = field(default_factory=lambda: _trust.verdict(()))
-    projection_rhat: float = math.nan
-    projection_ess: float = math.nan
-    bias_index: float = math.nan
-    predicted_bias: float = math.nan
-    noise_share: float = math.nan
-    richardson: Richardson | None = None
-    minimum: MinimumCheck | None = None
-    gaussian_target: float | None = None
-
-
-def _clean(value):
-    """JSON-ready: non-finite floats become ``None``, numpy scalars and tuples plain values."""
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    return value
-
-
-@dataclass(frozen=True, eq=False)
-class LLCEstimate:
-    """An LLC estimate with everything it was computed from, and its verdict.
-
-    ``mean`` and ``std_err`` are over the non-diverged chains' ``per_chain`` estimates (the
-    standard error is their spread over √chains; with one chain, from its effective sample size).
-    ``interval`` is (low, high): the standard error widened by the measured bias of the step
-    (the discretisation check, else the bias index) — see :func:`estimate_llc`.
-    ``losses`` is the (chains, draws) trace after burn-in (with ``control_variate``, the adjusted
-    L_B(w_t) − L_B(w*) + L_n(w*)); ``init_loss`` is L_n(w*) on the full data.  ``traces`` holds the
-    per-draw traces asked for with ``traces=`` (each ``(chains, draws)``): ``"distance"`` ‖w − w*‖,
-    ``"gradient_norm"`` ‖G^½·nβ∇L_B(w)‖ (the data gradient in the sampler's metric G, G = I for
-    SGLD) and ``"noise_norm"`` the norm of the step's Gaussian increment, ‖(εG/gain)^½·ξ‖ (arrays,
-    so not in :meth:`to_dict`).  ``observables`` holds the moments of the observables asked for
-    with ``observables=`` (:class:`~estimators.observables.ObservableDraws`).
-    """
-
-    mean: float
-    std_err: float
-    per_chain: np.ndarray
-    losses: np.ndarray
-    init_loss: float
-    nbeta: float
-    config: LLCConfig
-    seed: int
-    diagnostics: Diagnostics
-    waic: WAIC | None = field(default=None)
-    interval: tuple[float, float] = (math.nan, math.nan)
-    traces: dict[str, np.ndarray] = field(default_factory=dict)
-    observables: ObservableDraws | None = field(default=None, repr=False)
-
-    @property
-    def verdict(self) -> str:
-        """"ok", "doubtful" or "unreliable" (``diagnostics.trust``)."""
-        return self.diagnostics.trust.verdict
-
-    def __repr__(self) -> str:
-        return (
-            f"LLCEstimate(mean={self.mean:.4g}, std_err={self.std_err:.2g}, chains={self.config.num_chains}, "
-            f"sampler={self.config.sampler!r}, nbeta={self.nbeta:.6g}, verdict={self.verdict!r})"
-        )
-
-    def summary(self) -> str:
-        """A table of the estimate, its verdict, its settings and where they came from, each chain and every check."""
-        c, d = self.config, self.diagnostics
-        kept = self.config.num_chains - len(d.excluded_chains)
-        low, high = self.interval
-        lines = [
-            f"LLC estimate   {self.mean:.4f} ± {self.std_err:.4f} (s.e., {kept} of {c.num_chains} chains); "
-            f"interval [{low:.4f}, {high:.4f}] with the step's bias",
-            f"verdict        {d.trust.verdict.upper()}",
-            *[f"  - {reason}" for reason in d.trust.reasons],
-            f"nβ             {self.nbeta:.6g} ({c.nbeta_source})",
-            f"L_n(w*)        {self.init_loss:.6g} (loss {c.loss}, n = {c.n})",
-            f"data           {c.data_source}",
-            f"module         {c.mode} mode, {c.dtype} ({c.dtype_source})",
-            f"sampler        {c.sampler}, γ = {c.localization:g}, {'vectorized' if c.vectorized else 'sequential'} "
-            f"({c.chain_batch} chains per step: {c.chain_batch_source}), "
-            f"{c.num_sampled} parameters in {len(c.sampled)} tensors",
-            f"step size      {c.step_size:.4g} ({c.step_size_source})",
-            f"batch size     {c.batch_size or 'full'} ({c.batch_size_source})",
-            f"burn-in        {c.num_burnin} ({c.num_burnin_source})",
-            f"draws          {c.num_draws} ({c.num_draws_source})",
-            "",
-            f"{'chain':>5}  {'λ̂':>10}  {'mean loss':>12}  status",
-        ]
-        diverged = {div.chain: div for div in d.divergences}
-        for i, value in enumerate(self.per_chain):
-            status = f"diverged at step {diverged[i].step}" if i in diverged else "ok"
-            mean_loss = float(np.mean(self.losses[i])) if i not in diverged else math.nan
-            lines.append(f"{i:>5}  {value:>10.4f}  {mean_loss:>12.6g}  {status}")
-        lines += ["", "checks"]
-        lines += [f"  {check.name:<18} {check.status:<10} {check.message}" for check in d.trust.checks]
-        if self.waic is not None:
-            w = self.waic
-            lines.append(f"WAIC {w.waic:.6g} · ν {w.singular_fluctuation:.4g} · V {w.functional_variance:.4g}")
-        if self.observables is not None:
-            o = self.observables
-            lines.append(f"observables    {', '.join(f'{n} ({o.size(n)})' for n in o.names)} at {o.draws} draws of "
-                         f"{len(o.chains)} chains; traces {'kept' if o.traces is not None else 'not kept'}")
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dictionary (non-finite numbers become ``None``)."""
-        d = self.diagnostics
-        return _clean(
-            {
-                "llc": self.mean,
-                "std_err": self.std_err,
-                "interval": list(self.interval),
-                "verdict": d.trust.verdict,
-                "per_chain": [float(v) for v in self.per_chain],
-                "observables": None if self.observables is None else
-                {"sizes": {n: self.observables.size(n) for n in self.observables.names},
-                 "draws": self.observables.draws, "chains": list(self.observables.chains)},
-                "init_loss": self.init_loss,
-                "nbeta": self.nbeta,
-                "seed": self.seed,
-                "config": {name: getattr(self.config, name) for name in LLCConfig.__slots__},
-                "diagnostics": {
-                    "trust": d.trust.to_dict(),
-                    "rhat": d.rhat,
-                    "ess": d.ess,
-                    "projection_rhat": d.projection_rhat,
-                    "projection_ess": d.projection_ess,
-                    "trend": d.trend._asdict(),
-                    "acceptance": d.acceptance,
-                    "acceptance_source": d.acceptance_source,
-                    "bias_index": d.bias_index,
-                    "predicted_bias": d.predicted_bias,
-                    "noise_share": d.noise_share,
-                    "richardson": None if d.richardson is None else
-                    {name: getattr(d.richardson, name) for name in Richardson.__slots__},
-                    "minimum": None if d.minimum is None else d.minimum._asdict(),
-                    "gaussian_target": d.gaussian_target,
-                    "divergences": [div._asdict() for div in d.divergences],
-                    "excluded_chains": list(d.excluded_chains),
-                    "not_local_minimum": d.not_local_minimum,
-                    "fallback_reason": d.fallback_reason,
-                    "warnings": list(d.warnings),
-                },
-                "waic": None if self.waic is None else {n: getattr(self.waic, n) for n in WAIC.__slots__},
-            }
-        )
-
-    def plot(self, path):
-        """Draw the loss traces and the running λ̂ of every chain to a PNG at ``path``; return ``path``."""
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(8, 6))
-        top, bottom = fig.subplots(2, 1, sharex=True)
-        draws = np.arange(self.losses.shape[1])
-        for i, trace in enumerate(self.losses):
-            top.plot(draws, trace, lw=0.6, label=f"chain {i}")
-            running = self.nbeta * (np.cumsum(trace) / (draws + 1) - self.init_loss)
-            bottom.plot(draws, running, lw=0.8)
-        top.axhline(self.init_loss, color="k", ls="--", lw=0.8, label="L_n(w*)")
-        top.set_ylabel("loss")
-        top.legend(fontsize="small", ncol=2)
-        bottom.axhline(self.mean, color="k", ls="--", lw=0.8)
-        bottom.axhspan(*self.interval, color="k", alpha=0.1, lw=0) if all(map(math.isfinite, self.interval)) else None
-        bottom.set_ylabel("running λ̂")
-        bottom.set_xlabel("draw (after burn-in)")
-        fig.suptitle(f"LLC {self.mean:.3f} ± {self.std_err:.3f} ({self.config.sampler}, nβ = {self.nbeta:.4g}) — "
-                     f"{self.verdict}")
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-        return path
-
-
-def _positive(name: str, value, *, allow_zero: bool = False) -> float:
-    """A finite float ≥ 0 (or > 0); numpy scalars, 0-d arrays and 0-d tensors are numbers too."""
-    value = _scalar(value)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray)) or np.ndim(value):
-        raise BadSetting(name, value, "must be a number")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise BadSetting(name, value, "must be a finite number " + (">= 0" if allow_zero else "> 0"))
-    return value
-
-
-def _count(name: str, value, minimum: int) -> int:
-    """An integer ≥ ``minimum`` (numpy integers and 0-d integer tensors included) as a Python int."""
-    value = _scalar(value)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise BadSetting(name, value, f"must be an integer >= {minimum}")
-    return int(value)
-
-
-def _scalar(value):
-    """A 0-d tensor as its Python number; anything else as it is."""
-    return value.item() if isinstance(value, Tensor) and value.dim() == 0 else value
-
-
-def _auto_or(name: str, value, check: Callable):
-    """``None`` for ``"auto"``, else the value as ``check`` validates it."""
-    if isinstance(value, str):
-        if value != "auto":
-            raise BadSetting(name, value, "must be a number or 'auto'")
-        return None
-    return check(name, value)
-
-
-def _device(device, model: torch.nn.Module) -> torch.device:
-    """The device to run on: the one given (which must exist here), else the module's."""
-    if any(p.is_meta for p in model.parameters()):
-        raise BadSetting("model", type(model).__name__, "has parameters on the meta device (shapes without values): "
-                         "load its weights first")
-    if device is None:
-        first = next(model.parameters(), None)
-        return first.device if first is not None else torch.device("cpu")
-    try:
-        device = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise BadSetting("device", device, f"is not a torch device ({err})") from err
-    if device.type == "cuda":
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if (device.index or 0) >= count:
-            raise BadSetting("device", str(device), f"is not available: this machine has {count} CUDA device(s)")
-    try:
-        torch.empty(1, device=device)
-    except (RuntimeError, NotImplementedError) as err:
-        raise BadSetting("device", str(device), f"is not available here ({str(err).splitlines()[0]})") from err
-    if device.type == "meta":
-        raise BadSetting("device", str(device), "holds no values: choose a device the chains can run on")
-    return device
-
-
-@dataclass(frozen=True)
-class _Selection:
-    """The sampled tensors at w* (``center``; a masked tensor by its sampled entries, flat), the rest
-    (``fixed``: parameters and buffers), the masks as flat indices with the full tensors (``base``)."""
-
-    center: dict[str, Tensor]
-    fixed: dict[str, Tensor]
-    masks: dict[str, Tensor]
-    base: dict[str, Tensor]
-    names: tuple[str, ...]
-
-
-def _select(model: torch.nn.Module, weights, dtype: torch.dtype, device: torch.device) -> _Selection:
-    """Split the module's parameters into sampled and fixed (``estimate_llc``'s ``weights``).
-
-    Tied parameters are one tensor under several names: any of the names selects it.  Buffers are
-    copied, so that nothing the module does during sampling reaches the caller's.
-    """
-    aliases = dict(model.named_parameters(remove_duplicate=False))
-    if not aliases:
-        raise BadSetting("model", type(model).__name__, "has no parameters to sample")
-    owner = {}
-    for name, p in aliases.items():
-        owner.setdefault(id(p), name)
-    canonical = {name: owner[id(p)] for name, p in aliases.items()}
-    params = {name: aliases[name] for name in dict.fromkeys(canonical.values())}
-    masks: dict[str, Tensor] = {}
-    if weights is None:
-        chosen = [name for name, p in params.items() if p.requires_grad]
-        if not chosen:
-            raise BadSetting("model", type(model).__name__, "has no trainable parameters (requires_grad is False for "
-                             "all of them): unfreeze the ones to sample, or name them with weights=[...]")
-    elif isinstance(weights, Mapping):
-        chosen, whole = [], set()
-        for name, mask in weights.items():
-            if name not in canonical:
-                raise BadSetting("weights", name, f"is not a parameter of the module; it has {sorted(aliases)}")
-            target = canonical[name]
-            chosen.append(target)
-            if _is_true(mask):
-                whole.add(target)
-            else:  # a tied tensor named twice: the union of its masks
-                index = _flat_mask(name, mask, params[target])
-                masks[target] = torch.unique(torch.cat([masks[target], index])) if target in masks else index
-        for target in whole:
-            masks.pop(target, None)
-    else:
-        if isinstance(weights, str):
-            weights = [weights]
-        if not isinstance(weights, Iterable) or not all(isinstance(w, str) for w in weights):
-            raise BadSetting("weights", weights, "must be parameter names or glob patterns (a list of str), or a "
-                             "mapping name -> boolean mask of the parameter's shape")
-        chosen = []
-        for pattern in weights:
-            hits = [canonical[name] for name in aliases if fnmatch.fnmatchcase(name, pattern)]
-            if not hits:
-                raise BadSetting("weights", pattern, f"matches no parameter; the module has {sorted(aliases)}")
-            chosen += hits
-    chosen = list(dict.fromkeys(chosen))
-    if not chosen:
-        raise BadSetting("weights", weights, "selects no parameter; name at least one (or leave weights=None for all "
-                         "trainable parameters)")
-    cast = (lambda t: t.detach().to(device=device, dtype=dtype if t.is_floating_point() else t.dtype))
-    base = {name: cast(params[name]) for name in masks}
-    center = {name: base[name].reshape(-1)[masks[name]].clone() if name in masks else cast(params[name])
-              for name in chosen}
-    fixed = {name: cast(p) for name, p in params.items() if name not in center}
-    fixed.update({name: cast(b).clone() for name, b in model.named_buffers()})
-    names = tuple(f"{name} ({len(masks[name])} of {base[name].numel()} entries)" if name in masks else name
-                  for name in chosen)
-    return _Selection(center, fixed, {k: v.to(device) for k, v in masks.items()}, base, names)
-
-
-def _is_true(mask) -> bool:
-    """``True`` (Python, numpy or a 0-d tensor): the whole tensor."""
-    return isinstance(mask, (bool, np.bool_)) and bool(mask) or (
-        isinstance(mask, Tensor) and mask.dim() == 0 and mask.dtype == torch.bool and bool(mask))
-
-
-def _flat_mask(name: str, mask, param: Tensor) -> Tensor:
-    """The flat indices a mask selects: a boolean tensor of the parameter's shape, or integer flat indices."""
-    mask = torch.as_tensor(mask)
-    if mask.dtype == torch.bool:
-        if tuple(mask.shape) != tuple(param.shape):
-            raise BadSetting("weights", name, f"has a boolean mask of shape {tuple(mask.shape)}; the parameter's shape "
-                             f"is {tuple(param.shape)}")
-        index = mask.reshape(-1).nonzero().squeeze(1)
-    elif not mask.is_floating_point() and not mask.is_complex() and mask.dim() == 1:
-        index = torch.unique(mask.long())
-        if len(index) and (index[0] < 0 or index[-1] >= param.numel()):
-            raise BadSetting("weights", name, f"has flat indices outside [0, {param.numel()})")
-    else:
-        raise BadSetting("weights", name, "needs a boolean mask of the parameter's shape or a 1-d tensor of flat "
-                         "indices")
-    if len(index) == 0:
-        raise BadSetting("weights", name, "has a mask that selects no entry")
-    return index
 
 
 def _compute_dtype(model: torch.nn.Module) -> tuple[torch.dtype, str]:
@@ -742,21 +285,21 @@ def estimate_llc(
     ('ok', True)
     """
     sampler = sampler_from_name(sampler)
-    given_step = _auto_or("step_size", step_size, _positive)
-    given_draws = _auto_or("num_draws", num_draws, lambda name, v: _count(name, v, 4))
-    given_burnin = _auto_or("num_burnin", num_burnin, lambda name, v: _count(name, v, 0))
-    localization = _positive("localization", localization, allow_zero=True)
-    num_chains = _count("num_chains", num_chains, 1)
-    given_chain_batch = _auto_or("chain_batch", chain_batch, lambda name, v: _count(name, v, 1))
+    given_step = auto_or("step_size", step_size, check_positive)
+    given_draws = auto_or("num_draws", num_draws, lambda name, v: check_count(name, v, 4))
+    given_burnin = auto_or("num_burnin", num_burnin, lambda name, v: check_count(name, v, 0))
+    localization = check_positive("localization", localization, allow_zero=True)
+    num_chains = check_count("num_chains", num_chains, 1)
+    given_chain_batch = auto_or("chain_batch", chain_batch, lambda name, v: check_count(name, v, 1))
     if given_chain_batch is not None and given_chain_batch > num_chains:
         raise BadSetting("chain_batch", given_chain_batch, f"must be at most num_chains = {num_chains}")
-    max_steps = _count("max_steps", max_steps, 100)
-    target_rse = _positive("target_rse", target_rse)
-    seed = _count("seed", seed, 0)
+    max_steps = check_count("max_steps", max_steps, 100)
+    target_rse = check_positive("target_rse", target_rse)
+    seed = check_count("seed", seed, 0)
     if batch_size is not None:
-        batch_size = _count("batch_size", batch_size, 1)
+        batch_size = check_count("batch_size", batch_size, 1)
     if nbeta is not None:
-        nbeta = _positive("nbeta", nbeta)
+        nbeta = check_positive("nbeta", nbeta)
     if not isinstance(model, torch.nn.Module):
         raise BadSetting("model", type(model).__name__, "must be a torch.nn.Module")
     if loss_fn is not None and batch_loss is not None:
@@ -764,9 +307,9 @@ def estimate_llc(
     unknown = sorted(set(traces) - set(TRACES)) if not isinstance(traces, str) else [traces]
     if unknown:
         raise BadSetting("traces", traces, f"must be a list of names among {TRACES}")
-    device = _device(device, model)
+    device = check_device(device, model)
     dtype, dtype_source = _compute_dtype(model)
-    selection = _select(model, weights, dtype, device)
+    selection = select(model, weights, dtype, device)
     data = read_data(data, device=device, dtype=dtype)
     n = data.n
     if nbeta is None:
@@ -809,7 +352,7 @@ def estimate_llc(
             center=center, device=device, dtype=dtype, vectorize=vectorize, seed=seed)
         if gradient_control_variate is None:
             gradient_control_variate = given_step is None
-        probe = _Probe(objective, center, data, nbeta=nbeta, localization=localization, seed=seed)
+        probe = Probe(objective, center, data, nbeta=nbeta, localization=localization, seed=seed)
         center_gradient = None
         if gradient_control_variate and not sampler.full_batch:
             center_gradient = unflatten(probe.gradient.to(dtype), center)
@@ -883,66 +426,6 @@ def _chain_batch(given: int | None, chains: int, dimension: int) -> tuple[int, s
         return chains, f"all chains: {chains} × {dimension} parameters ≤ 2^20"
     size = max(1, _CHAIN_BATCH_FLOATS // dimension)
     return size, f"groups of max(1, 2^20 // {dimension}) chains: {chains} × {dimension} parameters > 2^20"
-
-
-class _Probe:
-    """The measurements at w* and at the chains' points that the rules and the checks read."""
-
-    def __init__(self, objective: Objective, center: Params, data: Data, *, nbeta, localization, seed):
-        self.objective, self.center, self.data = objective, center, data
-        self.nbeta, self.localization, self.seed = nbeta, localization, seed
-        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, 0x48]).generate_state(1)[0]))
-        device = next(iter(center.values())).device
-        order = torch.randperm(data.n, generator=gen).to(device)
-        dimension = sum(p.numel() for p in center.values())
-        samples = max(_HESSIAN_MIN_SAMPLES, _HESSIAN_FLOATS // max(dimension, 1))
-        noise_samples = max(_NOISE_MIN_SAMPLES, min(_NOISE_SAMPLES, _NOISE_FLOATS // max(dimension, 1)))
-        self.hessian_idx, self.noise_idx = order[:samples], order[:noise_samples]
-
-    def spectrum(self, steps: int):
-        return curvature.spectrum(self.objective, self.center, self.hessian_batch, nbeta=self.nbeta,
-                                  localization=self.localization, steps=steps, seed=self.seed)
-
-    @functools.cached_property
-    def hessian_batch(self):
-        """The samples the curvature at w* is measured on (all of them up to 5·10⁷ samples × parameters)."""
-        return self.data.take(self.hessian_idx)
-
-    @functools.cached_property
-    def gradient(self) -> Tensor:
-        """∇L_n(w*) on all the data, flat (float64)."""
-        return curvature.full_gradient(self.objective, self.center, self.data)
-
-    def minimum(self, spectrum) -> MinimumCheck:
-        return curvature.minimum(self.objective, self.center, self.data, nbeta=self.nbeta,
-                                 localization=self.localization, spectrum=spectrum,
-                                 hessian_batch=self.hessian_batch, gradient=self.gradient)
-
-    def curvature_error(self, spectrum) -> float:
-        """The standard error of the lowest curvature's data part, from the two halves of the curvature
-        samples: |vᵀ∇²U₁v − vᵀ∇²U₂v|/2 along the lowest Ritz vector v (each half's noise is √2 times
-        the whole's, so their difference has twice the whole's standard deviation)."""
-        halves = self.hessian_idx[: len(self.hessian_idx) // 2], self.hessian_idx[len(self.hessian_idx) // 2:]
-        v = spectrum.bottom_vector
-        quotients = [float(v @ _Hessian(self.objective, self.center, self.data.take(idx), nbeta=self.nbeta,
-                                        localization=self.localization).matvec(v)) for idx in halves]
-        return abs(quotients[0] - quotients[1]) / 2
-
-    def noise_trace(self, runner: ChainRunner, state) -> float:
-        """tr(G·C) averaged over the chains' current points (per-sample gradients on 1024 samples, fewer
-        down to 256 when samples × parameters would pass 2²⁸)."""
-        metric = runner.sampler.preconditioner(state)
-        rows = Data(self.data.take(self.noise_idx), len(self.noise_idx), "")
-        traces = []
-        for c in range(runner.num_chains):
-            point = {k: v[c] for k, v in state.params.items()}
-            if not all(bool(torch.isfinite(v).all()) for v in point.values()):
-                continue
-            variance = curvature.noise(self.objective, point, rows, vectorize=runner.fallback is None,
-                                       reference=self.center if runner.center_gradient is not None else None)
-            weight = 1.0 if metric is None else flatten({k: v[c] for k, v in metric.items()}).to(torch.float64)
-            traces.append(float((weight * variance).sum()))
-        return float(np.mean(traces)) if traces else math.nan
 
 
 class _WAICObserver:
@@ -1186,104 +669,3 @@ def _noise_share(config: LLCConfig, noise_trace: float, block: Block, kept: list
         return math.nan
     noise = config.nbeta**2 * noise_trace * (1 / config.batch_size - 1 / config.n)
     return config.step_size / 4 * noise / virial
-
-
-@dataclass(frozen=True, eq=False)
-class NBetaSweep:
-    """Estimates at several inverse temperatures, and the slope dλ̂ / d log nβ between them."""
-
-    nbetas: tuple[float, ...]
-    estimates: tuple[LLCEstimate, ...]
-
-    @property
-    def slope(self) -> float:
-        """Least-squares slope of λ̂ against log nβ (0 if λ̂ does not depend on the temperature)."""
-        logs = np.log(np.asarray(self.nbetas))
-        values = np.asarray([e.mean for e in self.estimates])
-        return float(np.polyfit(logs, values, 1)[0]) if len(logs) > 1 else math.nan
-
-    @property
-    def extrapolated(self) -> tuple[float, float]:
-        """(λ, s.e.) from :func:`extrapolate_llc` over the sweep: the estimate at nβ → ∞."""
-        return extrapolate_llc(self.nbetas, [e.mean for e in self.estimates], [e.std_err for e in self.estimates])
-
-    def summary(self) -> str:
-        """One row per temperature: nβ, λ̂ ± s.e., R-hat, warnings."""
-        rows = [f"{'nβ':>12}  {'λ̂':>10}  {'s.e.':>8}  {'R-hat':>6}  warnings"]
-        for nbeta, e in zip(self.nbetas, self.estimates):
-            rows.append(
-                f"{nbeta:>12.6g}  {e.mean:>10.4f}  {e.std_err:>8.4f}  {e.diagnostics.rhat:>6.3f}  "
-                f"{len(e.diagnostics.warnings)}"
-            )
-        rows.append(f"slope dλ̂/dlog nβ = {self.slope:.4f}")
-        if len(self.nbetas) > 1:
-            lam, se = self.extrapolated
-            rows.append(f"extrapolated to nβ → ∞ (λ − c/log nβ): {lam:.4f} ± {se:.4f}")
-        return "\n".join(rows)
-
-    def to_dict(self) -> dict:
-        return {"nbetas": list(self.nbetas), "slope": self.slope, "estimates": [e.to_dict() for e in self.estimates]}
-
-
-def nbeta_sweep(estimate: Callable[[float], LLCEstimate], nbetas: Sequence[float]) -> NBetaSweep:
-    """Run ``estimate(nbeta)`` at each inverse temperature and collect the results.
-
-    ``estimate`` is usually ``functools.partial(estimate_llc, model, data, step_size=...)`` called
-    with ``nbeta=``; at finite nβ the estimator's target λ(nβ, γ) approaches λ like
-    λ − (m − 1)/log nβ (docs/conventions.md#the-finite-temperature-target), so a slope well away from 0 says the temperature matters.
-
-    Examples
-    --------
-    >>> import functools, torch
-    >>> gen = torch.Generator().manual_seed(0)
-    >>> x = torch.randn(500, 1, generator=gen); y = x[:, 0] + torch.randn(500, generator=gen)
-    >>> model = torch.nn.Linear(1, 1, bias=False)
-    >>> with torch.no_grad():
-    ...     _ = model.weight.fill_(float((x[:, 0] @ y) / (x[:, 0] @ x[:, 0])))
-    >>> run = functools.partial(estimate_llc, model, (x, y), step_size=1e-3, num_draws=2000, batch_size=500,
-    ...                         checks=False)
-    >>> sweep = nbeta_sweep(lambda nb: run(nbeta=nb), [50.0, 200.0])
-    >>> [round(nb) for nb in sweep.nbetas]
-    [50, 200]
-    """
-    values = tuple(_positive("nbeta", nb) for nb in nbetas)
-    if not values:
-        raise BadSetting("nbetas", list(nbetas), "must hold at least one inverse temperature")
-    return NBetaSweep(nbetas=values, estimates=tuple(estimate(nb) for nb in values))
-
-
-def extrapolate_llc(nbetas: Sequence[float], values: Sequence[float],
-                    std_errs: Sequence[float] | None = None) -> tuple[float, float]:
-    """The temperature-extrapolated LLC: fit λ̂(nβ) = λ − c/log nβ and return (λ, its s.e.).
-
-    At finite nβ the estimator aims at λ(nβ, γ) ≈ λ − (m − 1)/log nβ (docs/conventions.md#the-finite-temperature-target; the free energy's
-    log log n term), so estimates at several nβ, fitted with this form, remove the leading bias.
-    Weighted least squares with weights 1/s.e.² when ``std_errs`` are given (and positive).  The
-    power corrections (nβ)^−(μ−λ) that dominate when m = 1 are not in the form; the benchmark shows
-    where that matters.
-
-    Examples
-    --------
-    >>> nb = [100.0, 1000.0, 10000.0]
-    >>> lam, se = extrapolate_llc(nb, [0.5 - 1 / math.log(t) for t in nb])
-    >>> round(lam, 10), se < 1e-9
-    (0.5, True)
-    """
-    x = 1 / np.log(np.asarray(nbetas, dtype=float))
-    y = np.asarray(values, dtype=float)
-    if len(x) < 2 or len(set(x.tolist())) < 2:
-        raise BadSetting("nbetas", list(nbetas), "extrapolation needs at least two distinct inverse temperatures")
-    w = np.ones_like(y)
-    if std_errs is not None:
-        se = np.asarray(std_errs, dtype=float)
-        if np.all(se > 0):
-            w = 1 / se**2
-    design = np.stack([np.ones_like(x), x], axis=1)
-    normal = design.T @ (design * w[:, None])
-    coef = np.linalg.solve(normal, design.T @ (w * y))
-    if std_errs is not None and np.all(np.asarray(std_errs, dtype=float) > 0):
-        cov = np.linalg.inv(normal)
-    else:
-        dof = max(len(y) - 2, 1)
-        cov = np.linalg.inv(normal) * float(np.sum((design @ coef - y) ** 2)) / dof
-    return float(coef[0]), float(math.sqrt(max(cov[0, 0], 0.0)))

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from ._kernel import LossAndGrad, Noise, StepInfo
-from ._tree import Params, chain_mask, per_chain_sum, potential, potential_gradient, tree_map
+from ._params import Params, chain_mask, per_chain_sum, potential, potential_gradient, tree_map
 
 __all__ = ["MALAState", "init", "log_acceptance", "step"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 
 from . import mala, sghmc, sgld
 from ._kernel import LossAndGrad, Noise
-from ._tree import Params
+from ._params import Params
 from .errors import BadSetting
 
 __all__ = ["MALA", "SGHMC", "SGLD", "RMSPropSGLD", "Sampler", "sampler_from_name"]

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from ._kernel import LossAndGrad, Noise, StepInfo
-from ._tree import Params, potential_gradient, tree_map
+from ._params import Params, potential_gradient, tree_map
 
 __all__ = ["SGHMCState", "init", "step"]
 

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from ._kernel import LossAndGrad, Noise, StepInfo
-from ._tree import Params, potential_gradient, tree_map
+from ._params import Params, potential_gradient, tree_map
 
 __all__ = ["RMSPropState", "SGLDState", "rmsprop_init", "rmsprop_preconditioner", "rmsprop_step", "init", "step"]
 

@@ -32,8 +32,8 @@ import torch
 
 from .errors import BadData, BadSetting, LLCWarning
 from .llc import estimate_llc
-from .records import RowLog, exclusive, fill_rows
-from .transitions import Transition, find_transitions
+from .rowlog import RowLog, exclusive, fill_rows
+from .changepoints import Transition, find_transitions
 
 __all__ = ["Trajectory", "llc_trajectory", "plot_observables"]
 

@@ -17,7 +17,7 @@ where we could not read theirs:
 - Settings: automatic (:mod:`estimators.tuning`: step size, batch size, burn-in and draws chosen
   per network within ``max_steps``), the same rule for every size; no per-size step size.
 
-Rows are kept in a :class:`~estimators.records.RowLog`, so an interrupted run resumes.
+Rows are kept in a :class:`~estimators.rowlog.RowLog`, so an interrupted run resumes.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from estimators import estimate_llc
-from estimators.records import RowLog, exclusive, fill_rows
+from estimators.rowlog import RowLog, exclusive, fill_rows
 from singular.families import dln
 
 from validation.benchmark import SILENT_FAILURE, _pct, _share, summarize
@@ -137,9 +137,9 @@ def run_dln_scale(
     and its reasons, the settings chosen, the signed relative error and the seconds.  With
     ``out``, rows go to ``out/rows.jsonl`` as they finish and a re-run skips those already there;
     a second run into the same ``out`` while one is running is refused
-    (:func:`estimators.records.exclusive`).  With an ``executor`` (a Dask ``Client.get_executor()``,
+    (:func:`estimators.rowlog.exclusive`).  With an ``executor`` (a Dask ``Client.get_executor()``,
     a ``ProcessPoolExecutor``…) the (network, sampler) estimates run there, one task each, and
-    give the same rows as in this process (:func:`estimators.records.fill_rows`).
+    give the same rows as in this process (:func:`estimators.rowlog.fill_rows`).
 
     Examples
     --------

@@ -40,7 +40,7 @@ import torch
 from scipy import stats
 
 from estimators import BadSetting, LLCEstimate, LLCWarning, default_nbeta, estimate_llc, extrapolate_llc
-from estimators.records import RowLog, exclusive, fill_rows
+from estimators.rowlog import RowLog, exclusive, fill_rows
 
 from .cases import Case, Problem, case, suite
 from .quadrature import dataset_target_llc, target_llc
@@ -425,7 +425,7 @@ def run_benchmark(
     out : path, optional
         A folder: rows are appended to ``out/rows.jsonl`` as they finish, and rows already there
         are not recomputed.  A run holds ``out/rows.jsonl.lock`` while it writes, so a second run
-        into the same folder is refused (:func:`estimators.records.exclusive`; a lock left by a
+        into the same folder is refused (:func:`estimators.rowlog.exclusive`; a lock left by a
         killed run on this host is taken over).
     progress : bool
         A tqdm bar over the runs.
@@ -438,7 +438,7 @@ def run_benchmark(
         ``Client.get_executor()``, a ``ProcessPoolExecutor``… (default: one after another in this
         process).  Each row runs with one torch thread, so the rows are the same whatever the
         executor and its number of workers; this process alone writes ``out``
-        (:func:`estimators.records.fill_rows`).  The estimators and
+        (:func:`estimators.rowlog.fill_rows`).  The estimators and
         cases must then be picklable: an :class:`Estimator` and catalog cases are, a plain
         estimator must be a module-level function for a ``ProcessPoolExecutor`` (Dask also
         takes a lambda).
@@ -473,7 +473,7 @@ def run_benchmark(
 
 def _run(est: Callable, name: str, c: Case, n: int, seed: int, reference_draws: int) -> dict:
     """One row: the estimator on the case's dataset of ``n`` samples drawn with ``seed``, timed, its
-    warnings kept, its failure a row too (a task of :func:`~estimators.records.fill_rows`)."""
+    warnings kept, its failure a row too (a task of :func:`~estimators.rowlog.fill_rows`)."""
     problem = c.build(n, seed=seed)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:

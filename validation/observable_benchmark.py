@@ -41,7 +41,7 @@ import torch
 from estimators import (LLCWarning, average_loss, bayesian_influence, default_nbeta, estimate_multiplicity,
                         sample_losses, susceptibility)
 from estimators.errors import BadSetting
-from estimators.records import RowLog, exclusive, fill_rows
+from estimators.rowlog import RowLog, exclusive, fill_rows
 
 from .benchmark import Estimator, _chosen_cases, _chosen_seeds, _is_int
 from .cases import Case
@@ -224,7 +224,7 @@ def run_observable_benchmark(
         A tqdm bar over the runs.
     executor : concurrent.futures.Executor, optional
         Where the rows are computed, one task per row (default: in this process); the same rows
-        whatever the executor (:func:`estimators.records.fill_rows`).
+        whatever the executor (:func:`estimators.rowlog.fill_rows`).
 
     Raises
     ------

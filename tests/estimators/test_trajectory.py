@@ -28,7 +28,7 @@ from estimators import (
     gaussian_nll,
     llc_trajectory,
 )
-from estimators.records import exclusive
+from estimators.rowlog import exclusive
 
 SETTINGS = dict(step_size=1e-3, num_chains=2, num_draws=30, num_burnin=10, batch_size=100, seed=3)
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from estimators import BadSetting
-from estimators.records import exclusive
+from estimators.rowlog import exclusive
 from singular.families import dln, rrr
 from studies import dln_scale
 from studies.dln_scale import DLNSpec, dln_problem, dln_table, random_dln, run_dln_scale

@@ -139,7 +139,7 @@ def _warn_and_return(i: int, pause: float) -> dict:
 def test_tasks_in_threads_of_one_process_keep_their_own_warnings():
     from concurrent.futures import ThreadPoolExecutor
 
-    from estimators.records import RowLog, fill_rows
+    from estimators.rowlog import RowLog, fill_rows
 
     tasks = [(i, _warn_and_return, (i, 0.05)) for i in range(6)]
     with ThreadPoolExecutor(3) as threads:
@@ -160,7 +160,7 @@ def test_a_failing_task_on_dask_raises_and_keeps_the_rows_that_came_back(tmp_pat
     script = textwrap.dedent(f"""
         import sys
         import distributed
-        from estimators.records import RowLog, fill_rows
+        from estimators.rowlog import RowLog, fill_rows
         sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r})
         from test_executor import _fail_on
 
@@ -191,7 +191,7 @@ def test_an_executor_that_is_not_one_is_refused_before_anything_runs(executor):
 
 def test_a_dask_client_instead_of_its_executor_is_refused_with_the_hint():
     from estimators import BadSetting
-    from estimators.records import RowLog, fill_rows
+    from estimators.rowlog import RowLog, fill_rows
 
     class Client:  # what the check reads of a distributed.Client: it has get_executor
         def get_executor(self):
@@ -208,7 +208,7 @@ def test_cli_a_malformed_scheduler_address_is_an_error_line(capsys):
 
 
 def test_a_key_given_twice_is_computed_and_written_once(tmp_path):
-    from estimators.records import RowLog, fill_rows
+    from estimators.rowlog import RowLog, fill_rows
 
     calls = []
 
@@ -223,7 +223,7 @@ def test_a_key_given_twice_is_computed_and_written_once(tmp_path):
 
 
 def _nested_rows(x: int) -> dict:
-    from estimators.records import RowLog, fill_rows
+    from estimators.rowlog import RowLog, fill_rows
 
     inner = fill_rows(RowLog(None, key=lambda row: row["y"]), [(y, dict, ((("y", y),),)) for y in range(x)])
     return {"x": x, "inner": len(inner)}
@@ -232,7 +232,7 @@ def _nested_rows(x: int) -> dict:
 def test_a_task_that_fills_rows_itself_does_not_wait_on_its_own_lock():
     import threading
 
-    from estimators.records import RowLog, fill_rows
+    from estimators.rowlog import RowLog, fill_rows
 
     rows = []
     tasks = [(x, _nested_rows, (x,)) for x in (1, 2, 3)]

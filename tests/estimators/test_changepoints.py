@@ -73,7 +73,7 @@ def test_bad_input_is_named(steps, values, kwargs, error):
 
 def test_segment_costs_from_prefix_sums_equal_direct_fits():
     """Every segment's weighted RSS, from the prefix sums, against numpy's lstsq on that segment."""
-    from estimators.transitions import _segment_costs
+    from estimators.changepoints import _segment_costs
 
     rng = np.random.default_rng(5)
     x = np.sort(rng.uniform(0, 1000, 30))
