@@ -38,7 +38,6 @@ from resolution import Budget, UnknownVariable, parse_expression, parse_names, p
 
 from .analytic import is_polynomial, truncate, value_at_origin
 from .errors import BadModel, NotATrueParameter, NotVanishing, SingularMomentMatrix
-from .prior import prior_exponents
 from .pipeline import drive, localize
 from .reductions import unfold_orthant
 from .result import RLCT
@@ -563,12 +562,14 @@ class DiscreteModel:
         nonneg: Iterable[str] | str = (),
         method: str = "auto",
         max_order: int = 8,
+        budget: Budget | None = None,
         seconds: float | None = None,
     ) -> RLCT:
         """(λ, m) at a true parameter, from the ideal ⟨p_i(w) − q_i⟩.
 
         ``nonneg`` names parameters constrained to be >= 0 (mixture weights on the simplex's
-        boundary, say), as for :func:`singular.rlct`.
+        boundary, say); ``prior``, ``method``, ``max_order``, ``budget`` and ``seconds`` are as for
+        :func:`singular.rlct`.
 
         Examples
         --------
@@ -581,7 +582,7 @@ class DiscreteModel:
         generators = [g for g in generators if g != 0]
         try:
             result = rlct(generators, variables=self.params, prior=prior, nonneg=nonneg, method=method,
-                          at=dict(zip(self.params, point)), max_order=max_order, seconds=seconds)
+                          at=dict(zip(self.params, point)), max_order=max_order, budget=budget, seconds=seconds)
         except NotVanishing as exc:
             raise NotATrueParameter(_where(self.params, point), exc.value) from None
         head = (

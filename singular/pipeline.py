@@ -207,20 +207,17 @@ def _analytic_step(problem: Local, method: str, max_order: int) -> Outcome:
     cut = truncate(list(problem.exprs), symbols, max_order=max_order)
     head = f"Analytic {'ideal' if problem.ideal else 'function'} expanded exactly at {problem.where}. "
 
-    def fallback(result: RLCT):
-        def morse_or(result: RLCT) -> RLCT:
-            if len(problem.exprs) == 1 and not any(problem.h):
-                found = analytic_morse(problem.exprs[0], symbols, 2 if problem.ideal else 1)
-                if found is not None:
-                    return found
-            return result
-
-        return lambda: morse_or(result)
+    def morse_or(result: RLCT) -> RLCT:
+        if len(problem.exprs) == 1 and not any(problem.h):
+            found = analytic_morse(problem.exprs[0], symbols, 2 if problem.ideal else 1)
+            if found is not None:
+                return found
+        return result
 
     def after(result: RLCT) -> Outcome:
         if result.certified:
             return result
-        reduced = reparametrization(problem, head, fallback(result))
-        return reduced if reduced is not None else fallback(result)()
+        reduced = reparametrization(problem, head, lambda: morse_or(result))
+        return reduced if reduced is not None else morse_or(result)
 
     return from_truncation(cut, problem.names, problem.h, ideal=problem.ideal, method=method, head=head, after=after)

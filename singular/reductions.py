@@ -13,7 +13,7 @@ resolution route, which resolves the ideal they give.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import sympy
 
@@ -209,7 +209,7 @@ def perfect_power(g: Germ) -> tuple[Germ, int] | None:
     return Germ(g.variables, terms, g.nonneg, g.point), e
 
 
-def power_reduction(problem: GermProblem, result: RLCT, after) -> Reduction | None:
+def power_reduction(problem: GermProblem, result: RLCT, after: Callable[[RLCT], Outcome]) -> Reduction | None:
     """f = unit·g^e (:func:`perfect_power`): the base g, offered to the closed-form routes only, lifted by
     λ(f) = λ(g)/e; its bounds are intersected with ``result``'s, and ``after`` continues from there."""
     power = perfect_power(problem.germ)
@@ -298,7 +298,7 @@ def squares_reduction(problem: GermProblem, result: RLCT, squares: tuple[list[sy
     return Reduction(Local(tuple(generators), g.variables, tuple(problem.h), True, "the origin"), lift)
 
 
-def reparametrization(problem: Local, head: str, fallback) -> Reduction | None:
+def reparametrization(problem: Local, head: str, fallback: Callable[[], RLCT]) -> Reduction | None:
     """Analytic coordinates of one variable each that make the germs polynomial
     (:func:`singular.analytic.reparametrize`), lifted unchanged when certified; ``fallback()`` otherwise."""
     symbols = [sympy.Symbol(n) for n in problem.names]

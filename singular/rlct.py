@@ -27,7 +27,8 @@ from .result import RLCT
 
 __all__ = ["RLCT", "Budget", "rlct"]
 
-METHODS = ("auto", "monomial", "newton", "resolution")
+#: The values of ``rlct(method=...)``; the routes a result names are :data:`singular.result.METHODS`.
+CHOICES = ("auto", "monomial", "newton", "resolution")
 
 
 def rlct(
@@ -137,8 +138,8 @@ def rlct(
     For an ideal ⟨g_1, …, g_k⟩ pass K = g_1² + … + g_k²; Lin (2011) would
     call 2·λ the RLCT of the ideal.
     """
-    if method not in METHODS:
-        raise UnknownMethod(method, METHODS)
+    if method not in CHOICES:
+        raise UnknownMethod(method, CHOICES)
     budget = budget_of(budget, max_depth=max_depth, max_charts=max_charts, max_terms=max_terms, seconds=seconds)
     return within(budget, lambda: _rlct(f, variables, prior, at, nonneg, method, budget, max_order))
 

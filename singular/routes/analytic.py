@@ -8,7 +8,7 @@ monomial and Newton routes.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import sympy
 
@@ -32,7 +32,7 @@ def from_truncation(
     ideal: bool,
     method: str,
     head: str,
-    after=lambda result: result,
+    after: Callable[[RLCT], Outcome] = lambda result: result,
 ) -> Outcome:
     """The RLCT that a truncation of analytic germs proves, or bounds, or the polynomial germ it reduces to.
 
