@@ -76,7 +76,7 @@ from sympy.polys.rings import PolyElement, ring
 from ._fields import real_roots
 from ._flint import factors, gcd_all
 from ._lp import minimize
-from .blowup import Chart, LocalThreshold, cofactor, initial_chart
+from .chart import Chart, LocalThreshold, cofactor, initial_chart
 from .budget import Budget, check_wall_clock, wall_clock
 from .errors import BadArgument
 from .germ import format_monomial
@@ -93,7 +93,7 @@ class ResolutionTree(nx.DiGraph):
 
     Node attributes
     ---------------
-    chart : resolution.blowup.Chart
+    chart : resolution.chart.Chart
         The chart at this node: coordinates, monomial, measure, strict transforms.
     depth : int
         Number of maps from the root.
