@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from resolution import parse_expression  # noqa: E402
 from singular import rlct  # noqa: E402
-from singular.rlct import _ideal_form  # noqa: E402
+from singular.reductions import ideal_form as _ideal_form  # noqa: E402
 
 EXTRA = [  # sums of squares beyond the catalog: definite forms, tangencies, a 3-variable ideal
     ("definite-3", "(x^2 + y^2 + z^2)^2", ["x", "y", "z"]),

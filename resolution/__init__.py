@@ -18,7 +18,7 @@ from .errors import (
     ZeroGerm,
 )
 from .germ import Germ, format_monomial, germ, parse_expression, parse_names, parse_point, parse_rational
-from .blowup import Chart, LocalThreshold, initial_chart
+from .chart import Chart, LocalThreshold, initial_chart
 from .budget import Budget, WallClockExceeded, wall_clock
 from .newton import Face, Facet, NewtonDistance, NewtonPolyhedron, minimal_points
 from .torus import TorusDecision, torus_critical_free, torus_zero_free

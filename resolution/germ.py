@@ -19,6 +19,7 @@ import warnings
 from math import comb, prod
 from dataclasses import dataclass
 from fractions import Fraction
+from numbers import Rational as _ExactNumber, Real as _RealNumber
 from types import MappingProxyType
 from collections.abc import Iterable, Mapping
 from typing import Union
@@ -218,6 +219,27 @@ def parse_expression(f: ExprLike, *, where: str = "expression") -> sympy.Expr:
     return expr
 
 
+def refuse_float(value: object, where: str) -> None:
+    """Raise :class:`FloatCoefficient` (with the exact-fraction hint) for a float of any kind: Python, numpy or
+    ``sympy.Float``; anything else passes.
+
+    Every exact entry point calls this, directly or through :func:`parse_expression`, on every number it is given.
+
+    Examples
+    --------
+    >>> refuse_float(sympy.Float("0.25"), "coefficient")
+    Traceback (most recent call last):
+    ...
+    resolution.errors.FloatCoefficient: coefficient contains the float 0.250000000000000; exact arithmetic needs an exact number: write '1/4' or sympy.Rational('0.250000000000000')
+    """
+    if isinstance(value, sympy.Float):
+        raise FloatCoefficient(str(value), where)
+    if isinstance(value, float) or (
+        isinstance(value, _RealNumber) and not isinstance(value, (_ExactNumber, sympy.Basic))
+    ):
+        raise FloatCoefficient(repr(float(value)), where)
+
+
 def parse_rational(value: object, *, where: str = "value") -> sympy.Rational:
     """An exact rational from an int, Fraction, sympy Rational or text like ``"1/2"``.
 
@@ -226,8 +248,7 @@ def parse_rational(value: object, *, where: str = "value") -> sympy.Rational:
     >>> parse_rational("-3/4")
     -3/4
     """
-    if isinstance(value, float):
-        raise FloatCoefficient(repr(value), where)
+    refuse_float(value, where)
     expr = parse_expression(value, where=where) if isinstance(value, (str, int, Fraction)) else value
     if not isinstance(expr, sympy.Rational):
         raise ParseError(str(value), f"{where} must be a rational number (algebraic points are not supported yet)")

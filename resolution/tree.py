@@ -76,8 +76,9 @@ from sympy.polys.rings import PolyElement, ring
 from ._fields import real_roots
 from ._flint import factors, gcd_all
 from ._lp import minimize
-from .blowup import Chart, LocalThreshold, cofactor, initial_chart
+from .chart import Chart, LocalThreshold, cofactor, initial_chart
 from .budget import Budget, check_wall_clock, wall_clock
+from .errors import BadArgument
 from .germ import format_monomial
 from .newton import NewtonPolyhedron
 
@@ -92,7 +93,7 @@ class ResolutionTree(nx.DiGraph):
 
     Node attributes
     ---------------
-    chart : resolution.blowup.Chart
+    chart : resolution.chart.Chart
         The chart at this node: coordinates, monomial, measure, strict transforms.
     depth : int
         Number of maps from the root.
@@ -119,8 +120,8 @@ class ResolutionTree(nx.DiGraph):
     ----------------
     variables, generators, measure : the input;  ``complete`` : bool, every node
     resolved;  ``stopped`` : str, the budget that ran out (empty if none);
-    ``power`` : int, set by callers that resolve an ideal standing for |f| ≍
-    (Σ q_i²)^{power/2}, so that λ(f) = λ(ideal)/power (1 if unset).
+    ``power`` : int, the ``power`` given to :func:`resolve`: the ideal stands for |f| ≍
+    (Σ q_i²)^{power/2}, so that λ(f) = λ(ideal)/power (1 for the ideal itself).
     """
 
     @property
@@ -648,6 +649,7 @@ def resolve(
     measure: Sequence[int] | None = None,
     budget: Budget | None = None,
     plane: str = "toric",
+    power: int = 1,
 ) -> ResolutionTree:
     """Resolve the ideal ⟨generators⟩ with measure w^measure dw near the origin.
 
@@ -668,6 +670,15 @@ def resolve(
     plane : {"toric", "blow-up"}
         For two variables: the Newton-polygon fast path (default) or point
         blow-ups only (the general resolver; an independent cross-check).
+    power : int
+        e when the ideal stands for |f| ≍ (Σ q_i²)^{e/2}: recorded as ``graph["power"]``, so that every
+        display of the tree gives λ(f) = λ(ideal)/e (default 1: the ideal itself).
+
+    Raises
+    ------
+    resolution.errors.BadArgument
+        ``power`` not a positive integer; a float generator or measure
+        (:class:`~resolution.errors.FloatCoefficient`, with the exact fraction to write instead).
 
     Examples
     --------
@@ -681,12 +692,14 @@ def resolve(
     """
     if plane not in ("toric", "blow-up"):
         raise ValueError(f"plane must be 'toric' or 'blow-up', not {plane!r}")
+    if isinstance(power, bool) or not isinstance(power, int) or power < 1:
+        raise BadArgument("power", power, "must be a positive integer")
     budget = budget or Budget()
     with wall_clock(budget.seconds):
         chart = initial_chart(generators, variables, measure)
         tree = ResolutionTree(
             variables=list(variables), generators=[_label(g) for g in generators], measure=list(chart.measure),
-            stopped="",
+            stopped="", power=power,
         )
         resolver = _Resolver(tree, _Spending(budget), plane == "toric")
         resolver.run(resolver.add(chart, 0, None))
@@ -718,7 +731,7 @@ def tree_to_dict(tree: ResolutionTree, *, power: int | None = None) -> dict[str,
 
     One convention, named in the output's ``convention``: a node's ``reason`` and ``ideal_rlct``
     give λ(I), the threshold of the resolved ideal I (as every leaf explanation writes it), and its
-    ``rlct`` gives λ(f) = λ(I)/``power`` (default: the graph's ``power``, 1 if unset), as
+    ``rlct`` gives λ(f) = λ(I)/``power`` (default: the graph's ``power``, set by :func:`resolve`), as
     λ(f) = λ(I)/e when |f| ≍ (Σ q_i²)^{e/2}.
 
     Examples
@@ -727,7 +740,7 @@ def tree_to_dict(tree: ResolutionTree, *, power: int | None = None) -> dict[str,
     >>> d["complete"], len(d["nodes"]) == len(d["edges"]) + 1
     (True, True)
     """
-    power = power or tree.graph.get("power", 1)
+    power = power or tree.graph["power"]
     nodes = []
     for n, data in tree.nodes(data=True):
         entry = {"id": n, "depth": data["depth"], "status": data["status"], "reason": data["reason"]}
@@ -788,7 +801,7 @@ def tree_to_dot(tree: ResolutionTree, *, power: int | None = None) -> str:
     >>> print(tree_to_dot(resolve(["x*y"], ["x", "y"])).splitlines()[1])
       0 [label="0: (λ(f), m) = (1, 2)\\nx*y", shape=box, style=filled, fillcolor="#81c784"];
     """
-    power = power or tree.graph.get("power", 1)
+    power = power or tree.graph["power"]
     best = tree.minimum()
     lines = ["digraph resolution {"]
     for n, data in tree.nodes(data=True):

@@ -36,7 +36,7 @@ from typing import Sequence
 import flint
 import sympy
 
-from .blowup import LocalThreshold
+from .chart import LocalThreshold
 from .errors import BadArgument
 
 __all__ = ["weighted_initial_threshold"]

@@ -22,10 +22,12 @@ from .models import (
 )
 from .phases import Phase, PhaseComparison, compare_phases, free_energy
 from .prior import prior_exponents
-from .rlct import RLCT, rlct
+from .result import RLCT
+from .rlct import Budget, rlct
 
 __all__ = [
     "RLCT",
+    "Budget",
     "BadModel",
     "CoefficientIdeal",
     "DiscreteModel",

@@ -37,9 +37,12 @@ import sympy
 from resolution import Budget, UnknownVariable, parse_expression, parse_names, parse_point, parse_rational
 
 from .analytic import is_polynomial, truncate, value_at_origin
-from .errors import BadModel, NotATrueParameter, SingularMomentMatrix
-from .prior import prior_exponents
-from .rlct import RLCT, _from_truncation, _unfold_orthant, rlct, within
+from .errors import BadModel, NotATrueParameter, NotVanishing, SingularMomentMatrix
+from .pipeline import drive, localize
+from .reductions import unfold_orthant
+from .result import RLCT
+from .rlct import budget_of, rlct, within
+from .routes.analytic import from_truncation
 
 __all__ = [
     "CoefficientIdeal",
@@ -423,9 +426,10 @@ class RegressionModel:
         nonneg: Iterable[str] | str = (),
         method: str = "auto",
         max_order: int = 8,
-        max_depth: int = 40,
-        max_charts: int = 2000,
-        max_terms: int = 2_000_000,
+        budget: Budget | None = None,
+        max_depth: int | None = None,
+        max_charts: int | None = None,
+        max_terms: int | None = None,
         seconds: float | None = None,
     ) -> RLCT:
         """The learning coefficient (λ, m) of the model at a true parameter.
@@ -434,8 +438,9 @@ class RegressionModel:
         ----------
         at : mapping or str, optional
             A point of the true set (default w0).
-        prior, nonneg, method, max_order, max_depth, max_charts, max_terms, seconds
-            As for :func:`singular.rlct` (``nonneg``: parameters constrained to be >= 0).
+        prior, nonneg, method, max_order, budget, max_depth, max_charts, max_terms, seconds
+            As for :func:`singular.rlct` (``nonneg``: parameters constrained to be >= 0; ``prior`` and ``nonneg``
+            are taken at the point, where a factor w_j^h_j with w0_j != 0 is a unit).
 
         Returns
         -------
@@ -447,18 +452,18 @@ class RegressionModel:
         >>> RegressionModel("a*tanh(b*x)", params="a,b", inputs="x").rlct()
         RLCT(value=1/2, multiplicity=2, method='monomial', certified=True)
         """
-        limits = Budget(max_depth, max_charts, max_terms, seconds)
+        limits = budget_of(budget, max_depth=max_depth, max_charts=max_charts, max_terms=max_terms, seconds=seconds)
         return within(limits, lambda: self._rlct(at, prior, nonneg, method, max_order, limits))
 
     def _rlct(self, at: object, prior: object, nonneg: object, method: str, max_order: int, limits: Budget) -> RLCT:
-        """:meth:`rlct` under its budget."""
+        """:meth:`rlct` under its budget: the differences f(x, w) − f(x, w0) in the parameters w, localized at the
+        point by the pipeline (:func:`singular.pipeline.localize`), never here."""
         point = _point_in(self.params, at, self.true_params)
-        diffs = self._differences(point)
         where = _where(self.params, point)
-        self._check_true(diffs, where)
+        self._check_true(self._differences(point), where)
+        at_point = dict(zip(self.params, point))
+        diffs = self._differences([sympy.Integer(0)] * self.d)
         x = _symbols(self.inputs)
-        budget = dict(method=method, max_depth=limits.max_depth, max_charts=limits.max_charts,
-                      max_terms=limits.max_terms)
         if all(g.is_polynomial(*x) for g in diffs) or isinstance(self.input_dist, FiniteSupport):
             try:
                 ideal = self._ideal(diffs)
@@ -468,30 +473,25 @@ class RegressionModel:
                 ideal = self._ideal(diffs, refused=exc)
             if not ideal.generators:
                 raise BadModel("f", self.f, "the model does not depend on its parameters near the point")
-            result = rlct(list(ideal.generators), variables=self.params, prior=prior, nonneg=nonneg,
-                          max_order=max_order, **budget)
+            result = rlct(list(ideal.generators), variables=self.params, prior=prior, nonneg=nonneg, at=at_point,
+                          method=method, max_order=max_order, budget=limits)
             head = f"Model {self.name} at {where}: {ideal.justification}; ideal ⟨{', '.join(map(str, ideal.generators))}⟩.\n"
-            return _with_head(result, head)
+            return result.with_note(head)
         w = _symbols(self.params)
         for name in parse_names(nonneg, argument="nonneg"):
             if name not in self.params:
                 raise UnknownVariable(name, self.params, "nonneg (not a parameter)")
-        diffs, _, prior, note = _unfold_orthant(diffs, self.params + self.inputs, prior,
-                                                dict(zip(self.params, point)), nonneg)
-        cut = truncate(diffs, w, max_order=max_order, split=self._split_in_x)
-        h = tuple(0 if p != 0 else k for p, k in zip(point, prior_exponents(prior, self.params)))
+        diffs, _, prior, note = unfold_orthant(diffs, self.params + self.inputs, prior, at_point, nonneg)
+        local = localize(diffs, self.params + self.inputs, prior, at_point, ideal=True)
+        cut = truncate(list(local.exprs), w, max_order=max_order, split=self._split_in_x)
+        h = local.h[: self.d]
         head = (
             f"Model {self.name} at {where}: f is analytic, not polynomial, in the inputs; f(x, w) − f(x, w0) is "
             "expanded in w and each Taylor coefficient is a polynomial in x whose moment matrix is positive "
             "definite (checked exactly); the remainder is controlled under Watanabe's fundamental condition "
             f"(Watanabe 2009, §6.1).\n{note}"
         )
-        return _from_truncation(cut, self.params, h, ideal=True, method=method, budget=limits, head=head)
-
-
-def _with_head(result: RLCT, head: str) -> RLCT:
-    return RLCT(result.value, result.multiplicity, result.method, result.certified, head + result.certificate,
-                result.bounds, result.tree)
+        return drive(from_truncation(cut, self.params, h, ideal=True, method=method, head=head), method, limits)
 
 
 class DiscreteModel:
@@ -562,12 +562,14 @@ class DiscreteModel:
         nonneg: Iterable[str] | str = (),
         method: str = "auto",
         max_order: int = 8,
+        budget: Budget | None = None,
         seconds: float | None = None,
     ) -> RLCT:
         """(λ, m) at a true parameter, from the ideal ⟨p_i(w) − q_i⟩.
 
         ``nonneg`` names parameters constrained to be >= 0 (mixture weights on the simplex's
-        boundary, say), as for :func:`singular.rlct`.
+        boundary, say); ``prior``, ``method``, ``max_order``, ``budget`` and ``seconds`` are as for
+        :func:`singular.rlct`.
 
         Examples
         --------
@@ -576,19 +578,16 @@ class DiscreteModel:
         RLCT(value=1/2, multiplicity=1, method='monomial', certified=True)
         """
         point = _point_in(self.params, at, self.true_params)
-        w = _symbols(self.params)
-        shift = {s: s + p for s, p in zip(w, point) if p != 0}
-        generators = [sympy.expand(p.xreplace(shift) - q) for p, q in zip(self.probabilities, self.truth)]
-        for g in generators:
-            residual = value_at_origin(g, w)
-            if residual != 0:
-                raise NotATrueParameter(_where(self.params, point), residual)
+        generators = [sympy.expand(p - q) for p, q in zip(self.probabilities, self.truth)]
         generators = [g for g in generators if g != 0]
-        result = rlct(generators, variables=self.params, prior=prior, nonneg=nonneg, method=method,
-                      max_order=max_order, seconds=seconds)
+        try:
+            result = rlct(generators, variables=self.params, prior=prior, nonneg=nonneg, method=method,
+                          at=dict(zip(self.params, point)), max_order=max_order, budget=budget, seconds=seconds)
+        except NotVanishing as exc:
+            raise NotATrueParameter(_where(self.params, point), exc.value) from None
         head = (
             f"Model {self.name} at {_where(self.params, point)}: every true probability is positive, so "
             "K ≍ Σ (p_i(w) − q_i)² (second-order expansion of the Kullback-Leibler divergence).\n"
         )
-        return _with_head(result, head)
+        return result.with_note(head)
 

@@ -14,7 +14,7 @@ PUBLIC = {
         "weighted_initial_threshold",
     },
     "singular": {
-        "RLCT", "NotMonomialPrior", "NotVanishing", "SingularError", "UnknownMethod",
+        "RLCT", "Budget", "NotMonomialPrior", "NotVanishing", "SingularError", "UnknownMethod",
         "prior_exponents", "rlct",
         "BadModel", "CoefficientIdeal", "DiscreteModel", "FiniteSupport", "InputDistribution", "NotATrueParameter",
         "RegressionModel", "SingularMomentMatrix", "StandardNormal", "Truncation", "UniformBox", "families",

@@ -1,6 +1,6 @@
 """Closed-form learning coefficients of model families, each with the model it is about.
 
-Every ``family(...)`` returns an :class:`~singular.RLCT` with ``method="formula: <paper>"``
+Every ``family(...)`` returns an :class:`~singular.RLCT` with ``method="formula"`` and the paper in ``source``
 and every ``family_model(...)`` builds the :class:`~singular.models.RegressionModel`, so that
 each formula can be checked against the symbolic route on small sizes.
 """

@@ -7,7 +7,7 @@ from typing import Sequence
 import sympy
 
 from ..errors import BadModel
-from ..rlct import RLCT
+from ..result import RLCT
 
 __all__ = ["check_count", "formula", "identity_block", "matrix_symbols", "names_of"]
 
@@ -20,9 +20,8 @@ def check_count(name: str, value: object, *, minimum: int = 0) -> int:
 
 
 def formula(value: sympy.Rational, multiplicity: int | None, paper: str, certificate: str) -> RLCT:
-    """A certified result from a published closed form."""
-    value = sympy.Rational(value)
-    return RLCT(value, multiplicity, f"formula: {paper}", True, certificate, (value, value))
+    """A certified result from a published closed form: ``method="formula"``, the paper in ``source``."""
+    return RLCT.exact(sympy.Rational(value), multiplicity, "formula", certificate, source=paper)
 
 
 def matrix_symbols(prefix: str, rows: int, cols: int) -> sympy.Matrix:

@@ -74,7 +74,7 @@ def dln(widths: Sequence[int], true_rank: int = 0) -> RLCT:
     Examples
     --------
     >>> dln([2, 3, 4, 5], 1)
-    RLCT(value=4, multiplicity=1, method='formula: Aoyagi (2024)', certified=True)
+    RLCT(value=4, multiplicity=1, method='formula', source='Aoyagi (2024)', certified=True)
     >>> dln([1, 1, 1, 1]).multiplicity is None
     True
 

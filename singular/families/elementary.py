@@ -20,7 +20,7 @@ def regular(d: int) -> RLCT:
     Examples
     --------
     >>> regular(3)
-    RLCT(value=3/2, multiplicity=1, method='formula: regular model', certified=True)
+    RLCT(value=3/2, multiplicity=1, method='formula', source='regular model', certified=True)
 
     References
     ----------
@@ -54,7 +54,7 @@ def normal_crossing(k: Sequence[int], h: Sequence[int] | None = None) -> RLCT:
     Examples
     --------
     >>> normal_crossing([2, 4])
-    RLCT(value=1/4, multiplicity=1, method='formula: normal crossing', certified=True)
+    RLCT(value=1/4, multiplicity=1, method='formula', source='normal crossing', certified=True)
 
     References
     ----------

@@ -49,12 +49,12 @@ def rrr(inputs: int, outputs: int, rank: int, true_rank: int = 0) -> RLCT:
     Returns
     -------
     RLCT
-        λ and m, ``method="formula: Aoyagi & Watanabe (2005)"``.
+        λ and m, ``method="formula"``, ``source="Aoyagi & Watanabe (2005)"``.
 
     Examples
     --------
     >>> rrr(5, 5, 3, 0)
-    RLCT(value=13/2, multiplicity=2, method='formula: Aoyagi & Watanabe (2005)', certified=True)
+    RLCT(value=13/2, multiplicity=2, method='formula', source='Aoyagi & Watanabe (2005)', certified=True)
 
     Notes
     -----

@@ -28,7 +28,7 @@ def tanh(hidden: int) -> RLCT:
     Examples
     --------
     >>> tanh(2)
-    RLCT(value=2/3, multiplicity=1, method='formula: Aoyagi & Watanabe (2005)', certified=True)
+    RLCT(value=2/3, multiplicity=1, method='formula', source='Aoyagi & Watanabe (2005)', certified=True)
 
     Notes
     -----

@@ -30,6 +30,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from numbers import Integral
 from typing import Sequence
 
 import sympy
@@ -38,7 +39,8 @@ from sympy.polys.rings import PolyElement, PolyRing, ring
 
 from ._fields import to_sympy
 from ._flint import substitute, translate
-from .germ import format_monomial, parse_expression
+from .errors import BadArgument
+from .germ import format_monomial, parse_expression, refuse_float
 from .morse import morse_threshold, quadratic_part_matrix
 from .newton import NewtonPolyhedron
 
@@ -318,9 +320,25 @@ class Chart:
 
 
 def _from_mapping(ring_: PolyRing, terms: Mapping) -> PolyElement:
-    """{exponent vector: rational} as a polynomial of ``ring_`` (over Q), each coefficient converted once."""
-    converted = ((tuple(map(int, e)), QQ(c) if isinstance(c, int) else QQ.convert(c)) for e, c in terms.items())
-    return ring_.zero.new({e: c for e, c in converted if c})
+    """{exponent vector: rational} as a polynomial of ``ring_`` (over Q), each coefficient converted once; a float
+    coefficient is refused (:func:`resolution.germ.refuse_float`), never read as a nearby fraction."""
+    converted = {}
+    for e, c in terms.items():
+        if not isinstance(c, int):
+            refuse_float(c, "generator coefficient")
+        converted[tuple(map(int, e))] = QQ(c) if isinstance(c, int) else QQ.convert(c)
+    return ring_.zero.new({e: c for e, c in converted.items() if c})
+
+
+def _exponents(measure: Sequence[object], dimension: int) -> tuple[int, ...]:
+    """The measure's exponents, checked: one non-negative integer per variable (a float is refused with its hint)."""
+    exponents = tuple(measure)
+    for k in exponents:
+        refuse_float(k, "measure")
+    if len(exponents) != dimension or any(isinstance(k, bool) or not isinstance(k, Integral) or k < 0
+                                          for k in exponents):
+        raise BadArgument("measure", measure, f"must be {dimension} non-negative integers, one per variable")
+    return tuple(int(k) for k in exponents)
 
 
 def initial_chart(
@@ -343,6 +361,6 @@ def initial_chart(
         _from_mapping(ring_, g) if isinstance(g, Mapping) else ring_.from_expr(parse_expression(g, where="generator"))
         for g in generators
     ]
-    h = tuple(measure) if measure is not None else (0,) * len(variables)
+    h = _exponents(measure, len(variables)) if measure is not None else (0,) * len(variables)
     symbols = tuple(sympy.Symbol(v) for v in variables)
     return Chart(ring_, symbols, (0,) * len(variables), h, tuple(polys)).normalized()
