@@ -69,7 +69,8 @@ from resolution import (
 from resolution.morse import morse_threshold, quadratic_part_matrix
 from resolution.squares import sum_of_squares
 
-from .analytic import Truncation, is_polynomial, rational_polynomial, reparametrize, taylor, truncate, value_at_origin
+from .analytic import (Truncation, hyperplane_coordinate, is_polynomial, rational_polynomial, reparametrize, taylor,
+                       truncate, value_at_origin)
 from .errors import NotVanishing, UnknownMethod
 from .prior import prior_exponents
 from .arrangement import arrangement_rlct
@@ -693,6 +694,9 @@ def _analytic(
         )
         if inner.certified:
             return RLCT(inner.value, inner.multiplicity, inner.method, True, text, inner.bounds, inner.tree)
+    factored = len(local) == 1 and hyperplane_coordinate(local[0], symbols, h, cut.monomial, power=1 + ideal)
+    if factored:
+        return RLCT(factored[0], factored[1], "monomial", True, head + factored[2], (factored[0],) * 2)
     if len(local) == 1 and not any(h):
         morse = _analytic_morse(local[0], symbols, 2 if ideal else 1)
         if morse is not None:
