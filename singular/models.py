@@ -43,7 +43,7 @@ from resolution import Budget, UnknownVariable, parse_expression, parse_names, p
 
 from .analytic import is_polynomial, truncate, value_at_origin
 from .errors import BadModel, NotATrueParameter, SingularMomentMatrix
-from .neurons import neuron_sum
+from .neurons import NeuronSum, neuron_sum
 from .prior import prior_exponents
 from .rlct import RLCT, _from_truncation, _unfold_orthant, rlct, within
 
@@ -502,7 +502,7 @@ class RegressionModel:
         return _from_truncation(cut, self.params, h, ideal=True, method=method, budget=limits, head=head)
 
 
-    def _neurons(self, diffs: Sequence[sympy.Expr], point: Sequence[sympy.Rational], max_order: int):
+    def _neurons(self, diffs: Sequence[sympy.Expr], point: Sequence[sympy.Rational], max_order: int) -> NeuronSum | None:
         """The neuron-sum ideal (:mod:`singular.neurons`) when f is one output, not polynomial in its one input,
         the input law has bounded support, and every slope b_h is 0 at the point; else None."""
         x = _symbols(self.inputs)
