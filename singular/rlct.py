@@ -694,7 +694,7 @@ def _analytic(
         )
         if inner.certified:
             return RLCT(inner.value, inner.multiplicity, inner.method, True, text, inner.bounds, inner.tree)
-    factored = len(local) == 1 and hyperplane_coordinate(local[0], symbols, h, cut.monomial, power=1 + ideal)
+    factored = len(local) == 1 and hyperplane_coordinate(local[0], symbols, h, cut.monomial, power=2 if ideal else 1)
     if factored:
         return RLCT(factored[0], factored[1], "monomial", True, head + factored[2], (factored[0],) * 2)
     if len(local) == 1 and not any(h):
