@@ -41,7 +41,13 @@ true sets of most neural networks).  Two exact routes then remain (:func:`singul
 5. **Analytic coordinates** (:func:`reparametrize`).  When every variable u_j occurs
    only inside one φ_j(u_j) with φ_j'(0) != 0 (a1·tanh b1 + a2·tanh b2), v_j = φ_j(u_j) −
    φ_j(0) are analytic coordinates with a unit Jacobian and the germs are polynomials in v:
-   nothing is truncated.
+   nothing is truncated.  More generally φ_j(u_j) − φ_j(0) = c_j·u_j^(k_j)·ψ_j(u_j) with
+   ψ_j(0) = 1 gives the coordinate t_j = u_j·ψ_j(u_j)^(1/k_j) and φ_j − φ_j(0) = c_j·t_j^(k_j)
+   (tanh(s²) = t² after a sign constraint s² = w is unfolded).
+6'. **A coordinate hyperplane in the zero set** (:func:`hyperplane_coordinate`).  One function
+   f = u^β·q (step 1) whose quotient q has q(0) = 0 and a non-zero linear coefficient in a
+   variable u_j with β_j = 0 and no prior factor: q replaces u_j as a coordinate, and
+   f = u^β·q is a normal crossing.
 6. **Morse points.**  One function with f(0) = 0, ∇f(0) = 0 and a non-degenerate Hessian
    is a quadratic form in analytic coordinates (the Morse lemma), so its degree-2 Taylor
    polynomial decides (:mod:`resolution.morse`).
@@ -62,8 +68,8 @@ from resolution.germ import expanded_size, is_rational_polynomial
 from resolution.errors import BudgetExceeded
 
 __all__ = [
-    "Truncation", "is_polynomial", "rational_polynomial", "reparametrize", "require_analytic", "taylor", "truncate",
-    "value_at_origin",
+    "Truncation", "hyperplane_coordinate", "is_polynomial", "rational_polynomial", "reparametrize", "require_analytic",
+    "taylor", "truncate", "value_at_origin",
 ]
 
 #: Face enumeration for the order certificate (as for the Newton route).
@@ -555,21 +561,27 @@ def _coordinate_functions(expr: sympy.Expr, symbols: frozenset) -> dict[sympy.Sy
 
 
 def reparametrize(
-    exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol]
+    exprs: Sequence[sympy.Expr], symbols: Sequence[sympy.Symbol], *, max_power: int = 8
 ) -> tuple[list[sympy.Expr], list[str]] | None:
-    """Polynomials in new coordinates v_j = φ_j(u_j) − φ_j(0), when every u_j that is not already polynomial
-    occurs only inside one analytic φ_j(u_j) with φ_j'(0) != 0.
+    """Polynomials in new coordinates, when every u_j that is not already polynomial occurs only inside one
+    analytic φ_j(u_j) that is not constant.
 
-    The map u ↦ v is then an analytic diffeomorphism near 0 (inverse function theorem) whose Jacobian
-    ∏ φ_j'(u_j) is a unit, and u_j = v_j·(unit), so a prior |u|^h·(positive) is |v|^h·(positive): the
-    functions (each g_i(u) = G_i(v), G_i polynomial) have the same (λ, m) in v as in u (docs/conventions.md#the-learning-coefficient, a change
-    of coordinates with a unit Jacobian; Watanabe 2009, §2.4).  Each v_j keeps the name of u_j.
+    Write φ_j(u_j) − φ_j(0) = c_j·u_j^(k_j)·ψ_j(u_j) with c_j != 0 its first Taylor coefficient and ψ_j(0) = 1.
+    Then t_j = u_j·ψ_j(u_j)^(1/k_j) is analytic (ψ_j is near 1, where the real k-th root is analytic), with
+    t_j'(0) = 1, and φ_j(u_j) = φ_j(0) + c_j·t_j^(k_j) exactly.  The map u ↦ t is an analytic diffeomorphism
+    near 0 (inverse function theorem) whose Jacobian ∏ t_j'(u_j) is a unit, and u_j = t_j·(unit), so a prior
+    |u|^h·(positive) is |t|^h·(positive) and the sign of each u_j is that of t_j (a constraint u_j >= 0 is
+    t_j >= 0): the functions (each g_i(u) = G_i(t), G_i polynomial) have the same (λ, m) in t as in u
+    (docs/conventions.md#the-learning-coefficient, a change of coordinates with a unit Jacobian; Watanabe 2009,
+    §2.4).  For k_j = 1 the coordinate used is c_j·t_j = φ_j(u_j) − φ_j(0) itself.  Each new coordinate keeps
+    the name of u_j.
 
     Returns
     -------
     (polynomials, substitutions) or None
         None when some variable occurs outside its φ_j, in two different functions, in a function of several
-        variables, or with φ_j'(0) = 0 or φ_j(0) irrational, or when no variable needs a substitution.
+        variables, or with φ_j(0) or c_j irrational, or φ_j − φ_j(0) of order above ``max_power`` (or not
+        analytic), or when no variable needs a substitution.
 
     Raises
     ------
@@ -583,6 +595,8 @@ def reparametrize(
     ([a1*b1 + a2*b2], ['b1 ↦ tanh(b1)', 'b2 ↦ tanh(b2)'])
     >>> reparametrize([a1*sympy.tanh(b1) + b1], [a1, b1]) is None     # b1 also occurs outside tanh(b1)
     True
+    >>> reparametrize([a1 - sympy.tanh(b1**2)], [a1, b1])               # tanh(b1²) = t² with t = b1·(unit)
+    ([a1 - b1**2], ['b1 ↦ t with tanh(b1**2) = t**2'])
     """
     found: dict[sympy.Symbol, set[sympy.Expr]] = {}
     for expr in exprs:
@@ -597,16 +611,22 @@ def reparametrize(
     replace, steps, rename = {}, [], {}
     for s, (phi,) in sorted(found.items(), key=lambda item: str(item[0])):
         try:
-            jet = sympy.Poly(taylor(phi, [s], 1), s)
+            jet = sympy.Poly(taylor(phi, [s], max_power), s)
         except NotAnalytic:  # 1/tanh(b) inside b/tanh(b): not a coordinate of its own
             return None
-        value, slope = jet.coeff_monomial(1), jet.coeff_monomial(s)
-        if slope.is_zero is not False or not value.is_Rational:
+        coefficients = [jet.coeff_monomial(s**k) for k in range(max_power + 1)]
+        power = next((k for k in range(1, max_power + 1) if coefficients[k] != 0), None)
+        if power is None or not all(c.is_Rational for c in coefficients[:power + 1]):
             return None
+        value = coefficients[0]
+        lead = 1 if power == 1 else coefficients[power]
         fresh = sympy.Dummy(str(s))
-        replace[phi] = fresh + value
+        replace[phi] = lead * fresh**power + value
         rename[fresh] = s
-        steps.append(f"{s} ↦ {phi}" + (f" − {value}" if value else ""))
+        if power == 1:
+            steps.append(f"{s} ↦ {phi}" + (f" − {value}" if value else ""))
+        else:
+            steps.append(f"{s} ↦ t with {phi} = {lead * sympy.Symbol('t')**power + value}")
     polys = []
     for expr in exprs:
         new = sympy.expand(expr.xreplace(replace))
@@ -614,3 +634,73 @@ def reparametrize(
             return None
         polys.append(new.xreplace(rename))
     return polys, steps
+
+
+def hyperplane_coordinate(
+    expr: sympy.Expr, symbols: Sequence[sympy.Symbol], h: Sequence[int], beta: Sequence[int], *, power: int = 1
+) -> tuple[sympy.Rational, int, str] | None:
+    """(λ, m, reason) of |f|^power when f = u^β·q with q an analytic coordinate (module docstring, 6').
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An analytic f vanishing at the origin of ``symbols``.
+    symbols : sequence of sympy.Symbol
+    h : sequence of int
+        The prior's exponents: φ = |u^h|·(positive).
+    beta : sequence of int
+        A monomial that divides f as an analytic function (every ∂^a f/∂u_j^a with a < β_j vanishes identically on
+        u_j = 0, as :func:`truncate` finds it, ``Truncation.monomial``).
+    power : int
+        2 for the ideal ⟨f⟩ (K ≍ f²): λ(|f|²) = λ(|f|)/2, the same m.
+
+    Returns
+    -------
+    (λ, m, reason) or None
+        None unless β != 0, q = f/u^β has q(0) = 0, and ∂q/∂u_j(0) is a non-zero rational for some j with
+        β_j = 0 and h_j = 0.
+
+    Notes
+    -----
+    f = u^β·q with q analytic (step 1 of the module docstring).  With ∂q/∂u_j(0) != 0, replacing u_j by q is an
+    analytic change of coordinates near 0 (inverse function theorem) that keeps every other u_i, so u^β and the
+    prior |u^h| (h_j = 0) keep their form, and the Jacobian is a unit.  In the new coordinates
+    |f|^z·|u^h| = |u^β|^z·|q|^z·|u^h|: a normal crossing, so λ = min(1, min_(β_i > 0) (h_i + 1)/β_i) and m is the
+    number of terms attaining it (docs/conventions.md#normal-crossing; Watanabe 2009, Thm 2.3 and §2.4).
+
+    Examples
+    --------
+    >>> x, y, z = sympy.symbols("x y z")
+    >>> f = x*sympy.sin(y)*sympy.exp(z) + z*(sympy.exp(y) - 1)      # y·(x + z + …)
+    >>> hyperplane_coordinate(f, [x, y, z], (0, 0, 0), (0, 1, 0))[:2]
+    (1, 2)
+    """
+    if not any(beta):
+        return None
+    try:
+        quotient = _divide(taylor(expr, symbols, sum(beta) + 1), symbols, beta)
+    except ArithmeticError:  # a Taylor coefficient not simplified to 0: not shown divisible
+        return None
+    if not is_polynomial(quotient, symbols):
+        return None
+    jet = sympy.Poly(quotient, *symbols)
+    if jet.coeff_monomial(1) != 0:
+        return None
+    slope = {j: jet.coeff_monomial(s) for j, s in enumerate(symbols)}
+    chosen = next((j for j, c in slope.items() if c != 0 and beta[j] == 0 and h[j] == 0), None)
+    if chosen is None:
+        return None
+    ratios = [sympy.Integer(1)] + [sympy.Rational(k + 1, b) for k, b in zip(h, beta) if b]
+    value = min(ratios)
+    multiplicity = ratios.count(value)
+    monomial, u = format_monomial(tuple(beta), [str(s) for s in symbols]), symbols[chosen]
+    reason = (
+        f"f vanishes identically on the coordinate hyperplanes of {monomial}, so f = {monomial}·q with q analytic, "
+        f"q(0) = 0 and ∂q/∂{u}(0) = {slope[chosen]} != 0; q replaces {u} as a coordinate (inverse function theorem; "
+        f"no prior factor in {u}), and |f| is the normal crossing |{monomial}·q|: λ = min of 1 and (h_i + 1)/β_i "
+        f"= {value}, m = {multiplicity} (Watanabe 2009, Thm 2.3)."
+    )
+    if power != 1:
+        value = value / power
+        reason += f" The ideal ⟨f⟩ has λ(f²) = λ(|f|)/2 = {value}, the same m."
+    return value, multiplicity, reason

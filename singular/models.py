@@ -21,6 +21,11 @@ and the learning coefficient is that of an *ideal* equivalent to K:
   second moment under q — true for bounded inputs, and for Gaussian inputs when the
   derivatives of f in w grow at most polynomially in x (as for tanh, sin, polynomials).
 
+* **A sum of neurons of one activation** (Σ_h a_h·g(b_h·x), one bounded input, at a point with
+  every b_h = 0).  K is equivalent to the polynomial ideal of the first H power sums
+  p_k = Σ_h a_h b_h^k along the Taylor progression of g, with no truncation
+  (:mod:`singular.neurons`, which states and proves the condition); tried before the expansion.
+
 A :class:`DiscreteModel` gives the probabilities p_i(w) of finitely many outcomes; with every
 true probability q_i > 0, K(w) = Σ q_i log(q_i / p_i(w)) = Σ (p_i − q_i)²/(2q_i) + O(‖p − q‖³),
 so K ≍ Σ (p_i(w) − q_i)² (Lin 2011, Ch. 1 and 5; Watanabe 2009, §7.2).
@@ -38,6 +43,7 @@ from resolution import Budget, UnknownVariable, parse_expression, parse_names, p
 
 from .analytic import is_polynomial, truncate, value_at_origin
 from .errors import BadModel, NotATrueParameter, NotVanishing, SingularMomentMatrix
+from .neurons import NeuronSum, neuron_sum
 from .pipeline import drive, localize
 from .reductions import unfold_orthant
 from .result import RLCT
@@ -464,6 +470,12 @@ class RegressionModel:
         at_point = dict(zip(self.params, point))
         diffs = self._differences([sympy.Integer(0)] * self.d)
         x = _symbols(self.inputs)
+        neurons = self._neurons(diffs, at_point, max_order)
+        if neurons is not None:
+            result = rlct(list(neurons.generators), variables=self.params, prior=prior, nonneg=nonneg, at=at_point,
+                          method=method, max_order=max_order, budget=limits)
+            head = f"Model {self.name} at {where}: {neurons.explanation}; ideal ⟨{', '.join(map(str, neurons.generators))}⟩.\n"
+            return result.with_note(head)
         if all(g.is_polynomial(*x) for g in diffs) or isinstance(self.input_dist, FiniteSupport):
             try:
                 ideal = self._ideal(diffs)
@@ -492,6 +504,19 @@ class RegressionModel:
             f"(Watanabe 2009, §6.1).\n{note}"
         )
         return drive(from_truncation(cut, self.params, h, ideal=True, method=method, head=head), method, limits)
+
+    def _neurons(self, diffs: Sequence[sympy.Expr], at: dict[str, sympy.Rational], max_order: int) -> NeuronSum | None:
+        """The neuron-sum ideal (:mod:`singular.neurons`) when f is one output, not polynomial in its one input,
+        the input law has bounded support, and every slope b_h is 0 at the point; else None."""
+        x = _symbols(self.inputs)
+        if len(self.f) != 1 or len(x) != 1 or diffs[0].is_polynomial(*x):
+            return None
+        if not isinstance(self.input_dist, (UniformBox, FiniteSupport)):
+            return None
+        found = neuron_sum(self.f[0], self.params, self.inputs, self.input_dist.moment, max_order=max_order)
+        if found is None or any(at[b] != 0 for b in found.slopes):
+            return None
+        return found
 
 
 class DiscreteModel:

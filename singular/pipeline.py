@@ -19,7 +19,7 @@ import sympy
 
 from resolution import Budget, BudgetExceeded, Germ, UnknownVariable, ZeroGerm, germ, parse_point
 
-from .analytic import is_polynomial, truncate, value_at_origin
+from .analytic import hyperplane_coordinate, is_polynomial, truncate, value_at_origin
 from .arrangement import arrangement_rlct
 from .errors import NotVanishing
 from .prior import prior_exponents
@@ -202,22 +202,27 @@ def _germ_step(problem: GermProblem, method: str, budget: Budget) -> Outcome:
 
 def _analytic_step(problem: Local, method: str, max_order: int) -> Outcome:
     """Analytic germs: a certified truncation; else analytic coordinates that make them polynomial
-    (:func:`singular.analytic.reparametrize`); else, for one function, a Morse point."""
+    (:func:`singular.analytic.reparametrize`); else, for one function, a coordinate hyperplane times a coordinate
+    (:func:`singular.analytic.hyperplane_coordinate`) or a Morse point."""
     symbols = [sympy.Symbol(n) for n in problem.names]
     cut = truncate(list(problem.exprs), symbols, max_order=max_order)
     head = f"Analytic {'ideal' if problem.ideal else 'function'} expanded exactly at {problem.where}. "
+    power = 2 if problem.ideal else 1
 
-    def morse_or(result: RLCT) -> RLCT:
-        if len(problem.exprs) == 1 and not any(problem.h):
-            found = analytic_morse(problem.exprs[0], symbols, 2 if problem.ideal else 1)
-            if found is not None:
-                return found
-        return result
+    def closed_or(result: RLCT) -> RLCT:
+        if len(problem.exprs) != 1:
+            return result
+        factored = hyperplane_coordinate(problem.exprs[0], symbols, problem.h, cut.monomial, power=power)
+        if factored:
+            value, multiplicity, text = factored
+            return RLCT.exact(value, multiplicity, "monomial", head + text)
+        found = None if any(problem.h) else analytic_morse(problem.exprs[0], symbols, power)
+        return result if found is None else found
 
     def after(result: RLCT) -> Outcome:
         if result.certified:
             return result
-        reduced = reparametrization(problem, head, lambda: morse_or(result))
-        return reduced if reduced is not None else morse_or(result)
+        reduced = reparametrization(problem, head, lambda: closed_or(result))
+        return reduced if reduced is not None else closed_or(result)
 
     return from_truncation(cut, problem.names, problem.h, ideal=problem.ideal, method=method, head=head, after=after)
