@@ -31,8 +31,9 @@ from .multiplicity import MultiplicityEstimate, MultiplicityFit, estimate_multip
 from .observables import (ObservableDraws, ObservableEstimate, average_loss, bayesian_influence, model_function,
                           sample_losses, susceptibility)
 from .records import RowLog
+from .plots import plot_observables
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
-from .trajectory import Trajectory, llc_trajectory, plot_observables
+from .trajectory import Trajectory, llc_trajectory
 from .transitions import Transition, find_transitions
 from .trust import Check, Trust
 from .tuning import bias_index, predicted_bias
