@@ -34,6 +34,7 @@ import warnings
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
+from typing import Literal
 
 import numpy as np
 import torch
@@ -51,6 +52,11 @@ __all__ = [
     "DEFAULT_ESTIMATORS", "SUITE_SETTINGS", "Estimator", "Extrapolation", "dataset_reference", "reference_target",
     "run_benchmark",
 ]
+
+SamplerName = Literal["sgld", "rmsprop_sgld", "sghmc", "mala"]
+"""Our samplers, by the names :func:`estimators.estimate_llc` takes."""
+Suite = Literal["quick", "full"]
+"""The case suites of :func:`validation.cases.suite`."""
 
 _MAX_QUADRATURE_D = 3
 _TRACE_POINTS = 200
@@ -70,13 +76,13 @@ class Estimator:
     'sgld(step_size=0.0003, localization=1, nbeta=n/log n, chains=4, draws=600, burnin=100, batch=256)'
     """
 
-    sampler: str = "sgld"
-    step_size: float | str = "auto"
+    sampler: SamplerName = "sgld"
+    step_size: float | Literal["auto"] = "auto"
     localization: float = 1.0
     nbeta: float | None = None
     num_chains: int = 4
-    num_draws: int | str = "auto"
-    num_burnin: int | str = "auto"
+    num_draws: int | Literal["auto"] = "auto"
+    num_burnin: int | Literal["auto"] = "auto"
     batch_size: int | None = None
     control_variate: bool = True
     max_steps: int = 5000
@@ -103,7 +109,7 @@ class Estimator:
         tail += "" if self.extrapolate is None else f", extrapolated over nβ × {list(self.extrapolate)}"
         return head + tail + ")"
 
-    def estimate(self, problem: Problem, nbeta: float, step_size: float | str | None = None, *,
+    def estimate(self, problem: Problem, nbeta: float, step_size: float | Literal["auto"] | None = None, *,
                  observables: dict | None = None) -> LLCEstimate:
         """One :func:`~estimators.estimate_llc` on ``problem`` at ``nbeta`` with these settings
         (``step_size`` in place of the estimator's when given), evaluating ``observables`` at the draws."""
@@ -386,7 +392,7 @@ def _key(row: BenchmarkRow) -> tuple:
 
 def run_benchmark(
     estimator: Callable | Sequence[Callable] = Estimator(),
-    cases: str | Iterable[Case | str] = "quick",
+    cases: Suite | Iterable[Case | str] = "quick",
     *,
     seeds: Sequence[int] = (0,),
     n: int = 10_000,

@@ -10,21 +10,26 @@ from __future__ import annotations
 import pathlib
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from resolution import ResolutionTree
 from resolution.tree import chart_formula, node_label
 
 from .rows import BenchmarkRow
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 __all__ = ["draw_tree", "plot_estimates", "plot_relative_errors", "plot_worst_traces"]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     """``ax`` and its figure, or a new figure of ``figsize`` inches with one axes."""
+    from matplotlib.figure import Figure  # imported when drawing, so that the benchmark runs without it
+
     if ax is None:
         fig = Figure(figsize=figsize)
         return fig, fig.subplots()
@@ -119,6 +124,8 @@ def plot_worst_traces(rows: Sequence[BenchmarkRow], *, count: int = 4) -> Figure
     >>> len(plot_worst_traces(run_benchmark(lambda m, d, w: 0.5, ["nc-w"], n=50).rows).axes)
     1
     """
+    from matplotlib.figure import Figure
+
     worst = sorted((r for r in rows if r.trace and r.rel_error is not None), key=lambda r: -abs(r.rel_error))[:count]
     fig = Figure(figsize=(3.5 * max(1, len(worst)), 3))
     axes = fig.subplots(1, max(1, len(worst)), squeeze=False)

@@ -1,13 +1,19 @@
 """The bridge's figures draw on a given ax or a new Figure and leave matplotlib's global state alone."""
 
+import ast
+import pathlib
+
 import matplotlib
 import matplotlib.pyplot as plt
+import networkx
 import pytest
 from matplotlib.figure import Figure
 
 from resolution import resolve
 from validation.benchmark import Estimator, run_benchmark
 from validation.plots import draw_tree, plot_estimates, plot_relative_errors, plot_worst_traces
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +70,30 @@ def test_the_report_writes_its_figures_without_touching_pyplot(rows, tmp_path):
     written = BenchmarkReport(rows).plot(tmp_path)
     assert [p.name for p in written] == ["estimate_vs_exact.png", "relative_error.png", "worst_traces.png"]
     assert all(p.stat().st_size > 0 for p in written) and plt.get_fignums() == figures
+
+
+def _imported_modules(path: pathlib.Path, name: str) -> set[str]:
+    """The modules of this repository that the file ``path`` (module ``name``) imports, anywhere in it."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            found |= {target, *(f"{target}.{alias.name}" for alias in node.names)}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {m for m in found if (ROOT / (m.replace(".", "/") + ".py")).exists()} - {name}
+
+
+def test_the_benchmark_its_report_and_the_plots_import_no_cycle():
+    """benchmark -> report -> plots -> rows, trajectory -> plots -> transitions: no module imports back
+    (benchmark.py and _report_plots.py used to import each other).  Imports inside functions count."""
+    graph = networkx.DiGraph()
+    for package in ("estimators", "validation"):
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            graph.add_edges_from((name, target) for target in _imported_modules(path, name))
+    assert graph.has_edge("validation.benchmark", "validation.report")
+    assert list(networkx.simple_cycles(graph)) == []
