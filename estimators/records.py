@@ -189,9 +189,9 @@ def _owner(lock: pathlib.Path, text: str) -> str:
         return f"{lock} exists"
 
 
-def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], tuple]], *,
-              executor: Executor | None = None, record: Callable[[dict], None] | None = None,
-              progress: bool = False, desc: str = "rows") -> list[dict]:
+def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., Any], tuple]], *,
+              executor: Executor | None = None, record: Callable[[Any], None] | None = None,
+              progress: bool = False, desc: str = "rows") -> list:
     """The row of every task, in the order of ``tasks``: from ``log`` when it holds the task's key, else
     computed by ``function(*args)`` and recorded (``record``, default ``log.append``) as soon as it is done.
 
@@ -263,7 +263,7 @@ def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], 
     return [log.get(key) for key, _, _ in tasks]
 
 
-def _gather(executor: Executor, missing: list, record: Callable[[dict], None], bar) -> None:
+def _gather(executor: Executor, missing: list, record: Callable[[Any], None], bar) -> None:
     """Submit every task to ``executor`` and record each row as it arrives (see :func:`fill_rows`)."""
     futures = [executor.submit(_one_thread, function, *args) for _, function, args in missing]
     failure, recorded = None, set()
@@ -293,7 +293,7 @@ def _gather(executor: Executor, missing: list, record: Callable[[dict], None], b
 _TASK_LOCK = threading.RLock()
 
 
-def _one_thread(function: Callable[..., dict], *args) -> dict:
+def _one_thread(function: Callable[..., Any], *args):
     """``function(*args)`` with one torch thread (a task of :func:`fill_rows`; the count is left at one, as
     every task sets it, and :func:`fill_rows` restores the caller's)."""
     with _TASK_LOCK:
