@@ -22,11 +22,12 @@ from .losses import cross_entropy_nll, default_nbeta, gaussian_nll
 from .multiplicity import MultiplicityEstimate, MultiplicityFit, estimate_multiplicity
 from .observables import (ObservableDraws, ObservableEstimate, average_loss, bayesian_influence, model_function,
                           sample_losses, susceptibility)
+from .plots import plot_observables
 from .results import WAIC, Diagnostics, Divergence, LLCConfig, LLCEstimate, Richardson
 from .rowlog import RowLog
 from .samplers import MALA, SGHMC, SGLD, RMSPropSGLD
 from .temperature import NBetaSweep, extrapolate_llc, nbeta_sweep
-from .trajectory import Trajectory, llc_trajectory, plot_observables
+from .trajectory import Trajectory, llc_trajectory
 from .trust import Check, Trust
 from .tuning import bias_index, predicted_bias
 

@@ -13,6 +13,7 @@ the exact sup-F null distribution for a single break).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -205,3 +206,29 @@ def _test(x, y, w, at, step, index, min_size, floor) -> Transition:
         level_change=float((right[0] + right[1] * x0) - (left[0] + left[1] * x0)),
         slope_change=float(right[1] - left[1]), p_value=p,
     )
+
+
+def defined_transitions(steps, values, std_err=None, *, log_steps: bool = False, max_changes: int = 3,
+                        min_size: int = 3, alpha: float = 0.01) -> list[Transition]:
+    """:func:`find_transitions` on the points whose value (and s.e., when given) is finite, s.e. > 0, and,
+    with ``log_steps``, whose step is > 0; each transition's ``index`` is that of its point in ``steps``.
+
+    Examples
+    --------
+    >>> steps = np.arange(0.0, 40.0)
+    >>> values = np.where(steps < 20, 0.1, 0.9)
+    >>> values[3] = np.nan
+    >>> [(t.step, t.index) for t in defined_transitions(steps, values, np.full(40, 0.01), log_steps=True)]
+    [(20.0, 20)]
+    """
+    steps, values = np.asarray(steps, dtype=float), np.asarray(values, dtype=float)
+    keep = np.isfinite(values)
+    if std_err is not None:
+        std_err = np.asarray(std_err, dtype=float)
+        keep &= np.isfinite(std_err) & (std_err > 0)
+    if log_steps:
+        keep &= steps > 0
+    found = find_transitions(steps[keep], values[keep], std_err=None if std_err is None else std_err[keep],
+                             max_changes=max_changes, min_size=min_size, log_steps=log_steps, alpha=alpha)
+    points = np.flatnonzero(keep)
+    return [dataclasses.replace(t, index=int(points[t.index])) for t in found]

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Executor, as_completed
+from typing import Any
 
 import torch
 
@@ -29,6 +30,10 @@ class RowLog:
     a new ``RowLog`` on the same file finds them again.  With ``path=None`` rows live in memory only.
     A last line cut off by a kill is removed.
 
+    Rows are JSON objects (dicts), or records that ``dump`` turns into one and ``load`` reads
+    back from one (e.g. a frozen dataclass's ``to_dict`` and ``from_dict``): the row type owns its
+    JSON form, and ``key`` is taken of the loaded row.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -37,12 +42,17 @@ class RowLog:
     >>> log.append({"step": 10, "llc": 1.5})
     >>> RowLog(path, key=lambda row: row["step"]).get(10)
     {'step': 10, 'llc': 1.5}
+    >>> RowLog(path, key=lambda row: row[0], load=lambda d: (d["step"], d["llc"])).get(10)
+    (10, 1.5)
     """
 
-    def __init__(self, path: str | pathlib.Path | None, key: Callable[[dict], Hashable]):
+    def __init__(self, path: str | pathlib.Path | None, key: Callable[[Any], Hashable], *,
+                 load: Callable[[dict], Any] | None = None, dump: Callable[[Any], dict] | None = None):
         self.path = None if path is None else pathlib.Path(path)
         self._key = key
-        self._rows: dict[Hashable, dict] = {}
+        self._load = load or (lambda row: row)
+        self._dump = dump or (lambda row: row)
+        self._rows: dict[Hashable, Any] = {}
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists():
@@ -52,21 +62,21 @@ class RowLog:
                     self.path.write_text(text)
                 for line in text.splitlines():
                     try:
-                        row = json.loads(line)
+                        row = self._load(json.loads(line))
                     except json.JSONDecodeError:
                         continue
                     self._rows[key(row)] = row
 
-    def get(self, key: Hashable) -> dict | None:
+    def get(self, key: Hashable) -> Any | None:
         """The row stored under ``key``, or None."""
         return self._rows.get(key)
 
-    def append(self, row: dict) -> None:
+    def append(self, row) -> None:
         """Store ``row`` (replacing one with the same key) and write it to the file."""
         self._rows[self._key(row)] = row
         if self.path is not None:
             with self.path.open("a") as handle:
-                handle.write(json.dumps(row) + "\n")
+                handle.write(json.dumps(self._dump(row)) + "\n")
 
 
 @contextlib.contextmanager
@@ -179,9 +189,9 @@ def _owner(lock: pathlib.Path, text: str) -> str:
         return f"{lock} exists"
 
 
-def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], tuple]], *,
-              executor: Executor | None = None, record: Callable[[dict], None] | None = None,
-              progress: bool = False, desc: str = "rows") -> list[dict]:
+def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., Any], tuple]], *,
+              executor: Executor | None = None, record: Callable[[Any], None] | None = None,
+              progress: bool = False, desc: str = "rows") -> list:
     """The row of every task, in the order of ``tasks``: from ``log`` when it holds the task's key, else
     computed by ``function(*args)`` and recorded (``record``, default ``log.append``) as soon as it is done.
 
@@ -253,7 +263,7 @@ def fill_rows(log: RowLog, tasks: Sequence[tuple[Hashable, Callable[..., dict], 
     return [log.get(key) for key, _, _ in tasks]
 
 
-def _gather(executor: Executor, missing: list, record: Callable[[dict], None], bar) -> None:
+def _gather(executor: Executor, missing: list, record: Callable[[Any], None], bar) -> None:
     """Submit every task to ``executor`` and record each row as it arrives (see :func:`fill_rows`)."""
     futures = [executor.submit(_one_thread, function, *args) for _, function, args in missing]
     failure, recorded = None, set()
@@ -283,7 +293,7 @@ def _gather(executor: Executor, missing: list, record: Callable[[dict], None], b
 _TASK_LOCK = threading.RLock()
 
 
-def _one_thread(function: Callable[..., dict], *args) -> dict:
+def _one_thread(function: Callable[..., Any], *args):
     """``function(*args)`` with one torch thread (a task of :func:`fill_rows`; the count is left at one, as
     every task sets it, and :func:`fill_rows` restores the caller's)."""
     with _TASK_LOCK:

@@ -13,10 +13,10 @@ import copy
 import dataclasses
 import functools
 import hashlib
-import inspect
 import json
 import logging
 import math
+import os
 import pathlib
 import pickle
 import re
@@ -26,16 +26,23 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
 
 from .errors import BadData, BadSetting, LLCWarning
 from .llc import estimate_llc
+from .changepoints import Transition, defined_transitions
+from .observables import Observable
+from .plots import plot_observables
 from .rowlog import RowLog, exclusive, fill_rows
-from .changepoints import Transition, find_transitions
+from .samplers import Sampler
 
-__all__ = ["Trajectory", "llc_trajectory", "plot_observables"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["Trajectory", "llc_trajectory"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,114 +76,44 @@ class Trajectory:
     def components(self) -> list[str]:
         return [key.split("/", 1)[1] for key in (self.rows[0] if self.rows else {}) if key.startswith("llc/")]
 
-    def transitions(self, name: str = "llc", **kwargs) -> list[Transition]:
-        """:func:`~estimators.transitions.find_transitions` on one column (NaN rows dropped).
+    def transitions(self, name: str = "llc", *, std_err: Sequence[float] | None = None, max_changes: int = 3,
+                    min_size: int = 3, log_steps: bool = False, alpha: float = 0.01) -> list[Transition]:
+        """:func:`~estimators.changepoints.find_transitions` on one column (NaN rows dropped), with its
+        keywords.
 
         For LLC columns the standard errors weight the fit unless ``std_err=`` is given.  With
         ``log_steps=True`` the rows at step 0 (any step <= 0) are left out, since log(0) is not on
         the axis, and the ``estimators.trajectory`` logger says so (INFO).  Each transition's
         ``index`` is that of its row in ``rows``.
         """
-        se = kwargs.pop("std_err", None)
-        if se is None and name.startswith("llc"):
-            se = self.series(name.replace("llc", "std_err", 1))
-        return _defined_transitions(self.steps, self.series(name), se, **kwargs)
+        if std_err is None and name.startswith("llc"):
+            std_err = self.series(name.replace("llc", "std_err", 1))
+        steps = self.steps
+        if log_steps and np.any(steps <= 0):
+            logger.info("log_steps: the points at steps %s are left out (log(step) needs step > 0)", steps[steps <= 0])
+        return defined_transitions(steps, self.series(name), std_err, log_steps=log_steps, max_changes=max_changes,
+                                   min_size=min_size, alpha=alpha)
 
-    def plot(self, path, *, columns: Sequence[str] | None = None,
-             transitions: Mapping[str, Sequence[Transition]] | None = None):
-        """Draw each column against the step, on linear (left) and log (right) step axes; return ``path``.
+    def plot(self, path: str | pathlib.Path | None = None, *, columns: Sequence[str] | None = None,
+             transitions: Mapping[str, Sequence[Transition]] | None = None,
+             fig: Figure | None = None) -> Figure:
+        """Draw each column against the step, on linear (left) and log (right) step axes
+        (:func:`~estimators.plot_observables`); return the figure, also saved to ``path`` when given.
 
         ``columns`` default to the LLC, the loss and every component; LLC columns get ±2 s.e. bands.
         ``transitions`` maps a column to change points to mark with dashed vertical lines (default:
-        those :func:`plot_observables` finds).
+        those :func:`~estimators.plot_observables` finds).  ``fig``: an empty figure to draw in
+        (default a new one); pyplot and the backend are not touched.
         """
+        from matplotlib.figure import Figure
+
         columns = list(columns or ["llc", "loss", *(f"llc/{c}" for c in self.components)])
         std_errs = {c: self.series(c.replace("llc", "std_err", 1)) for c in columns if c.startswith("llc")}
+        fig = Figure(figsize=(11, 2.4 * len(columns))) if fig is None else fig
         plot_observables(self.steps, {c: self.series(c) for c in columns}, path, std_errs=std_errs,
-                         transitions=transitions, title=f"LLC over training ({self.settings.get('sampler', 'sgld')})")
-        return path
-
-
-def plot_observables(steps, columns: Mapping[str, Sequence[float]], path, *,
-                     std_errs: Mapping[str, Sequence[float]] | None = None,
-                     transitions: Mapping[str, Sequence[Transition]] | None = None, title: str = "") -> dict:
-    """One row per observable against the step (linear axis left, log axis right), change points dashed.
-
-    The log axis leaves out the points at step 0 (any step <= 0) and says so in the panel.  Where
-    ``transitions`` does not give a column's change points, :func:`find_transitions` finds them
-    (on the log-step axis when every step is > 0, else on the linear one; weighted by the
-    column's ``std_errs``; NaN points dropped).  Returns the change points drawn, per column.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> steps = np.arange(1.0, 41.0)
-    >>> found = plot_observables(steps, {"acc": np.where(steps < 20, 0.1, 0.9)}, pathlib.Path(tempfile.mkdtemp()) / "p.png")
-    >>> [t.step for t in found["acc"]]
-    [20.0]
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    steps = np.asarray(steps, dtype=float)
-    std_errs, given = dict(std_errs or {}), dict(transitions or {})
-    positive = bool(len(steps) and steps.min() > 0)
-    found = {}
-    fig, axes = plt.subplots(len(columns), 2, figsize=(11, 2.4 * len(columns)), squeeze=False, sharex="col")
-    for row_axes, (name, values) in zip(axes, columns.items()):
-        values = np.asarray(values, dtype=float)
-        se = None if std_errs.get(name) is None else np.asarray(std_errs[name], dtype=float)
-        if name in given:
-            found[name] = list(given[name])
-        else:
-            try:
-                found[name] = _defined_transitions(steps, values, se, log_steps=positive)
-            except (BadData, BadSetting):
-                found[name] = []
-        for ax, log in zip(row_axes, (False, True)):
-            shown = steps > 0 if log else np.ones(len(steps), dtype=bool)
-            ax.set_ylabel(name)
-            if not shown.any():
-                ax.text(0.5, 0.5, "no step > 0 for a log axis", ha="center", transform=ax.transAxes)
-                continue
-            ax.plot(steps[shown], values[shown], marker="o", ms=2.5, lw=1)
-            if se is not None:
-                ax.fill_between(steps[shown], (values - 2 * se)[shown], (values + 2 * se)[shown], alpha=0.25)
-            for t in found[name]:
-                if t.step > 0 or not log:
-                    ax.axvline(t.step, color="C3", ls="--", lw=0.9)
-            if log:
-                ax.set_xscale("log")
-            if not shown.all():
-                left_out = ", ".join(f"{v:g}" for v in steps[~shown][:3]) + ("…" if np.sum(~shown) > 3 else "")
-                ax.text(0.01, 0.97, f"not on the log axis: step {left_out}", va="top", fontsize=8,
-                        transform=ax.transAxes)
-    axes[-1][0].set_xlabel("step")
-    axes[-1][1].set_xlabel("step (log)")
-    fig.suptitle(f"{title} (dashed: change points)" if title else "dashed: change points")
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return found
-
-
-def _defined_transitions(steps, values, std_err, *, log_steps: bool = False, **kwargs) -> list[Transition]:
-    """find_transitions on the points whose value (and s.e., when given) is finite, s.e. > 0, and,
-    on a log axis, whose step is > 0; each transition's ``index`` is that of its point in ``steps``."""
-    steps, values = np.asarray(steps, dtype=float), np.asarray(values, dtype=float)
-    keep = np.isfinite(values)
-    if std_err is not None:
-        std_err = np.asarray(std_err, dtype=float)
-        keep &= np.isfinite(std_err) & (std_err > 0)
-    if log_steps and np.any(steps <= 0):
-        logger.info("log_steps: the points at steps %s are left out (log(step) needs step > 0)", steps[steps <= 0])
-        keep &= steps > 0
-    found = find_transitions(steps[keep], values[keep], std_err=None if std_err is None else std_err[keep],
-                             log_steps=log_steps, **kwargs)
-    points = np.flatnonzero(keep)
-    return [dataclasses.replace(t, index=int(points[t.index])) for t in found]
+                         transitions=transitions, title=f"LLC over training ({self.settings.get('sampler', 'sgld')})",
+                         fig=fig)
+        return fig
 
 
 _STEP = re.compile(r"step[-_.= ]?(\d+)", re.IGNORECASE)
@@ -281,13 +218,34 @@ def llc_trajectory(
     data,
     *,
     model: torch.nn.Module,
-    step_size: float | str = "auto",
+    step_size: float | Literal["auto"] = "auto",
     steps: Sequence[float] | None = None,
     components: Mapping[str, Sequence[str]] | None = None,
     out: str | pathlib.Path | None = None,
     progress: bool = False,
     executor: Executor | None = None,
-    **settings,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    batch_loss: Callable[[torch.nn.Module, object], torch.Tensor] | None = None,
+    sampler: Literal["sgld", "rmsprop_sgld", "sghmc", "mala"] | Sampler = "sgld",
+    nbeta: float | None = None,
+    localization: float = 1.0,
+    num_chains: int = 4,
+    num_draws: int | Literal["auto"] = "auto",
+    num_burnin: int | Literal["auto"] = "auto",
+    batch_size: int | None = None,
+    control_variate: bool = True,
+    gradient_control_variate: bool | None = None,
+    target_rse: float = 0.05,
+    max_steps: int = 5000,
+    checks: bool = True,
+    traces: Sequence[str] = (),
+    observables: Mapping[str, Observable | Callable] | None = None,
+    observable_traces: bool | str | os.PathLike = False,
+    waic: bool = False,
+    vectorize: bool = True,
+    chain_batch: int | Literal["auto"] = "auto",
+    seed: int = 0,
+    device: torch.device | str | None = None,
 ) -> Trajectory:
     """Estimate the LLC at every checkpoint of a training run, with one set of sampler settings.
 
@@ -321,7 +279,7 @@ def llc_trajectory(
         The file starts with every setting of :func:`~estimators.estimate_llc` (the defaults too)
         and the components; resuming with any that differs is refused, naming it.  A run holds
         ``out/trajectory.jsonl.lock`` while it writes, so a second run into the same folder is
-        refused (:func:`~estimators.records.exclusive`; a lock left by a killed run on this host
+        refused (:func:`~estimators.rowlog.exclusive`; a lock left by a killed run on this host
         is taken over).
     progress : bool
         A tqdm bar over the checkpoints.
@@ -329,13 +287,15 @@ def llc_trajectory(
         Where the estimates run, one task per checkpoint: a Dask ``Client.get_executor()``, a
         ``ProcessPoolExecutor``… (default: one after another in this process).  Each estimate
         runs with one torch thread, so the rows are the same whatever the executor and its number
-        of workers, and this process alone writes ``out`` (:func:`estimators.records.fill_rows`).
+        of workers, and this process alone writes ``out`` (:func:`estimators.rowlog.fill_rows`).
         Each task reads its own checkpoint (a file, or a call of ``checkpoints``), so ``model``,
         ``data``, the settings and a callable ``checkpoints`` must be picklable (for a
         ``ProcessPoolExecutor``: module-level functions, no lambdas).
-    **settings
-        Everything else :func:`~estimators.estimate_llc` takes (sampler, nbeta, localization,
-        num_chains, num_draws, num_burnin, batch_size, loss_fn, seed…), fixed for the whole run.
+    loss_fn, batch_loss, sampler, nbeta, localization, num_chains, num_draws, num_burnin, batch_size, \
+control_variate, gradient_control_variate, target_rse, max_steps, checks, traces, observables, \
+observable_traces, waic, vectorize, chain_batch, seed, device
+        The settings of :func:`~estimators.estimate_llc` (the same defaults), fixed for the whole run
+        (a keyword it does not take is a ``TypeError``; ``weights``: use ``components``).
         Recorded (in ``Trajectory.settings`` and ``out``) as: numbers, strings and containers as
         they are; tensors and arrays by shape, dtype and the SHA-256 of their bytes; functions and
         classes by module and qualified name (``mypackage.losses.mse``; an edit of the function's
@@ -353,8 +313,7 @@ def llc_trajectory(
     ------
     BadSetting
         Settings that differ from those stored in ``out`` (naming the first and each other one),
-        or that cannot be recorded with ``out``; a keyword that is not a setting of
-        :func:`~estimators.estimate_llc`; ``out`` in use by another run; ``checkpoints`` that is
+        or that cannot be recorded with ``out``; ``out`` in use by another run; ``checkpoints`` that is
         none of the forms above or holds nothing, ``model`` not a module, ``steps`` repeating a
         step, or missing for a callable.
     BadData
@@ -378,7 +337,15 @@ def llc_trajectory(
             isinstance(p, Iterable) and not isinstance(p, str) for p in components.values())):
         raise BadSetting("components", components, "must map each name to a list of parameter names or patterns, "
                                                    "e.g. {'first layer': ['0.*']}, or to masks {parameter: mask}")
-    stored = _settings({"step_size": step_size, **settings}, components, out)
+    settings = dict(
+        step_size=step_size, loss_fn=loss_fn, batch_loss=batch_loss, sampler=sampler, nbeta=nbeta,
+        localization=localization, num_chains=num_chains, num_draws=num_draws, num_burnin=num_burnin,
+        batch_size=batch_size, control_variate=control_variate, gradient_control_variate=gradient_control_variate,
+        target_rse=target_rse, max_steps=max_steps, checks=checks, traces=traces, observables=observables,
+        observable_traces=observable_traces, waic=waic, vectorize=vectorize, chain_batch=chain_batch, seed=seed,
+        device=device,
+    )
+    stored = _settings(settings, components, out)
     chosen, source, where = _checkpoints(checkpoints, steps)
     if not chosen:
         raise BadSetting("checkpoints", checkpoints, "holds no checkpoint to estimate at")
@@ -395,32 +362,20 @@ def llc_trajectory(
                 log.append({_SETTINGS_KEY: stored})
             log.append(row)
 
-        tasks = [(step, _row, (step, where(step), source(step), data, model, step_size, components or {}, settings))
+        tasks = [(step, _row, (step, where(step), source(step), data, model, components or {}, settings))
                  for step in chosen]
         rows = fill_rows(log, tasks, executor=executor, record=record, progress=progress, desc="trajectory")
     return Trajectory(tuple(rows), stored)
 
 
-_NOT_SETTINGS = ("model", "data", "weights", "progress")
-"""Parameters of :func:`~estimators.estimate_llc` that are not settings of a trajectory (``weights``:
-use ``components``)."""
-
-
 def _settings(given: dict, components, out) -> dict:
-    """Every setting of :func:`~estimators.estimate_llc` (the defaults too) and the components, as stored.
+    """The settings of :func:`~estimators.estimate_llc` and the components, as stored.
 
     Each value is :func:`_recorded`; one that cannot be is refused when ``out`` is given (a
     resumed run could not tell it from another), and kept by its repr otherwise.
     """
-    parameters = inspect.signature(estimate_llc).parameters
-    for name, value in given.items():
-        if name not in parameters or name in _NOT_SETTINGS:
-            fix = ("use components= for weight-refined LLCs along a trajectory" if name == "weights"
-                   else "is not a setting of estimate_llc")
-            raise BadSetting(name, value, fix)
-    chosen = {name: given.get(name, p.default) for name, p in parameters.items() if name not in _NOT_SETTINGS}
     stored = {}
-    for name, value in {**chosen, "components": dict(components or {})}.items():
+    for name, value in {**given, "components": dict(components or {})}.items():
         try:
             stored[name] = _recorded(value)
         except _Unrecognizable as exc:
@@ -489,9 +444,9 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _row(step, where: str, checkpoint, data, model, step_size, components, settings) -> dict:
+def _row(step, where: str, checkpoint, data, model, components, settings) -> dict:
     """The row of one checkpoint (a state dict, or a function of no arguments that reads it): a task of
-    :func:`~estimators.records.fill_rows`."""
+    :func:`~estimators.rowlog.fill_rows`."""
     state = checkpoint() if callable(checkpoint) else checkpoint
     net = copy.deepcopy(model)
     try:
@@ -501,13 +456,13 @@ def _row(step, where: str, checkpoint, data, model, step_size, components, setti
     start = time.perf_counter()
     with warnings.catch_warnings():  # each estimate's warnings are kept in its row instead
         warnings.simplefilter("ignore", LLCWarning)
-        est = estimate_llc(net, data, step_size=step_size, **settings)
+        est = estimate_llc(net, data, **settings)
         row = {"step": step, "llc": _finite(est.mean), "std_err": _finite(est.std_err),
                "loss": _finite(est.init_loss), "verdict": est.verdict, "step_size": est.config.step_size,
                "warnings": list(est.diagnostics.warnings)}
         for name, patterns in components.items():
             weights = dict(patterns) if isinstance(patterns, Mapping) else list(patterns)
-            part = estimate_llc(net, data, step_size=step_size, weights=weights, **settings)
+            part = estimate_llc(net, data, weights=weights, **settings)
             row[f"llc/{name}"], row[f"std_err/{name}"] = _finite(part.mean), _finite(part.std_err)
             row[f"verdict/{name}"] = part.verdict
             row["warnings"] += [f"{name}: {text}" for text in part.diagnostics.warnings]

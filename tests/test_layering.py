@@ -18,10 +18,6 @@ FORBIDDEN = {
 CLI = "validation.cli"
 #: ``python -m validation`` is the command line's second door, not part of the library.
 CLI_DOORS = {"validation.__main__"}
-#: Edges of the one cycle known when this check was written (issue 16): report writing and plots move
-#: out of validation/benchmark.py, after which validation/_report_plots.py is gone and this entry is
-#: inert (delete it then).
-KNOWN_CYCLE_EDGES = {("validation.benchmark", "validation._report_plots")}
 
 
 def _imports(path: pathlib.Path) -> set[str]:
@@ -105,7 +101,6 @@ def test_nothing_in_the_library_imports_the_command_line():
 
 def test_no_import_cycles():
     graph = _import_graph()
-    graph.remove_edges_from(KNOWN_CYCLE_EDGES)
     cycles = [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
     assert not cycles, f"modules that import each other: {cycles}"
 

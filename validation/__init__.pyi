@@ -4,24 +4,23 @@
 from .benchmark import (
     DEFAULT_ESTIMATORS,
     SUITE_SETTINGS,
-    BenchmarkReport,
     Estimator,
     Extrapolation,
     dataset_reference,
     reference_target,
     run_benchmark,
-    summarize,
 )
 from .calibration import Calibration, calibrate
 from .cases import QUICK, Case, Problem, case, catalog
 from .cli import main
 from .observable_benchmark import ObservableReport, run_observable_benchmark, shifted_inputs
+from .plots import draw_tree
 from .quadrature import (PosteriorMoments, QuadratureFit, dataset_loss, dataset_target_llc, exact_bif,
                          exact_susceptibility, fit_rlct, gaussian_moments, log_partition, posterior_moments, shifted_loss,
                          target_llc)
+from .report import BenchmarkReport, summarize
 from .testing import assert_estimator_calibrated
 from .cli.tour import TOUR, TourStop, format_tour, run_tour
-from .treeplot import draw_tree
 
 __all__ = [
     "DEFAULT_ESTIMATORS",

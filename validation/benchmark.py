@@ -34,6 +34,7 @@ import warnings
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
+from typing import Literal
 
 import numpy as np
 import torch
@@ -44,17 +45,21 @@ from estimators.rowlog import RowLog, exclusive, fill_rows
 
 from .cases import Case, Problem, case, suite
 from .quadrature import dataset_target_llc, target_llc
+from .report import SILENT_FAILURE, BenchmarkReport, _pct, _share, summarize  # noqa: F401 (the last four: dln_scale's)
+from .rows import BenchmarkRow
 
 __all__ = [
-    "DEFAULT_ESTIMATORS", "SUITE_SETTINGS", "BenchmarkReport", "Estimator", "Extrapolation", "dataset_reference",
-    "reference_target", "run_benchmark", "summarize",
+    "DEFAULT_ESTIMATORS", "SUITE_SETTINGS", "Estimator", "Extrapolation", "dataset_reference", "reference_target",
+    "run_benchmark",
 ]
+
+SamplerName = Literal["sgld", "rmsprop_sgld", "sghmc", "mala"]
+"""Our samplers, by the names :func:`estimators.estimate_llc` takes."""
+Suite = Literal["quick", "full"]
+"""The case suites of :func:`validation.cases.suite`."""
 
 _MAX_QUADRATURE_D = 3
 _TRACE_POINTS = 200
-SILENT_FAILURE = 0.3
-"""A row further than this (relative to λ) from its target with an "ok" verdict is a silent failure."""
-NEAR_TARGET = 0.25
 
 
 @dataclass(frozen=True)
@@ -71,13 +76,13 @@ class Estimator:
     'sgld(step_size=0.0003, localization=1, nbeta=n/log n, chains=4, draws=600, burnin=100, batch=256)'
     """
 
-    sampler: str = "sgld"
-    step_size: float | str = "auto"
+    sampler: SamplerName = "sgld"
+    step_size: float | Literal["auto"] = "auto"
     localization: float = 1.0
     nbeta: float | None = None
     num_chains: int = 4
-    num_draws: int | str = "auto"
-    num_burnin: int | str = "auto"
+    num_draws: int | Literal["auto"] = "auto"
+    num_burnin: int | Literal["auto"] = "auto"
     batch_size: int | None = None
     control_variate: bool = True
     max_steps: int = 5000
@@ -104,7 +109,7 @@ class Estimator:
         tail += "" if self.extrapolate is None else f", extrapolated over nβ × {list(self.extrapolate)}"
         return head + tail + ")"
 
-    def estimate(self, problem: Problem, nbeta: float, step_size: float | str | None = None, *,
+    def estimate(self, problem: Problem, nbeta: float, step_size: float | Literal["auto"] | None = None, *,
                  observables: dict | None = None) -> LLCEstimate:
         """One :func:`~estimators.estimate_llc` on ``problem`` at ``nbeta`` with these settings
         (``step_size`` in place of the estimator's when given), evaluating ``observables`` at the draws."""
@@ -280,69 +285,62 @@ def _unusable(name: str, result) -> str:
             "or tensor, an LLCEstimate, or an object whose .mean (and .std_err) are such numbers")
 
 
-def _targets(row: dict, c: Case, problem: Problem, reference_draws: int) -> None:
-    """Fill the population target λ(nβ, γ) and the dataset target λ_n(nβ, γ) of a row, with their routes."""
-    nbeta, gamma = float(row["nbeta"]), float(row["localization"])
+def _targets(c: Case, problem: Problem, nbeta: float, gamma: float, reference_draws: int) -> dict:
+    """The population target λ(nβ, γ) and the dataset target λ_n(nβ, γ) of a row, with their routes."""
+    found = {}
     if c.d <= _MAX_QUADRATURE_D:
-        row["target"], row["target_route"] = _target(c.name, nbeta, gamma), "quadrature"
+        found.update(target=_target(c.name, nbeta, gamma), target_route="quadrature")
     elif reference_draws:
-        row["target"], row["target_std_err"] = reference_target(c.name, nbeta, gamma, draws=reference_draws)
-        row["target_route"] = f"MALA on the noise-free population loss (≤ {reference_draws} steps × 4 chains)"
+        found["target"], found["target_std_err"] = reference_target(c.name, nbeta, gamma, draws=reference_draws)
+        found["target_route"] = f"MALA on the noise-free population loss (≤ {reference_draws} steps × 4 chains)"
     try:
-        row["dataset_target"] = _dataset_target(c.name, problem.n, problem.seed, nbeta, gamma)
-        row["dataset_target_route"] = "quadrature of L_n"
+        found.update(dataset_target=_dataset_target(c.name, problem.n, problem.seed, nbeta, gamma),
+                     dataset_target_route="quadrature of L_n")
     except ValueError:
         if reference_draws:
             value, se, verdict = dataset_reference(c.name, problem.n, problem.seed, nbeta, gamma, draws=reference_draws)
-            row.update(dataset_target=_finite(value), dataset_target_std_err=_finite(se),
-                       dataset_target_route=f"MALA on the dataset (≤ {reference_draws} steps × 4 chains; {verdict})")
+            found.update(dataset_target=_finite(value), dataset_target_std_err=_finite(se),
+                         dataset_target_route=f"MALA on the dataset (≤ {reference_draws} steps × 4 chains; {verdict})")
+    return found
 
 
 def _row(est_name: str, c: Case, problem: Problem, result, seconds: float, caught: list[str],
-         reference_draws: int) -> dict:
-    row = {
-        "estimator": est_name, "case": c.name, "family": c.family, "d": c.d, "lam": str(c.lam), "m": c.m,
-        "seed": problem.seed, "n": problem.n, "seconds": seconds, "warnings": caught,
-        "estimate": None, "std_err": None, "interval": None, "verdict": None, "reasons": None, "rhat": None,
-        "divergences": None, "nbeta": None, "localization": None, "step_size": None, "batch_size": None,
-        "steps": None, "target": None, "target_route": None, "dataset_target": None, "dataset_target_route": None,
-        "trace": None, "status": "ok",
-    }
+         reference_draws: int) -> BenchmarkRow:
+    row = functools.partial(BenchmarkRow, est_name, c.name, c.family, c.d, c.lam, c.m, problem.seed, problem.n,
+                            seconds, tuple(caught))
     if isinstance(result, Exception):
-        row["status"] = f"error: {type(result).__name__}: {result}"
-        return row
+        return row(status=f"error: {type(result).__name__}: {result}")
+    found = {}
     if isinstance(result, LLCEstimate):
         d, config = result.diagnostics, result.config
-        row.update(estimate=_finite(result.mean), std_err=_finite(result.std_err),
-                   interval=[_finite(v) for v in result.interval], verdict=result.verdict,
-                   reasons=list(d.trust.reasons), rhat=_finite(d.projection_rhat), divergences=len(d.divergences),
-                   nbeta=result.nbeta, localization=config.localization, step_size=config.step_size,
-                   batch_size=config.batch_size, steps=config.num_burnin + config.num_draws)
+        found.update(estimate=_finite(result.mean), std_err=_finite(result.std_err),
+                     interval=tuple(_finite(v) for v in result.interval), verdict=result.verdict,
+                     reasons=tuple(d.trust.reasons), rhat=_finite(d.projection_rhat), divergences=len(d.divergences),
+                     nbeta=result.nbeta, localization=config.localization, step_size=config.step_size,
+                     batch_size=config.batch_size, steps=config.num_burnin + config.num_draws)
         losses = np.asarray(result.losses, dtype=float)
         if losses.size:
             step = max(1, losses.shape[1] // _TRACE_POINTS)
-            row["trace"] = [[_finite(v) for v in chain[::step]] for chain in losses]
-            row["init_loss"] = _finite(result.init_loss)
+            found["trace"] = tuple(tuple(_finite(v) for v in chain[::step]) for chain in losses)
+            found["init_loss"] = _finite(result.init_loss)
     elif isinstance(result, Extrapolation):
-        row.update(estimate=_finite(result.mean), std_err=_finite(result.std_err), localization=result.localization,
-                   rhat=max(e.diagnostics.projection_rhat for e in result.estimates),
-                   divergences=sum(len(e.diagnostics.divergences) for e in result.estimates),
-                   verdict=max((e.verdict for e in result.estimates), key=("ok", "doubtful", "unreliable").index),
-                   reasons=[r for e in result.estimates for r in e.diagnostics.trust.reasons])
+        found.update(estimate=_finite(result.mean), std_err=_finite(result.std_err), localization=result.localization,
+                     rhat=max(e.diagnostics.projection_rhat for e in result.estimates),
+                     divergences=sum(len(e.diagnostics.divergences) for e in result.estimates),
+                     verdict=max((e.verdict for e in result.estimates), key=("ok", "doubtful", "unreliable").index),
+                     reasons=tuple(r for e in result.estimates for r in e.diagnostics.trust.reasons))
         if c.d <= _MAX_QUADRATURE_D:
             targets = [_target(c.name, nb, result.localization) for nb in result.nbetas]
-            row["target"] = extrapolate_llc(result.nbetas, targets)[0]
-            row["target_route"] = "quadrature, extrapolated"
+            found.update(target=extrapolate_llc(result.nbetas, targets)[0], target_route="quadrature, extrapolated")
     elif (plain := _mean_and_std_err(result)) is not None:
-        row.update(estimate=_finite(plain[0]), std_err=_finite(plain[1]))
+        found.update(estimate=_finite(plain[0]), std_err=_finite(plain[1]))
     else:
-        row["status"] = _unusable(est_name, result)
-        return row
-    if row["estimate"] is None:
-        row["status"] = "nan"
-    if row["nbeta"] is not None and row["localization"]:
-        _targets(row, c, problem, reference_draws)
-    return row
+        return row(status=_unusable(est_name, result))
+    if found["estimate"] is None:
+        found["status"] = "nan"
+    if found.get("nbeta") is not None and found.get("localization"):
+        found.update(_targets(c, problem, float(found["nbeta"]), float(found["localization"]), reference_draws))
+    return row(**found)
 
 
 def _is_int(value) -> bool:
@@ -388,13 +386,13 @@ def _chosen_seeds(seeds) -> list[int]:
     return [int(s) for s in chosen]
 
 
-def _key(row: dict) -> tuple:
-    return (row["estimator"], row["case"], row["seed"], row["n"])
+def _key(row: BenchmarkRow) -> tuple:
+    return (row.estimator, row.case, row.seed, row.n)
 
 
 def run_benchmark(
     estimator: Callable | Sequence[Callable] = Estimator(),
-    cases: str | Iterable[Case | str] = "quick",
+    cases: Suite | Iterable[Case | str] = "quick",
     *,
     seeds: Sequence[int] = (0,),
     n: int = 10_000,
@@ -453,7 +451,7 @@ def run_benchmark(
     Examples
     --------
     >>> report = run_benchmark(lambda model, data, w: 0.5, ["nc-w", "regular-2"], n=100)
-    >>> [round(r["rel_error"], 3) for r in report.rows]
+    >>> [round(r.rel_error, 3) for r in report.rows]
     [0.0, -0.5]
     """
     estimators_ = _chosen_estimators(estimator, out)
@@ -467,11 +465,12 @@ def run_benchmark(
     tasks = [((name, c.name, seed, n), _run, (est, name, c, n, seed, reference_draws))
              for est, name in zip(estimators_, map(_estimator_name, estimators_)) for c in chosen for seed in seeds]
     with exclusive(path):
-        rows = fill_rows(RowLog(path, key=_key), tasks, executor=executor, progress=progress, desc="bench")
-    return BenchmarkReport([_with_errors(r) for r in rows])
+        log = RowLog(path, key=_key, load=BenchmarkRow.from_dict, dump=BenchmarkRow.to_dict)
+        rows = fill_rows(log, tasks, executor=executor, progress=progress, desc="bench")
+    return BenchmarkReport(tuple(rows))
 
 
-def _run(est: Callable, name: str, c: Case, n: int, seed: int, reference_draws: int) -> dict:
+def _run(est: Callable, name: str, c: Case, n: int, seed: int, reference_draws: int) -> BenchmarkRow:
     """One row: the estimator on the case's dataset of ``n`` samples drawn with ``seed``, timed, its
     warnings kept, its failure a row too (a task of :func:`~estimators.rowlog.fill_rows`)."""
     problem = c.build(n, seed=seed)
@@ -484,240 +483,3 @@ def _run(est: Callable, name: str, c: Case, n: int, seed: int, reference_draws: 
             result = exc
     return _row(name, c, problem, result, time.perf_counter() - start, [str(w.message) for w in caught],
                 reference_draws)
-
-
-def _with_errors(row: dict) -> dict:
-    """Add the derived columns: relative error, z-score, sampler error, data noise, estimator bias, coverage."""
-    row = dict(row)
-    lam = _float(row["lam"])
-    est, se, target, dataset = row["estimate"], row["std_err"], row["target"], row.get("dataset_target")
-    reference = dataset if dataset is not None else target
-    row["rel_error"] = (est - lam) / lam if est is not None else None
-    row["z"] = (est - lam) / se if est is not None and se else None
-    row["sampler_error"] = (est - reference) / lam if est is not None and reference is not None else None
-    row["population_sampler_error"] = (est - target) / lam if est is not None and target is not None else None
-    row["data_noise"] = (dataset - target) / lam if dataset is not None and target is not None else None
-    row["estimator_bias"] = (target - lam) / lam if target is not None else None
-    interval = row.get("interval")
-    for name, value in (("covers_target", target), ("covers_dataset_target", dataset)):
-        row[name] = (interval[0] <= value <= interval[1]) if interval and None not in interval and value is not None \
-            else None
-    return row
-
-
-def _silent(rows: Sequence[dict], column: str) -> int:
-    return sum(1 for r in rows if r.get(column) is not None and abs(r[column]) > SILENT_FAILURE
-               and r.get("verdict") == "ok")
-
-
-def summarize(rows: Sequence[dict]) -> dict:
-    """The summary of one estimator's rows (see :class:`BenchmarkReport`).
-
-    Examples
-    --------
-    >>> rows = [dict(lam="1/2", estimate=0.4, std_err=0.1, rel_error=-0.2, seconds=1.0, status="ok",
-    ...              sampler_error=None, population_sampler_error=None, data_noise=None, estimator_bias=None)]
-    >>> summarize(rows)["coverage"]
-    1.0
-    """
-    ok = [r for r in rows if r["estimate"] is not None]
-    rel = np.array([r["rel_error"] for r in ok], dtype=float)
-    covered = [abs(r["estimate"] - _float(r["lam"])) <= 1.96 * r["std_err"] for r in ok if r["std_err"]]
-
-    def quartiles(values):
-        values = np.array([v for v in values if v is not None], dtype=float)
-        if values.size == 0:
-            return None, None, None
-        q1, med, q3 = np.percentile(values, [25, 50, 75])
-        return float(med), float(q1), float(q3)
-
-    def absolute_median(column):
-        values = np.array([abs(r[column]) for r in ok if r.get(column) is not None], dtype=float)
-        return float(np.median(values)) if values.size else None
-
-    def share(column, limit):
-        values = [abs(r[column]) <= limit for r in ok if r.get(column) is not None]
-        return float(np.mean(values)) if values else None
-
-    def rate(column):
-        values = [r[column] for r in ok if r.get(column) is not None]
-        return float(np.mean(values)) if values else None
-
-    median, q1, q3 = quartiles(rel)
-    lams = [_float(r["lam"]) for r in ok]
-    rho = None
-    if len(set(lams)) > 1 and len({r["estimate"] for r in ok}) > 1 and len(ok) > 2:
-        rho = float(stats.spearmanr(lams, [r["estimate"] for r in ok]).statistic)
-    verdicts = {v: sum(1 for r in rows if r.get("verdict") == v) for v in ("ok", "doubtful", "unreliable")}
-    return {
-        "runs": len(rows),
-        "median_rel_error": median,
-        "iqr_rel_error": (q1, q3),
-        "median_abs_rel_error": float(np.median(np.abs(rel))) if rel.size else None,
-        "within_10": float(np.mean(np.abs(rel) <= 0.1)) if rel.size else None,
-        "within_20": float(np.mean(np.abs(rel) <= 0.2)) if rel.size else None,
-        "coverage": float(np.mean(covered)) if covered else None,
-        "spearman": rho,
-        "nan_rate": 1 - len(ok) / len(rows) if rows else None,
-        "seconds": float(sum(r["seconds"] for r in rows)),
-        "seconds_per_run": float(np.mean([r["seconds"] for r in rows])) if rows else None,
-        "median_sampler_error": quartiles(r.get("sampler_error") for r in ok)[0],
-        "median_abs_sampler_error": absolute_median("sampler_error"),
-        "median_abs_population_sampler_error": absolute_median("population_sampler_error"),
-        "median_data_noise": quartiles(r.get("data_noise") for r in ok)[0],
-        "median_estimator_bias": quartiles(r.get("estimator_bias") for r in ok)[0],
-        "near_target": share("sampler_error", NEAR_TARGET),
-        "near_population_target": share("population_sampler_error", NEAR_TARGET),
-        "interval_coverage": rate("covers_dataset_target"),
-        "interval_coverage_population": rate("covers_target"),
-        "verdicts": verdicts if any(verdicts.values()) else None,
-        "silent_failures": _silent(ok, "sampler_error"),
-        "silent_failures_population": _silent(ok, "population_sampler_error"),
-    }
-
-
-def _float(text: str) -> float:
-    num, _, den = text.partition("/")
-    return float(num) / float(den or 1)
-
-
-_LEGEND = """\
-Columns: λ̂ ± s.e. (between chains) and the interval that adds the step's measured bias; rel. error
-(λ̂ − λ)/λ against the exact λ; z = (λ̂ − λ)/s.e.; λ(nβ,γ) the estimator's finite-temperature target
-with the population loss K, λ_n(nβ,γ) the same on this dataset (L_n in place of K); sampler err.
-(λ̂ − λ_n(nβ,γ))/λ (against λ(nβ,γ) where λ_n is missing), data noise (λ_n − λ(nβ,γ))/λ and
-estimator bias (λ(nβ,γ) − λ)/λ, which add up to the rel. error; R̂ the largest split-R̂ of the
-parameters' squared projections, ‖w − w*‖² and the loss; ε, B and steps the step size, batch
-size (– for full batch) and burn-in + draws per chain; div. the chains that diverged; the verdict
-and the checks that are not ok."""
-
-
-@dataclass
-class BenchmarkReport:
-    """Rows (one per estimator, case and seed) and a summary per estimator.
-
-    Per row: ``case, family, d, lam, m, seed, n, estimate, std_err, interval, verdict, reasons,
-    rel_error`` (signed, against λ), ``z`` ((λ̂ − λ)/s.e.), ``rhat``, ``seconds``, ``divergences``,
-    ``step_size, batch_size, steps``, ``target`` (λ(nβ, γ)), ``dataset_target`` (λ_n(nβ, γ)),
-    ``sampler_error``, ``population_sampler_error``, ``data_noise``, ``estimator_bias``,
-    ``covers_target``, ``covers_dataset_target``, ``status`` and a thinned loss ``trace``.
-    Per estimator (:func:`summarize`): median and IQR of the signed relative error, the median
-    absolute relative error, coverage (share of runs whose λ̂ ± 1.96 s.e. contains λ), Spearman ρ
-    between λ and λ̂, NaN rate, seconds, the medians of the error's parts, the median |sampler
-    error| (against λ_n and against λ(nβ, γ)), the shares of rows within ±25% of each target, the
-    intervals' coverage of each target, the verdict counts, and the silent failures (rows more than
-    30% from the target with an "ok" verdict).
-    """
-
-    rows: list[dict]
-    summaries: dict[str, dict] = field(init=False)
-
-    def __post_init__(self) -> None:
-        names = list(dict.fromkeys(r["estimator"] for r in self.rows))
-        self.summaries = {name: summarize([r for r in self.rows if r["estimator"] == name]) for name in names}
-
-    def to_markdown(self) -> str:
-        """The legend, the per-case table and the summary, as markdown."""
-        lines = [_LEGEND, ""]
-        for name, summary in self.summaries.items():
-            lines += [f"### {name}", "", "| case | d | λ | m | λ̂ ± s.e. | interval | rel. error | z | λ(nβ,γ) | "
-                      "λ_n(nβ,γ) | sampler err. | data noise | estimator bias | R̂ | ε | B | steps | s | div. | "
-                      "verdict |", "|" + "---|" * 20]
-            for r in (r for r in self.rows if r["estimator"] == name):
-                lines.append(
-                    f"| {r['case']} (seed {r['seed']}) | {r['d']} | {r['lam']} | {r['m']} | "
-                    f"{_fmt(r['estimate'], r['std_err'])} | {_span(r.get('interval'))} | {_pct(r['rel_error'])} | "
-                    f"{_num(r['z'], 1)} | {_num(r['target'], 3)} | {_num(r.get('dataset_target'), 3)} | "
-                    f"{_pct(r['sampler_error'])} | {_pct(r.get('data_noise'))} | {_pct(r['estimator_bias'])} | "
-                    f"{_num(r['rhat'], 2)} | {_num(r.get('step_size'), 2, 'g')} | {r.get('batch_size') or '–'} | "
-                    f"{r.get('steps') or '–'} | {r['seconds']:.1f} | "
-                    f"{r['divergences'] if r['divergences'] is not None else '–'} | {_verdict(r)} |"
-                )
-            lines += ["", _summary_line(summary), ""]
-        return "\n".join(lines)
-
-    def to_csv(self, path: str | pathlib.Path) -> None:
-        """One line per row (without the trace)."""
-        import csv
-
-        columns = ["estimator", "case", "family", "d", "lam", "m", "seed", "n", "estimate", "std_err", "interval",
-                   "verdict", "rel_error", "z", "target", "dataset_target", "sampler_error", "population_sampler_error",
-                   "data_noise", "estimator_bias", "covers_target", "covers_dataset_target", "rhat", "step_size",
-                   "batch_size", "steps", "seconds", "divergences", "status", "reasons"]
-        with pathlib.Path(path).open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(self.rows)
-
-    def to_dict(self) -> dict:
-        """JSON-ready: the summaries and the rows (without traces)."""
-        return {"summaries": self.summaries, "rows": [{k: v for k, v in r.items() if k != "trace"} for r in self.rows]}
-
-    def to_json(self, path: str | pathlib.Path) -> None:
-        pathlib.Path(path).write_text(json.dumps(self.to_dict(), indent=1))
-
-    def plot(self, folder: str | pathlib.Path) -> list[pathlib.Path]:
-        """Three PNGs: λ̂ against λ (with the diagonal), relative error against λ, traces of the worst runs."""
-        from ._report_plots import plot_report
-
-        return plot_report(self, pathlib.Path(folder))
-
-    def write(self, folder: str | pathlib.Path) -> list[pathlib.Path]:
-        """report.md, report.csv, report.json and the plots into ``folder``."""
-        folder = pathlib.Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "report.md").write_text(self.to_markdown())
-        self.to_csv(folder / "report.csv")
-        self.to_json(folder / "report.json")
-        return [folder / "report.md", folder / "report.csv", folder / "report.json", *self.plot(folder)]
-
-
-def _summary_line(s: dict) -> str:
-    q1, q3 = s["iqr_rel_error"]
-    text = (f"median |relative error| {_num(s['median_abs_rel_error'], 3)}; median signed relative error "
-            f"{_pct(s['median_rel_error'])} (IQR {_pct(q1)} to {_pct(q3)}); median |sampler error| "
-            f"{_pct(s['median_abs_sampler_error'])} against λ_n(nβ,γ) and {_pct(s['median_abs_population_sampler_error'])} "
-            f"against λ(nβ,γ); within ±25% of λ_n(nβ,γ) {_share(s['near_target'])}, of λ(nβ,γ) "
-            f"{_share(s['near_population_target'])}; medians of the parts: sampler {_pct(s['median_sampler_error'])}, "
-            f"data noise {_pct(s['median_data_noise'])}, estimator bias {_pct(s['median_estimator_bias'])}; "
-            f"coverage of λ by λ̂ ± 1.96 s.e. {_num(s['coverage'], 2)}; Spearman ρ {_num(s['spearman'], 3)}; "
-            f"NaN rate {_num(s['nan_rate'], 2)}; {s['runs']} runs in {s['seconds']:.0f} s")
-    if s["verdicts"] is not None:
-        v = s["verdicts"]
-        text += (f"; verdicts {v['ok']} ok, {v['doubtful']} doubtful, {v['unreliable']} unreliable; intervals cover "
-                 f"λ_n(nβ,γ) in {_share(s['interval_coverage'])} and λ(nβ,γ) in "
-                 f"{_share(s['interval_coverage_population'])} of rows; silent failures (more than "
-                 f"{SILENT_FAILURE:.0%} from the target with an ok verdict): {s['silent_failures']} against "
-                 f"λ_n(nβ,γ), {s['silent_failures_population']} against λ(nβ,γ)")
-    return text
-
-
-def _verdict(row: dict) -> str:
-    if row.get("verdict") is None:
-        return "–"
-    reasons = ", ".join(text.split(":")[0] for text in row.get("reasons") or [])
-    return row["verdict"] + (f": {reasons}" if reasons else "")
-
-
-def _fmt(est, se) -> str:
-    if est is None:
-        return "NaN"
-    return f"{est:.3f} ± {se:.3f}" if se else f"{est:.3f}"
-
-
-def _span(interval) -> str:
-    if not interval or None in interval:
-        return "–"
-    return f"[{interval[0]:.3f}, {interval[1]:.3f}]"
-
-
-def _pct(value) -> str:
-    return "–" if value is None else f"{100 * value:+.0f}%"
-
-
-def _share(value) -> str:
-    return "–" if value is None else f"{100 * value:.0f}%"
-
-
-def _num(value, digits: int, kind: str = "f") -> str:
-    return "–" if value is None else f"{value:.{digits}{kind}}"

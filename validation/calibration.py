@@ -13,8 +13,9 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from .benchmark import BenchmarkReport, Estimator, run_benchmark
+from .benchmark import Estimator, SamplerName, run_benchmark
 from .cases import Case
+from .report import BenchmarkReport
 
 __all__ = ["Calibration", "calibrate"]
 
@@ -42,7 +43,7 @@ class Calibration:
 
 
 def calibrate(
-    sampler: str | Estimator = "sgld",
+    sampler: SamplerName | Estimator = "sgld",
     cases: Iterable[Case | str] = (),
     *,
     holdout: Iterable[Case | str] = (),

@@ -43,7 +43,7 @@ from estimators import (LLCWarning, average_loss, bayesian_influence, default_nb
 from estimators.errors import BadSetting
 from estimators.rowlog import RowLog, exclusive, fill_rows
 
-from .benchmark import Estimator, _chosen_cases, _chosen_seeds, _is_int
+from .benchmark import Estimator, Suite, _chosen_cases, _chosen_seeds, _is_int
 from .cases import Case
 from .quadrature import dataset_loss, posterior_moments, shifted_loss
 from .quadrature import sample_losses as exact_sample_losses
@@ -195,7 +195,7 @@ def _key(row: dict) -> tuple:
 
 def run_observable_benchmark(
     estimator: Estimator | Sequence[Estimator] = Estimator(),
-    cases: str | Iterable[Case | str] = "quick",
+    cases: Suite | Iterable[Case | str] = "quick",
     *,
     seeds: Sequence[int] = (0,),
     n: int = 2000,

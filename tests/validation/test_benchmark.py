@@ -1,10 +1,13 @@
 """The benchmark: the report's numbers from its raw rows, resume, the CI helper, calibration."""
 
+import dataclasses
 import json
+import pathlib
 from fractions import Fraction
 
 import numpy as np
 import pytest
+import sympy
 import torch
 
 from estimators import BadSetting, extrapolate_llc
@@ -12,6 +15,7 @@ from validation import main
 from validation.benchmark import BenchmarkReport, Estimator, _target, reference_target, run_benchmark
 from validation.calibration import calibrate
 from validation.cases import case
+from validation.rows import BenchmarkRow
 from validation.testing import assert_estimator_calibrated
 from validation.torch_bridge import regression_module
 
@@ -52,7 +56,7 @@ def test_summary_is_recomputed_from_the_raw_rows(tmp_path):
     assert len(rows) == 2 * len(NAMES) * 2
     for name in ("noisy", "biased"):
         mine = [r for r in rows if r["estimator"] == name]
-        lam = np.array([float(eval(r["lam"])) for r in mine])
+        lam = np.array([float(Fraction(r["lam"])) for r in mine])
         est = np.array([r["estimate"] for r in mine])
         rel = (est - lam) / lam
         s = report.summaries[name]
@@ -108,8 +112,8 @@ def test_failures_are_rows_not_crashes():
         return "0.5"
 
     report = run_benchmark([broken, lambda m, d, w: float("nan"), wrong_type], ["nc-w"], n=50)
-    assert report.rows[0]["status"].startswith("error: ValueError") and report.rows[1]["status"] == "nan"
-    assert report.rows[2]["status"].startswith("error: estimator wrong_type returned a str ('0.5'), not an estimate")
+    assert report.rows[0].status.startswith("error: ValueError") and report.rows[1].status == "nan"
+    assert report.rows[2].status.startswith("error: estimator wrong_type returned a str ('0.5'), not an estimate")
     assert report.summaries["broken"]["nan_rate"] == 1.0
 
 
@@ -120,13 +124,13 @@ def test_failures_are_rows_not_crashes():
 ])
 def test_numpy_and_torch_scalars_are_estimates(value, expected):
     row = run_benchmark(lambda m, d, w: value, ["nc-w"], n=50).rows[0]
-    assert row["status"] == "ok" and row["estimate"] == expected and row["std_err"] is None
+    assert row.status == "ok" and row.estimate == expected and row.std_err is None
 
 
 def test_an_object_with_numpy_or_torch_mean_and_std_err_is_an_estimate():
     result = type("R", (), {"mean": np.float64(0.4), "std_err": torch.tensor(0.05)})()
     row = run_benchmark(lambda m, d, w: result, ["nc-w"], n=50).rows[0]
-    assert (row["status"], row["estimate"], row["std_err"]) == ("ok", 0.4, pytest.approx(0.05))
+    assert (row.status, row.estimate, row.std_err) == ("ok", 0.4, pytest.approx(0.05))
 
 
 @pytest.mark.parametrize("value, said", [
@@ -144,9 +148,9 @@ def test_an_unusable_return_value_is_a_row_error_naming_the_estimator_and_the_va
         return value
 
     row = run_benchmark([mine, lambda m, d, w: 0.5], ["nc-w"], n=50).rows[0]  # the run goes on
-    status = row["status"]
+    status = row.status
     assert status.startswith("error: estimator mine returned a ") and said in status and "not an estimate" in status
-    assert row["estimate"] is None
+    assert row.estimate is None
 
 
 def test_run_benchmark_with_cases_none_names_the_argument():
@@ -184,7 +188,7 @@ def test_a_lambda_is_refused_with_out_since_another_lambda_would_reuse_its_rows(
 def test_numpy_seeds_and_n_are_stored_as_plain_numbers(tmp_path):
     report = run_benchmark(oracle, ["nc-w"], seeds=np.arange(2), n=np.int64(50), out=tmp_path)
     rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
-    assert [r["seed"] for r in rows] == [0, 1] == [r["seed"] for r in report.rows] and rows[0]["n"] == 50
+    assert [r["seed"] for r in rows] == [0, 1] == [r.seed for r in report.rows] and rows[0]["n"] == 50
 
 
 @pytest.mark.parametrize("arguments, name", [
@@ -201,11 +205,11 @@ def test_our_estimator_rows_split_the_error_and_the_report_writes(tmp_path):
     est = Estimator("sgld", max_steps=600)
     report = run_benchmark(est, ["nc-w1w2^2"], n=2000, out=tmp_path)
     row = report.rows[0]
-    assert row["target_route"] == "quadrature" and 0 < row["target"] < 0.25
-    assert row["dataset_target_route"] == "quadrature of L_n" and 0 < row["dataset_target"] < 0.25
-    parts = row["sampler_error"] + row["data_noise"] + row["estimator_bias"]
-    assert parts == pytest.approx(row["rel_error"])
-    assert row["verdict"] in ("ok", "doubtful", "unreliable") and len(row["interval"]) == 2
+    assert row.target_route == "quadrature" and 0 < row.target < 0.25
+    assert row.dataset_target_route == "quadrature of L_n" and 0 < row.dataset_target < 0.25
+    parts = row.sampler_error + row.data_noise + row.estimator_bias
+    assert parts == pytest.approx(row.rel_error)
+    assert row.verdict in ("ok", "doubtful", "unreliable") and len(row.interval) == 2
     written = report.write(tmp_path)
     assert all(p.exists() and p.stat().st_size > 0 for p in written)
     text = (tmp_path / "report.md").read_text()
@@ -217,7 +221,7 @@ def test_our_estimator_rows_split_the_error_and_the_report_writes(tmp_path):
 def test_extrapolated_estimator_extrapolates_the_target_too():
     est = Estimator("sgld", num_draws=100, num_burnin=20, extrapolate=(0.5, 1.0, 2.0))
     row = run_benchmark(est, ["nc-w1w2"], n=2000).rows[0]
-    assert row["target_route"] == "quadrature, extrapolated" and row["estimate"] is not None
+    assert row.target_route == "quadrature, extrapolated" and row.estimate is not None
 
 
 def test_extrapolation_removes_a_log_bias_exactly():
@@ -250,7 +254,43 @@ def test_mala_reference_agrees_with_quadrature(name):
 
 def test_cases_beyond_quadrature_get_a_mala_target_when_asked():
     row = run_benchmark(Estimator(max_steps=400), ["rrr-112-r0"], n=1000, reference_draws=300).rows[0]
-    assert row["target_route"].startswith("MALA on the noise-free population loss") and row["target"] > 0
-    assert row["dataset_target_route"].startswith("MALA on the dataset")  # d = 4 is beyond quadrature
-    parts = row["sampler_error"] + (row["data_noise"] or 0.0) + row["estimator_bias"]
-    assert parts == pytest.approx(row["rel_error"])
+    assert row.target_route.startswith("MALA on the noise-free population loss") and row.target > 0
+    assert row.dataset_target_route.startswith("MALA on the dataset")  # d = 4 is beyond quadrature
+    parts = row.sampler_error + (row.data_noise or 0.0) + row.estimator_bias
+    assert parts == pytest.approx(row.rel_error)
+
+
+def _not_rerun(module, data, w_star):
+    raise AssertionError("a row of the old log was computed again")
+
+
+def test_a_log_written_before_rows_were_records_is_read_and_not_recomputed(tmp_path):
+    """tests/validation/data/rows-before-records.jsonl: rows.jsonl of an Estimator, a plain estimator
+    ``plain`` returning 0.5 and one ``broken`` raising, on nc-w1w2 at n = 200, as string-keyed dicts."""
+    old = pathlib.Path(__file__).parent / "data" / "rows-before-records.jsonl"
+    (tmp_path / "rows.jsonl").write_text(old.read_text())
+    lines = [json.loads(line) for line in old.read_text().splitlines()]
+    estimators = [Estimator("sgld", step_size=1e-3, num_draws=30, num_burnin=10, batch_size=64, num_chains=2),
+                  type("plain", (), {"name": "plain", "__call__": _not_rerun})(),
+                  type("broken", (), {"name": "broken", "__call__": _not_rerun})()]
+    report = run_benchmark(estimators, ["nc-w1w2"], n=200, out=tmp_path)
+    assert (tmp_path / "rows.jsonl").read_text() == old.read_text()  # nothing appended
+    for row, line in zip(report.rows, lines, strict=True):
+        assert row.lam == sympy.Rational(1, 2) and isinstance(row.lam, sympy.Rational)
+        assert (row.estimator, row.estimate, row.status, row.warnings) == (
+            line["estimator"], line["estimate"], line["status"], tuple(line["warnings"]))
+        assert row.init_loss == line.get("init_loss") and row.target_std_err is None
+    first = report.rows[0]
+    assert first.trace == tuple(map(tuple, lines[0]["trace"])) and first.interval == tuple(lines[0]["interval"])
+    assert first.sampler_error == pytest.approx((lines[0]["estimate"] - lines[0]["dataset_target"]) / 0.5)
+    assert report.rows[1].rel_error == 0.0 and report.rows[2].status == "error: ValueError: no"
+
+
+def test_rows_hold_the_exact_lambda_and_their_json_form_reads_back_the_same(tmp_path):
+    report = run_benchmark(oracle, ["nc-w1w2^2", "newton-x2+y4"], n=50, out=tmp_path)
+    for row, name in zip(report.rows, ["nc-w1w2^2", "newton-x2+y4"]):
+        assert isinstance(row.lam, sympy.Rational) and row.lam == case(name).lam
+        assert BenchmarkRow.from_dict(json.loads(json.dumps(row.to_dict()))) == row
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.rows[0].estimate = 1.0
+    assert run_benchmark(oracle, ["nc-w1w2^2", "newton-x2+y4"], n=50, out=tmp_path).rows == report.rows

@@ -58,6 +58,6 @@ def _write_tree(args: argparse.Namespace, tree) -> None:
     if args.dot:
         pathlib.Path(args.dot).write_text(tree_to_dot(tree))
     if args.png:
-        from ..treeplot import draw_tree
+        from ..plots import draw_tree
 
         draw_tree(tree, args.png, title=args.expr)
