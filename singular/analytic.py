@@ -67,14 +67,12 @@ from resolution import NewtonPolyhedron, NotAnalytic, format_monomial, torus_zer
 from resolution.germ import expanded_size, is_rational_polynomial
 from resolution.errors import BudgetExceeded
 
+from .routes.newton import MAX_FACE_ENUMERATION_DIM
+
 __all__ = [
     "Truncation", "hyperplane_coordinate", "is_polynomial", "rational_polynomial", "reparametrize", "require_analytic",
     "taylor", "truncate", "value_at_origin",
 ]
-
-#: Face enumeration for the order certificate (as for the Newton route).
-_MAX_FACE_DIM = 7
-
 
 @dataclass(frozen=True, slots=True)
 class Truncation:
@@ -400,8 +398,8 @@ def _bounds_power(terms: dict[tuple[int, ...], sympy.Rational], names: Sequence[
                 f"Σ T_i² has no pure power of {name} of degree <= {2 * n}: the truncated ideal does not "
                 f"bound |u|^{n} from below (its zero set is not an isolated point, or the order is too low)"
             )
-    if d > _MAX_FACE_DIM:
-        return False, f"the face-by-face check is limited to {_MAX_FACE_DIM} variables (here {d})"
+    if d > MAX_FACE_ENUMERATION_DIM:
+        return False, f"the face-by-face check is limited to {MAX_FACE_ENUMERATION_DIM} variables (here {d})"
     polyhedron = NewtonPolyhedron(list(terms))
     try:
         faces = polyhedron.compact_faces()
@@ -424,8 +422,8 @@ def _newton_stable(terms: dict[tuple[int, ...], sympy.Rational], names: Sequence
     for name, power in zip(names, _pure_powers(terms, d)):
         if power is None or power > n + 1:
             return False, f"T has no pure power of {name} of degree <= {n + 1}"
-    if d > _MAX_FACE_DIM:
-        return False, f"facet enumeration is limited to {_MAX_FACE_DIM} variables (here {d})"
+    if d > MAX_FACE_ENUMERATION_DIM:
+        return False, f"facet enumeration is limited to {MAX_FACE_ENUMERATION_DIM} variables (here {d})"
     for facet in NewtonPolyhedron(list(terms)).facets:
         if min(facet.normal) > 0 and (n + 1) * min(facet.normal) <= facet.rhs:
             return False, f"a term of degree {n + 1} could lie on the compact facet with normal {facet.normal}"

@@ -82,7 +82,7 @@ class Case:
         The exact learning coefficient and multiplicity, from :mod:`singular`.
     method : str
         How :mod:`singular` obtained them (``"monomial"``, ``"newton"``, ``"resolution"``,
-        ``"formula: <paper>"``).
+        ``"formula"``, ...: :data:`singular.result.METHODS`; a formula's paper is in ``source``).
     source : str
         The paper and theorem, or the agreeing routes.
     route : {"formula", "symbolic", "numeric"}
