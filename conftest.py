@@ -1,6 +1,7 @@
-"""Repository-wide pytest set-up: the ``slow`` marker, the hypothesis profile, and one torch thread in
-each of the two test processes (``-n 2`` in pyproject.toml: two processes of two threads each would
-oversubscribe a 2-core machine and take as long as one)."""
+"""Repository-wide pytest set-up: the hypothesis profile, and one torch thread in each of the two test
+processes (``-n 2`` in pyproject.toml: two processes of two threads each would oversubscribe a 2-core
+machine and take as long as one).  The ``slow`` mark and ``--runslow`` come from the toolkit's own
+pytest plugin (:mod:`validation.pytest_plugin`, ``-p`` in pyproject.toml's addopts)."""
 
 import os
 import sys
@@ -17,19 +18,6 @@ def pytest_configure(config):
         os.environ["OMP_NUM_THREADS"] = "1"
         if "torch" in sys.modules:
             sys.modules["torch"].set_num_threads(1)
-
-
-def pytest_addoption(parser):
-    parser.addoption("--runslow", action="store_true", default=False, help="run tests marked slow")
-
-
-def pytest_collection_modifyitems(config, items):
-    if config.getoption("--runslow"):
-        return
-    skip = pytest.mark.skip(reason="slow: run with --runslow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 Run with ``python -m pytest examples/test_my_estimator.py``.  The helper runs the estimator on the
 quick suite (12 models whose learning coefficient is known exactly) and fails with the full table
-when the median |relative error| exceeds the threshold.
+when the median |relative error| exceeds the threshold.  That run is marked ``slow``: the toolkit's
+pytest plugin (installed with it; ``pip install singular-toolkit[testing]`` brings pytest) knows the
+mark and skips it unless ``--runslow`` is given.
 """
 
 import pytest

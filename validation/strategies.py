@@ -1,5 +1,8 @@
 """Hypothesis strategies for germs whose RLCT is known in closed form, for other projects' tests.
 
+They need hypothesis: ``pip install singular-toolkit[testing]`` (importing this module without it
+raises ``ModuleNotFoundError`` saying so).
+
 Each strategy draws a :class:`KnownGerm`: a polynomial K >= 0 in named variables, with (λ, m)
 from a formula, never from running :mod:`singular` (so a test of our exact side, or of anyone's,
 against these germs is a test against an independent route):
@@ -28,7 +31,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy
-from hypothesis import strategies as st
+
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as missing:
+    if missing.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError("validation.strategies needs hypothesis, which the toolkit does not install by "
+                              "itself: pip install singular-toolkit[testing]", name="hypothesis") from missing
 
 __all__ = ["KnownGerm", "even_monomial_sums", "normal_crossings", "unimodular_images"]
 

@@ -4,13 +4,20 @@ Examples
 --------
 A test file in your project (see ``examples/test_my_estimator.py``)::
 
+    import pytest
+
     from validation.testing import assert_estimator_calibrated
 
     def my_estimator(model, data, w_star):
         ...  # return a float, or an object with .mean and .std_err
 
+    @pytest.mark.slow
     def test_my_estimator_is_calibrated():
         assert_estimator_calibrated(my_estimator, suite="quick", max_median_rel_error=0.15)
+
+The helper only raises ``AssertionError``, so it needs no test runner of its own; under pytest
+(``pip install singular-toolkit[testing]``), the toolkit's plugin (:mod:`validation.pytest_plugin`)
+knows the ``slow`` mark and skips such tests unless ``--runslow`` is given.
 """
 
 from __future__ import annotations
