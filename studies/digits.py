@@ -45,7 +45,7 @@ def digits_data(seed: int, train_size: int = 1200):
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:
-        raise ImportError("the digits study needs scikit-learn: pip install scikit-learn (or the dev extra)") from exc
+        raise ImportError('the digits study needs scikit-learn: pip install -e ".[studies]" in the clone') from exc
 
     images, labels = load_digits(return_X_y=True)
     order = np.random.default_rng(seed).permutation(len(labels))

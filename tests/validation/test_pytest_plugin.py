@@ -8,9 +8,13 @@ copied elsewhere warns ``Unknown pytest.mark.slow`` and runs its slow test).
 
 import os
 import pathlib
-import tomllib
 
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, before it entered the standard library
+    import tomli as tomllib
 
 pytest_plugins = ["pytester"]
 
