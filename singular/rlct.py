@@ -144,8 +144,17 @@ def rlct(
     return within(budget, lambda: _rlct(f, variables, prior, at, nonneg, method, budget, max_order))
 
 
-def budget_of(budget: Budget | None, **fields: object) -> Budget:
-    """``budget``, or a :class:`~resolution.Budget` from the fields given (the others at their defaults)."""
+def budget_of(
+    budget: Budget | None,
+    *,
+    max_depth: object = None,
+    max_charts: object = None,
+    max_terms: object = None,
+    seconds: object = None,
+) -> Budget:
+    """``budget``, or a :class:`~resolution.Budget` from the limits given (the others at their defaults);
+    :class:`~resolution.BadArgument` when both are given, or ``budget`` is not a Budget."""
+    fields = dict(max_depth=max_depth, max_charts=max_charts, max_terms=max_terms, seconds=seconds)
     given = {name: value for name, value in fields.items() if value is not None}
     if budget is None:
         return Budget(**given)

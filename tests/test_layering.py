@@ -110,3 +110,29 @@ def test_the_cycle_check_sees_a_cycle_through_a_function_level_import(tmp_path):
     (tmp_path / "b.py").write_text("def f():\n    from .a import g\n")
     assert _imported_modules("p.b", tmp_path / "b.py", {"p.a", "p.b"}) == {"p.a"}
     assert _imported_modules("p.a", tmp_path / "a.py", {"p.a", "p.b"}) == {"p.b"}
+
+
+def _library_files() -> list[pathlib.Path]:
+    return [path for package in FORBIDDEN for path in sorted((ROOT / package).rglob("*.py"))]
+
+
+def test_no_public_signature_passes_keywords_through():
+    """Options are named in the signature (``Literal`` sets where a string picks one), never ``**options``."""
+    found = []
+    for path in _library_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.kwarg is not None:
+                if not node.name.startswith("_") or node.name == "__init__":
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}(**{node.args.kwarg.arg})")
+    assert not found, found
+
+
+@pytest.mark.parametrize("folder", [*FORBIDDEN, "studies"])
+def test_nothing_changes_the_users_matplotlib_backend(folder):
+    """Figures are drawn on ``matplotlib.figure.Figure`` objects or a given ``ax``; ``matplotlib.use`` is for scripts."""
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "use":
+                target = node.func.value
+                assert not (isinstance(target, ast.Name) and target.id in {"matplotlib", "mpl"}), (
+                    f"{path.relative_to(ROOT)}:{node.lineno} calls matplotlib.use")
