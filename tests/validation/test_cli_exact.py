@@ -82,3 +82,19 @@ def test_the_error_boundary_reports_bad_input_and_lets_a_bug_through(monkeypatch
     monkeypatch.setattr(validation.cli.rlct, "exact_rlct", bug)
     with pytest.raises(RuntimeError, match="a bug"):
         cli.main(["rlct", "x^2"])
+
+
+def test_a_reader_that_leaves_ends_the_command_quietly():
+    """``singular rlct ... | head -c 0``: writing to a pipe nobody reads is no error of the user's input."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "validation", "rlct", "x^2*y^4"], stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (1, "")

@@ -11,12 +11,13 @@ Each command module has ``add_parser(commands)`` and ``run(args) -> int`` and im
 it needs when it runs, so that ``singular --help`` and the exact commands start without torch.  A bad
 argument is argparse's error; the library's bad-input errors (``GermError``, ``SingularError``,
 ``EstimatorError``, all ``ValueError`` subclasses) and ``OSError`` are caught here, once.  Either way:
-one line on stderr and exit status 2.  Any computed result, certified or not, exits 0.  Nothing in the
-library imports this package.
+one line on stderr and exit status 2.  Any computed result, certified or not, exits 0; output cut off
+by its reader (a closed pipe) exits 1 without a message.  Nothing in the library imports this package.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -62,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:
+        # The reader left (``singular tour | head``): nothing to report.  stdout goes to devnull so that
+        # the interpreter's final flush does not fail again (Python docs, signal module, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:
         if not _bad_input(exc):
             raise
