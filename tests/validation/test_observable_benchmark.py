@@ -25,15 +25,15 @@ def test_shifted_inputs_follow_x_squared_times_q(name, second_moment):
 def test_rows_split_the_error_and_a_rerun_reuses_them(tmp_path):
     report = run_observable_benchmark(CHEAP, ["regular-2"], n=500, multiplicity=False, out=tmp_path)
     (row,) = report.rows
-    assert row["case"] == "regular-2" and len(row["bif"]) == 4 and row["chi_verdict"] in ("ok", "doubtful", "unreliable")
-    chi_n, chi_k = row["chi_dataset"], row["chi_population"]
+    assert row.case == "regular-2" and len(row.bif) == 4 and row.chi_verdict in ("ok", "doubtful", "unreliable")
+    chi_n, chi_k = row.chi_dataset, row.chi_population
     assert chi_k < 0 and chi_n < 0  # the loss falls toward x-heavy data: Cov(L, K' − K) = Cov(L, 2K) > 0
-    total = (row["chi"] - chi_k) / abs(chi_k)
-    assert row["chi_error"] == pytest.approx(total)
-    assert row["chi_sampler_error"] * abs(chi_n) / abs(chi_k) + row["chi_data_noise"] == pytest.approx(total)
-    bif_n = np.asarray(row["bif_dataset"])
-    assert row["bif_sampler_error"] == pytest.approx(np.linalg.norm(np.asarray(row["bif"]) - bif_n) /
-                                                     np.linalg.norm(bif_n))
+    total = (row.chi - chi_k) / abs(chi_k)
+    assert row.chi_error == pytest.approx(total)
+    assert row.chi_sampler_error * abs(chi_n) / abs(chi_k) + row.chi_data_noise == pytest.approx(total)
+    bif_n = np.asarray(row.bif_dataset)
+    assert row.bif_sampler_error == pytest.approx(np.linalg.norm(np.asarray(row.bif) - bif_n) /
+                                                  np.linalg.norm(bif_n))
     again = run_observable_benchmark(CHEAP, ["regular-2"], n=500, multiplicity=False, out=tmp_path)
     assert again.rows == report.rows
     summary = again.summary()[CHEAP.name]
