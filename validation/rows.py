@@ -59,7 +59,23 @@ def _to_dict(row, derived: Sequence[str]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class BenchmarkRow:
+class CaseRow:
+    """The fields every benchmark row starts with: ``estimator`` (its label), the ``case``, its
+    ``family``, ``d`` (parameters), ``lam`` (the exact λ, a ``sympy.Rational``) and ``m`` (its
+    multiplicity), the ``seed`` and ``n`` (samples)."""
+
+    estimator: str
+    case: str
+    family: str
+    d: int
+    lam: sympy.Rational
+    m: int
+    seed: int
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkRow(CaseRow):
     """One (estimator, case, seed, n) of :func:`~validation.benchmark.run_benchmark`.
 
     The case: ``estimator`` (its label), ``case``, ``family``, ``d`` (parameters), ``lam`` (the
@@ -87,14 +103,6 @@ class BenchmarkRow:
     ('1/2', True)
     """
 
-    estimator: str
-    case: str
-    family: str
-    d: int
-    lam: sympy.Rational
-    m: int
-    seed: int
-    n: int
     seconds: float
     warnings: tuple[str, ...] = ()
     status: str = "ok"
@@ -198,7 +206,7 @@ def _norm(value) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
-class ObservableRow:
+class ObservableRow(CaseRow):
     """One (estimator, case, seed, n) of the susceptibility and BIF part of
     :func:`~validation.observable_benchmark.run_observable_benchmark`.
 
@@ -227,14 +235,6 @@ class ObservableRow:
 
     kind: ClassVar[str] = "observables"
 
-    estimator: str
-    case: str
-    family: str
-    d: int
-    lam: sympy.Rational
-    m: int
-    seed: int
-    n: int
     nbeta: float
     localization: float
     llc: float
@@ -301,7 +301,7 @@ class ObservableRow:
 
 
 @dataclass(frozen=True, slots=True)
-class MultiplicityRow:
+class MultiplicityRow(CaseRow):
     """One (estimator, case, seed, n) of the multiplicity sweep of
     :func:`~validation.observable_benchmark.run_observable_benchmark`.
 
@@ -322,14 +322,6 @@ class MultiplicityRow:
 
     kind: ClassVar[str] = "multiplicity"
 
-    estimator: str
-    case: str
-    family: str
-    d: int
-    lam: sympy.Rational
-    m: int
-    seed: int
-    n: int
     nbetas: tuple[float, ...]
     localization: float
     llcs: tuple[float, ...]
