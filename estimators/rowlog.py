@@ -12,7 +12,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
 from typing import Any
 
@@ -20,7 +20,47 @@ import torch
 
 from .errors import BadSetting
 
-__all__ = ["RowLog", "exclusive", "fill_rows"]
+__all__ = ["ReadOnlyMapping", "RowLog", "exclusive", "fill_rows"]
+
+
+class ReadOnlyMapping(Mapping):
+    """A mapping that cannot be changed after it is built: the named columns of a frozen row record
+    (a trajectory's components, a multiplicity fit).  Unlike ``types.MappingProxyType`` it pickles,
+    so a record holding one comes back from a worker process (:func:`fill_rows`).
+
+    Examples
+    --------
+    >>> columns = ReadOnlyMapping({"w": 1.5})
+    >>> columns["w"], dict(columns), columns == {"w": 1.5}
+    (1.5, {'w': 1.5}, True)
+    >>> columns["v"] = 2.0
+    Traceback (most recent call last):
+    ...
+    TypeError: 'ReadOnlyMapping' object does not support item assignment
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping | Sequence[tuple] = ()):
+        object.__setattr__(self, "_items", dict(items))
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __reduce__(self):
+        return type(self), (self._items,)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._items!r})"
 
 
 class RowLog:

@@ -36,45 +36,131 @@ from .llc import estimate_llc
 from .changepoints import Transition, defined_transitions
 from .observables import Observable
 from .plots import plot_observables
-from .rowlog import RowLog, exclusive, fill_rows
+from .rowlog import ReadOnlyMapping, RowLog, exclusive, fill_rows
 from .samplers import Sampler
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Trajectory", "llc_trajectory"]
+__all__ = ["ComponentLLC", "Trajectory", "TrajectoryRow", "llc_trajectory"]
 
 logger = logging.getLogger(__name__)
 
 _SETTINGS_KEY = "settings"
 
 
+@dataclass(frozen=True, slots=True)
+class ComponentLLC:
+    """The weight-refined LLC of one named component at one checkpoint (``estimate_llc(weights=...)``):
+    ``llc`` λ̂, its ``std_err`` (None where every chain diverged) and its ``verdict``."""
+
+    llc: float | None
+    std_err: float | None
+    verdict: str | None = None
+
+
+_COMPONENT_COLUMNS = ("llc", "std_err", "verdict")
+
+
+@dataclass(frozen=True, slots=True)
+class TrajectoryRow:
+    """One checkpoint of :func:`llc_trajectory`.
+
+    ``step`` (the training step), ``llc`` λ̂ and its ``std_err`` (None where every chain diverged),
+    ``loss`` L_n(w*), ``verdict``, ``step_size`` ε (chosen per checkpoint with ``"auto"``),
+    ``warnings`` (the estimates' diagnostics, which are not raised as Python warnings along a
+    trajectory), ``components`` (a read-only mapping name -> :class:`ComponentLLC`) and ``seconds``
+    (wall clock).
+
+    Its JSON form (a line of ``trajectory.jsonl``) is written and read here only
+    (:meth:`to_dict` / :meth:`from_dict`); there a component's values are the columns
+    ``llc/<name>``, ``std_err/<name>`` and ``verdict/<name>``, as :meth:`column` and
+    :meth:`Trajectory.series` name them.  Lines written before rows were records read the same.
+
+    Examples
+    --------
+    >>> row = TrajectoryRow(10, 1.5, 0.1, 0.02, "ok", 1e-3, components={"head": ComponentLLC(0.5, 0.05, "ok")})
+    >>> row.components["head"].llc, row.column("llc/head")
+    (0.5, 0.5)
+    >>> row.to_dict()["std_err/head"], TrajectoryRow.from_dict(row.to_dict()) == row
+    (0.05, True)
+    """
+
+    step: int | float
+    llc: float | None
+    std_err: float | None
+    loss: float | None
+    verdict: str | None = None
+    step_size: float | None = None
+    warnings: tuple[str, ...] = ()
+    components: Mapping[str, ComponentLLC] = dataclasses.field(default_factory=ReadOnlyMapping)
+    seconds: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "warnings", tuple(self.warnings))
+        object.__setattr__(self, "components", ReadOnlyMapping(self.components))
+
+    def to_dict(self) -> dict:
+        """JSON-ready: the fields (warnings as a list), a component's values as ``llc/<name>``,
+        ``std_err/<name>`` and ``verdict/<name>``."""
+        out = {"step": self.step, "llc": self.llc, "std_err": self.std_err, "loss": self.loss, "verdict": self.verdict,
+               "step_size": self.step_size, "warnings": list(self.warnings)}
+        for name, part in self.components.items():
+            out |= {f"{column}/{name}": getattr(part, column) for column in _COMPONENT_COLUMNS}
+        return out | {"seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> TrajectoryRow:
+        """The row of :meth:`to_dict`, or of a ``trajectory.jsonl`` line written before rows were records."""
+        names = [key.split("/", 1)[1] for key in data if key.startswith("llc/")]
+        components = {name: ComponentLLC(*(data.get(f"{column}/{name}") for column in _COMPONENT_COLUMNS))
+                      for name in names}
+        fixed = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name != "components" and f.name in data}
+        return cls(**fixed, components=components)
+
+    def column(self, name: str):
+        """The value of the column ``name`` of :meth:`to_dict` (``'llc'``, ``'loss'``, ``'llc/<component>'``…).
+
+        Raises
+        ------
+        KeyError
+            No such column (the message lists them).
+        """
+        columns = self.to_dict()
+        if name not in columns:
+            raise KeyError(f"no column {name!r}; have {sorted(columns)}")
+        return columns[name]
+
+
 @dataclass(frozen=True)
 class Trajectory:
     """LLC estimates (and the loss L_n(w*), and weight-refined LLCs) at each checkpoint.
 
-    ``rows`` hold one dict per checkpoint, in step order: ``step``, ``llc``, ``std_err``, ``loss``,
-    ``seconds``, ``warnings`` (the estimates' diagnostics, which are not raised as Python warnings
-    along a trajectory) and, per component, ``llc/<name>`` and ``std_err/<name>``
-    (None where every chain diverged).
+    ``rows`` hold one :class:`TrajectoryRow` per checkpoint, in step order.
     """
 
-    rows: tuple[dict, ...]
+    rows: tuple[TrajectoryRow, ...]
     settings: dict
 
     @property
     def steps(self) -> np.ndarray:
-        return np.array([r["step"] for r in self.rows], dtype=float)
+        return np.array([r.step for r in self.rows], dtype=float)
 
     def series(self, name: str = "llc") -> np.ndarray:
-        """The column ``name`` (``'llc'``, ``'loss'``, ``'llc/<component>'``…) as floats (NaN for None)."""
-        if self.rows and name not in self.rows[0]:
-            raise KeyError(f"no column {name!r}; have {sorted(self.rows[0])}")
-        return np.array([np.nan if r[name] is None else r[name] for r in self.rows], dtype=float)
+        """The column ``name`` (``'llc'``, ``'loss'``, ``'llc/<component>'``…; :meth:`TrajectoryRow.column`)
+        as floats (NaN for None).
+
+        Raises
+        ------
+        KeyError
+            No such column.
+        """
+        values = [r.column(name) for r in self.rows]
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
 
     @property
     def components(self) -> list[str]:
-        return [key.split("/", 1)[1] for key in (self.rows[0] if self.rows else {}) if key.startswith("llc/")]
+        return list(self.rows[0].components) if self.rows else []
 
     def transitions(self, name: str = "llc", *, std_err: Sequence[float] | None = None, max_changes: int = 3,
                     min_size: int = 3, log_steps: bool = False, alpha: float = 0.01) -> list[Transition]:
@@ -352,12 +438,12 @@ observable_traces, waic, vectorize, chain_batch, seed, device
     chosen = [s.item() if isinstance(s, np.generic) else s for s in chosen]  # numpy steps: JSON-ready
     path = None if out is None else pathlib.Path(out) / "trajectory.jsonl"
     with exclusive(path):
-        log = RowLog(path, key=lambda r: r.get("step", _SETTINGS_KEY))
+        log = RowLog(path, key=_row_key, load=_load_line, dump=_dump_line)
         previous = log.get(_SETTINGS_KEY)
         if previous is not None:
             _compare(previous[_SETTINGS_KEY], stored, out)
 
-        def record(row: dict) -> None:
+        def record(row: TrajectoryRow) -> None:
             if log.get(_SETTINGS_KEY) is None:  # written with the first row: a run that failed before binds nothing
                 log.append({_SETTINGS_KEY: stored})
             log.append(row)
@@ -366,6 +452,19 @@ observable_traces, waic, vectorize, chain_batch, seed, device
                  for step in chosen]
         rows = fill_rows(log, tasks, executor=executor, record=record, progress=progress, desc="trajectory")
     return Trajectory(tuple(rows), stored)
+
+
+def _load_line(data: dict) -> TrajectoryRow | dict:
+    """A line of ``trajectory.jsonl``: its settings (a dict) or a row."""
+    return data if _SETTINGS_KEY in data else TrajectoryRow.from_dict(data)
+
+
+def _dump_line(line: TrajectoryRow | dict) -> dict:
+    return line if isinstance(line, dict) else line.to_dict()
+
+
+def _row_key(line: TrajectoryRow | dict):
+    return _SETTINGS_KEY if isinstance(line, dict) else line.step
 
 
 def _settings(given: dict, components, out) -> dict:
@@ -444,7 +543,7 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _row(step, where: str, checkpoint, data, model, components, settings) -> dict:
+def _row(step, where: str, checkpoint, data, model, components, settings) -> TrajectoryRow:
     """The row of one checkpoint (a state dict, or a function of no arguments that reads it): a task of
     :func:`~estimators.rowlog.fill_rows`."""
     state = checkpoint() if callable(checkpoint) else checkpoint
@@ -457,14 +556,11 @@ def _row(step, where: str, checkpoint, data, model, components, settings) -> dic
     with warnings.catch_warnings():  # each estimate's warnings are kept in its row instead
         warnings.simplefilter("ignore", LLCWarning)
         est = estimate_llc(net, data, **settings)
-        row = {"step": step, "llc": _finite(est.mean), "std_err": _finite(est.std_err),
-               "loss": _finite(est.init_loss), "verdict": est.verdict, "step_size": est.config.step_size,
-               "warnings": list(est.diagnostics.warnings)}
+        notes, parts = list(est.diagnostics.warnings), {}
         for name, patterns in components.items():
             weights = dict(patterns) if isinstance(patterns, Mapping) else list(patterns)
             part = estimate_llc(net, data, weights=weights, **settings)
-            row[f"llc/{name}"], row[f"std_err/{name}"] = _finite(part.mean), _finite(part.std_err)
-            row[f"verdict/{name}"] = part.verdict
-            row["warnings"] += [f"{name}: {text}" for text in part.diagnostics.warnings]
-    row["seconds"] = time.perf_counter() - start
-    return row
+            parts[name] = ComponentLLC(_finite(part.mean), _finite(part.std_err), part.verdict)
+            notes += [f"{name}: {text}" for text in part.diagnostics.warnings]
+    return TrajectoryRow(step, _finite(est.mean), _finite(est.std_err), _finite(est.init_loss), est.verdict,
+                         est.config.step_size, tuple(notes), parts, time.perf_counter() - start)

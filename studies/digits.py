@@ -125,7 +125,7 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
             trajectory = llc_trajectory(folder / "checkpoints", (x, y), model=_mlp(), out=folder / "llc",
                                         seed=run_seed, **sampler)
             results[(name, run_seed)] = (history, trajectory)
-    final = {name: [results[(name, s)][1].rows[-1]["llc"] for s in range(seed, seed + seeds)] for name in ("sgd", "sam")}
+    final = {name: [results[(name, s)][1].rows[-1].llc for s in range(seed, seed + seeds)] for name in ("sgd", "sam")}
     diffs = np.array(final["sgd"]) - np.array(final["sam"])
     summary = {
         "steps": steps, "lr": lr, "batch": batch, "rho": rho, "sampler": sampler, "seeds": list(range(seed, seed + seeds)),
@@ -136,7 +136,7 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
                              for name in ("sgd", "sam")},
         "sam_lower_in": int((diffs > 0).sum()),
         "paired_t_p_value": float(stats.ttest_rel(final["sgd"], final["sam"]).pvalue) if seeds > 1 else None,
-        "trajectories": {f"{name}_seed{s}": [r | h for r, h in zip(t.rows, hist)]
+        "trajectories": {f"{name}_seed{s}": [r.to_dict() | h for r, h in zip(t.rows, hist)]
                          for (name, s), (hist, t) in results.items()},
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=1))

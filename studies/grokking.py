@@ -118,7 +118,7 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
     sampler = sampler_settings(quick)
     trajectory = llc_trajectory(out / "checkpoints", (X[tr], Y[tr]), model=SquareMLP(p, width), loss_fn=loss_fn,
                                 out=out / "llc", seed=seed, **sampler)
-    rows = [h | {"llc": r["llc"], "llc_std_err": r["std_err"]} for h, r in zip(history, trajectory.rows)]
+    rows = [h | {"llc": r.llc, "llc_std_err": r.std_err} for h, r in zip(history, trajectory.rows)]
     columns = {"llc": trajectory.series("llc"), "train_loss": [h["train_loss"] for h in history],
                "test_acc": [h["test_acc"] for h in history], "weight_norm": [h["weight_norm"] for h in history]}
     found = plot_observables(trajectory.steps, columns, out / "grokking.png", std_errs={"llc": trajectory.series("std_err")},

@@ -150,7 +150,7 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
         columns[score] = [h[score] for h in history]
     found = plot_observables(trajectory.steps, columns, out / "induction.png", std_errs=std_errs,
                              title=f"2-layer attention-only transformer, V = {vocab}, 2L = {2 * half}")
-    rows = [h | {k: v for k, v in r.items() if k.startswith(("llc", "std_err"))} for h, r in zip(history, trajectory.rows)]
+    rows = [h | {k: v for k, v in r.to_dict().items() if k.startswith(("llc", "std_err"))} for h, r in zip(history, trajectory.rows)]
     summary = {"vocab": vocab, "context": 2 * half, "sequences": n, "steps": steps, "sampler": sampler, "rows": rows,
                "transitions": {name: [t.__repr__() for t in ts] for name, ts in found.items()},
                "first_change": {name: (ts[0].step if ts else None) for name, ts in found.items()},

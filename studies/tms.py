@@ -199,7 +199,7 @@ def run(out, seed: int = 0, quick: bool = False) -> dict:
              for kind, group in groups]
     twins = [_twin(model_of[_kind(g)], g, x, sampler, seed) for g in kgons if g["dead_positive"] and g["lam"] is not None]
     summary = {"n": n, "steps": steps, "sampler": sampler, "kgons": kgons, "negative_bias_twins": twins, "runs": runs, "trajectory_seed": traj_seed,
-               "trajectory": list(trajectory.rows),
+               "trajectory": [r.to_dict() for r in trajectory.rows],
                "transitions": {c: [t.__repr__() for t in trajectory.transitions(c, log_steps=True)]
                                for c in ("llc", "loss")} if len(trajectory.rows) >= 6 else {}}
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))

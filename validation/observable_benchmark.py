@@ -47,6 +47,7 @@ from .benchmark import Estimator, Suite, _chosen_cases, _chosen_seeds, _is_int
 from .cases import Case
 from .quadrature import dataset_loss, posterior_moments, shifted_loss
 from .quadrature import sample_losses as exact_sample_losses
+from .rows import MultiplicityRow, ObservableRow, observable_row_from_dict
 from .torch_bridge import regression_data, regression_module
 
 __all__ = ["ObservableReport", "SHIFT", "SWEEP", "run_observable_benchmark", "shifted_inputs"]
@@ -92,16 +93,6 @@ def shifted_inputs(case: Case, rows: int, *, seed: int) -> tuple[torch.Tensor, t
     return x, clean + noise
 
 
-def _relative(estimate: np.ndarray, reference: np.ndarray | None, scale: float) -> float | None:
-    if reference is None or not scale > 0:
-        return None
-    return float(np.linalg.norm(np.atleast_1d(estimate - reference))) / scale
-
-
-def _signed(estimate: float, reference: float | None, scale: float) -> float | None:
-    return None if reference is None or not scale > 0 else (estimate - reference) / scale
-
-
 def _exact(c: Case, x, y, shifted, probe, nbeta: float, localization: float) -> dict:
     """χ and BIF under the population and under this dataset (None where the dataset has no quadrature)."""
     model = c.model
@@ -140,29 +131,11 @@ def _observable_row(est_name: str, estimator: Estimator, c: Case, seed: int, n: 
     chi = susceptibility(est, "train", "shifted", baseline="train")
     bif = bayesian_influence(est, "probe", "shifted")
     exact = _exact(c, *_numpy(problem.data), _numpy(shifted), _numpy(probe), nbeta, estimator.localization)
-    chi_scale = abs(exact["chi_population"])
-    dataset_chi = exact["chi_dataset"]
-    bif_population = np.asarray(exact["bif_population"])
-    bif_scale = float(np.linalg.norm(bif_population))
-    bif_value = np.atleast_1d(bif.value)
-    dataset_bif = None if exact["bif_dataset"] is None else np.asarray(exact["bif_dataset"])
-    return {
-        "kind": "observables", "estimator": est_name, "case": c.name, "family": c.family, "d": c.d, "lam": str(c.lam),
-        "m": c.m, "seed": seed, "n": n, "nbeta": nbeta, "localization": estimator.localization,
-        "llc": est.mean, "llc_verdict": est.verdict, "seconds": seconds,
-        "chi": float(chi.value), "chi_std_err": float(chi.std_err), "chi_verdict": chi.verdict,
-        "chi_reasons": list(chi.reasons),
-        "bif": bif_value.tolist(), "bif_std_err": np.atleast_1d(bif.std_err).tolist(), "bif_verdict": bif.verdict,
-        **exact,
-        "chi_error": _signed(float(chi.value), exact["chi_population"], chi_scale),
-        "chi_sampler_error": None if dataset_chi is None else _signed(float(chi.value), dataset_chi, abs(dataset_chi)),
-        "chi_data_noise": None if exact["chi_dataset"] is None else
-        _signed(exact["chi_dataset"], exact["chi_population"], chi_scale),
-        "bif_error": _relative(bif_value, bif_population, bif_scale),
-        "bif_sampler_error": None if dataset_bif is None else
-        _relative(bif_value, dataset_bif, float(np.linalg.norm(dataset_bif))),
-        "bif_data_noise": None if dataset_bif is None else _relative(dataset_bif, bif_population, bif_scale),
-    }
+    return ObservableRow(
+        est_name, c.name, c.family, c.d, c.lam, c.m, seed, n, nbeta, estimator.localization, est.mean, est.verdict,
+        seconds, float(chi.value), float(chi.std_err), chi.verdict, tuple(chi.reasons),
+        tuple(np.atleast_1d(bif.value).tolist()), tuple(np.atleast_1d(bif.std_err).tolist()), bif.verdict,
+        exact["chi_population"], exact["bif_population"], exact["chi_dataset"], exact["bif_dataset"])
 
 
 def _multiplicity_row(est_name: str, estimator: Estimator, c: Case, seed: int, n: int) -> dict:
@@ -179,18 +152,14 @@ def _multiplicity_row(est_name: str, estimator: Estimator, c: Case, seed: int, n
         warnings.simplefilter("ignore", LLCWarning)
         estimates = [estimator.estimate(noise_free, nb) for nb in nbetas]
     fit = estimate_multiplicity(nbetas, [e.mean for e in estimates], [e.std_err for e in estimates], max_m=c.d)
-    return {
-        "kind": "multiplicity", "estimator": est_name, "case": c.name, "family": c.family, "d": c.d,
-        "lam": str(c.lam), "m": c.m, "seed": seed, "n": n, "nbetas": nbetas, "localization": estimator.localization,
-        "llcs": [e.mean for e in estimates], "llc_std_errs": [e.std_err for e in estimates],
-        "llc_verdicts": [e.verdict for e in estimates], "seconds": time.perf_counter() - start,
-        "m_hat": fit.m, "m_confident": fit.confident, "lam_corrected": fit.lam, "lam_corrected_std_err": fit.std_err,
-        "m_correct": fit.m == c.m, "fit": fit.to_dict(),
-    }
+    return MultiplicityRow(
+        est_name, c.name, c.family, c.d, c.lam, c.m, seed, n, tuple(nbetas), estimator.localization,
+        tuple(e.mean for e in estimates), tuple(e.std_err for e in estimates), tuple(e.verdict for e in estimates),
+        time.perf_counter() - start, fit.m, fit.confident, fit.lam, fit.std_err, fit.to_dict())
 
 
-def _key(row: dict) -> tuple:
-    return row["kind"], row["estimator"], row["case"], row["seed"], row["n"]
+def _key(row: ObservableRow | MultiplicityRow) -> tuple:
+    return row.kind, row.estimator, row.case, row.seed, row.n
 
 
 def run_observable_benchmark(
@@ -245,39 +214,44 @@ def run_observable_benchmark(
              for kind, make in kinds for e in chosen_estimators for c in chosen for s in seeds]
     path = None if out is None else pathlib.Path(out) / "observable_rows.jsonl"
     with exclusive(path):
-        rows = fill_rows(RowLog(path, key=_key), tasks, executor=executor, progress=progress, desc="observables")
+        rows = fill_rows(RowLog(path, key=_key, load=observable_row_from_dict, dump=_to_dict), tasks, executor=executor, progress=progress, desc="observables")
     return ObservableReport(rows)
 
 
-def _median_abs(rows: Sequence[dict], column: str) -> float | None:
-    values = [abs(r[column]) for r in rows if r.get(column) is not None]
+def _to_dict(row: ObservableRow | MultiplicityRow) -> dict:
+    return row.to_dict()
+
+
+def _median_abs(rows: Sequence[ObservableRow], column: str) -> float | None:
+    values = [abs(getattr(r, column)) for r in rows if getattr(r, column) is not None]
     return float(np.median(values)) if values else None
 
 
 @dataclass
 class ObservableReport:
-    """The rows of :func:`run_observable_benchmark` and a summary per estimator."""
+    """The rows of :func:`run_observable_benchmark` (:class:`~validation.rows.ObservableRow` and
+    :class:`~validation.rows.MultiplicityRow`) and a summary per estimator."""
 
-    rows: list[dict]
+    rows: list[ObservableRow | MultiplicityRow]
 
     def summary(self) -> dict:
         """Per estimator: the median |error| of χ̂ and BIF̂ (total and sampler), their verdicts, and the
         share of correct m̂, of confident m̂, and of confident wrong m̂."""
         out = {}
-        for name in dict.fromkeys(r["estimator"] for r in self.rows):
-            obs = [r for r in self.rows if r["estimator"] == name and r["kind"] == "observables"]
-            sweep = [r for r in self.rows if r["estimator"] == name and r["kind"] == "multiplicity"]
+        for name in dict.fromkeys(r.estimator for r in self.rows):
+            obs = [r for r in self.rows if r.estimator == name and r.kind == "observables"]
+            sweep = [r for r in self.rows if r.estimator == name and r.kind == "multiplicity"]
             out[name] = {
                 "cases": len(obs),
                 "median_abs_chi_error": _median_abs(obs, "chi_error"),
                 "median_abs_chi_sampler_error": _median_abs(obs, "chi_sampler_error"),
                 "median_bif_error": _median_abs(obs, "bif_error"),
                 "median_bif_sampler_error": _median_abs(obs, "bif_sampler_error"),
-                "chi_verdicts": {v: sum(r["chi_verdict"] == v for r in obs) for v in ("ok", "doubtful", "unreliable")},
+                "chi_verdicts": {v: sum(r.chi_verdict == v for r in obs) for v in ("ok", "doubtful", "unreliable")},
                 "sweeps": len(sweep),
-                "m_correct": float(np.mean([r["m_correct"] for r in sweep])) if sweep else None,
-                "m_confident": float(np.mean([r["m_confident"] for r in sweep])) if sweep else None,
-                "m_confident_wrong": sum(r["m_confident"] and not r["m_correct"] for r in sweep),
+                "m_correct": float(np.mean([r.m_correct for r in sweep])) if sweep else None,
+                "m_confident": float(np.mean([r.m_confident for r in sweep])) if sweep else None,
+                "m_confident_wrong": sum(r.m_confident and not r.m_correct for r in sweep),
             }
         return out
 
@@ -285,21 +259,21 @@ class ObservableReport:
         """The χ/BIF table, the m̂ table, and the summary."""
         lines = ["| estimator | case | λ | χ̂ ± s.e. | χ_n | χ_K | sampler err. | data noise | verdict | "
                  "BIF sampler err. | BIF err. |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-        for r in (r for r in self.rows if r["kind"] == "observables"):
+        for r in (r for r in self.rows if r.kind == "observables"):
             lines.append(
-                f"| {r['estimator'].split('(')[0]} | {r['case']} | {r['lam']} | {r['chi']:.4g} ± {r['chi_std_err']:.2g} | "
-                f"{_g(r['chi_dataset'])} | {r['chi_population']:.4g} | {_pct(r['chi_sampler_error'])} | "
-                f"{_pct(r['chi_data_noise'])} | {r['chi_verdict']} | {_pct(r['bif_sampler_error'])} | "
-                f"{_pct(r['bif_error'])} |")
-        sweeps = [r for r in self.rows if r["kind"] == "multiplicity"]
+                f"| {r.estimator.split('(')[0]} | {r.case} | {r.lam} | {r.chi:.4g} ± {r.chi_std_err:.2g} | "
+                f"{_g(r.chi_dataset)} | {r.chi_population:.4g} | {_pct(r.chi_sampler_error)} | "
+                f"{_pct(r.chi_data_noise)} | {r.chi_verdict} | {_pct(r.bif_sampler_error)} | "
+                f"{_pct(r.bif_error)} |")
+        sweeps = [r for r in self.rows if r.kind == "multiplicity"]
         if sweeps:
             lines += ["", "| estimator | case | λ | m | m̂ | confident | λ̂ corrected ± s.e. | λ̂ over the sweep |",
                       "|---|---|---|---|---|---|---|---|"]
             for r in sweeps:
                 lines.append(
-                    f"| {r['estimator'].split('(')[0]} | {r['case']} | {r['lam']} | {r['m']} | {r['m_hat']} | "
-                    f"{'yes' if r['m_confident'] else 'no'} | {_g(r['lam_corrected'])} ± {_g(r['lam_corrected_std_err'])} "
-                    f"| {', '.join(f'{v:.3f}' for v in r['llcs'])} |")
+                    f"| {r.estimator.split('(')[0]} | {r.case} | {r.lam} | {r.m} | {r.m_hat} | "
+                    f"{'yes' if r.m_confident else 'no'} | {_g(r.lam_corrected)} ± {_g(r.lam_corrected_std_err)} "
+                    f"| {', '.join(f'{v:.3f}' for v in r.llcs)} |")
         lines.append("")
         for name, s in self.summary().items():
             lines.append(f"- {name}: median |χ error| {_pct(s['median_abs_chi_error'])} (sampler "

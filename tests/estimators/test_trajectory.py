@@ -1,5 +1,6 @@
 """llc_trajectory: every checkpoint form, the settings lock, and resuming after a kill."""
 
+import dataclasses
 import functools
 import hashlib
 import inspect
@@ -32,6 +33,7 @@ from estimators import (
     plot_observables,
 )
 from estimators.rowlog import exclusive
+from estimators.trajectory import TrajectoryRow
 
 SETTINGS = dict(step_size=1e-3, num_chains=2, num_draws=30, num_burnin=10, batch_size=100, seed=3)
 
@@ -59,8 +61,8 @@ def test_each_row_is_the_estimate_at_that_checkpoint():
         copy.load_state_dict(state)
         with pytest.warns(LLCWarning):  # checkpoints away from the minimum: flagged, and the row keeps the verdict
             est = estimate_llc(copy, data, **SETTINGS)
-        assert row["verdict"] == est.verdict != "ok"
-        assert row["llc"] == pytest.approx(est.mean) and row["loss"] == pytest.approx(est.init_loss)
+        assert row.verdict == est.verdict != "ok"
+        assert row.llc == pytest.approx(est.mean) and row.loss == pytest.approx(est.init_loss)
 
 
 def test_forms_of_checkpoints_agree(tmp_path):
@@ -80,7 +82,7 @@ def test_forms_of_checkpoints_agree(tmp_path):
 
 def _timeless(trajectory):
     """The rows without their wall-clock ``seconds``, the one field that is not a function of the task."""
-    return [{k: v for k, v in row.items() if k != "seconds"} for row in trajectory.rows]
+    return [dataclasses.replace(row, seconds=None) for row in trajectory.rows]
 
 
 def test_a_process_pool_gives_the_rows_of_this_process_each_worker_reading_its_file(tmp_path, forkserver):
@@ -395,8 +397,8 @@ def test_plot_marks_transitions(tmp_path):
 
 def _stepped(steps, missing=()):
     """A trajectory whose LLC jumps from 0.1 to 0.9 at step 20 (None at the ``missing`` rows)."""
-    return Trajectory(tuple({"step": float(s), "llc": None if i in missing else (0.1 if s < 20 else 0.9),
-                             "std_err": 0.01, "loss": 1.0 - 0.01 * s} for i, s in enumerate(steps)), {})
+    return Trajectory(tuple(TrajectoryRow(float(s), None if i in missing else (0.1 if s < 20 else 0.9), 0.01,
+                                          1.0 - 0.01 * s) for i, s in enumerate(steps)), {})
 
 
 def test_a_log_axis_leaves_out_step_0_and_says_so(caplog):
@@ -410,7 +412,7 @@ def test_a_log_axis_leaves_out_step_0_and_says_so(caplog):
 def test_a_transition_index_is_its_row_in_the_trajectory_when_rows_are_left_out():
     traj = _stepped(range(40), missing=(3, 4))
     (found,) = traj.transitions("llc")
-    assert traj.rows[found.index]["step"] == found.step == 20.0
+    assert traj.rows[found.index].step == found.step == 20.0
 
 
 def test_the_log_panels_draw_every_step_above_0_and_say_step_0_is_left_out(tmp_path, monkeypatch):
@@ -467,7 +469,7 @@ def test_a_log_written_before_the_records_change_resumes_without_recomputing(tmp
     traj = llc_trajectory(load, (torch.zeros(200, 2), torch.zeros(200)), model=net, steps=[0, 1], step_size=1e-3,
                           num_draws=30, num_burnin=10, num_chains=2, components={"w": ["0.*"]}, out=tmp_path)
     assert loaded == [] and (tmp_path / "trajectory.jsonl").read_text() == old.read_text()
-    assert list(traj.rows) == lines[1:] and traj.settings == lines[0]["settings"]
+    assert [r.to_dict() for r in traj.rows] == lines[1:] and traj.settings == lines[0]["settings"]
     assert traj.components == ["w"] and traj.series("llc/w").tolist() == [r["llc/w"] for r in lines[1:]]
 
 

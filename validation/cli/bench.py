@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
             path = pathlib.Path(args.out) / "observables.md"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(observed.to_markdown() + "\n")
-            print(json.dumps({"summary": observed.summary(), "rows": observed.rows}, ensure_ascii=False) if args.json
+            rows = [r.to_dict() for r in observed.rows]
+            print(json.dumps({"summary": observed.summary(), "rows": rows}, ensure_ascii=False) if args.json
                   else observed.to_markdown() + f"\nwrote {path}")
             return 0
         report = run_benchmark(chosen, suite(args.suite), seeds=range(seeds), n=n, out=args.out, progress=progress,
