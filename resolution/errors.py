@@ -49,13 +49,16 @@ class UnknownFunction(GermError):
 
 
 class NotAnalytic(GermError):
-    """The expression uses a function that is not analytic (abs, max, ...), or is not analytic at the point."""
+    """The expression uses a function that is not analytic (abs, max, ...), or is not analytic at the point;
+    with ``shown=False``, no Taylor expansion could be computed, which does not prove it is not analytic."""
 
-    def __init__(self, name: str, reason: str = ""):
+    def __init__(self, name: str, reason: str = "", *, shown: bool = True):
         self.name = name
+        claim = "is not analytic" if shown else "could not be expanded as a power series"
         super().__init__(
-            f"{name} is not analytic{': ' + reason if reason else ''}; learning coefficients are defined for "
+            f"{name} {claim}{': ' + reason if reason else ''}; learning coefficients are defined for "
             "analytic models (Watanabe 2009, Ch. 6): replace it by an analytic function (e.g. a polynomial or tanh)"
+            + ("" if shown else ", or write a removable singularity such as sin(x)/x in closed form")
         )
 
 

@@ -144,8 +144,8 @@ def taylor(expr: sympy.Expr, symbols: Sequence[sympy.Symbol], order: int) -> sym
     scaled = expr.xreplace({s: t * s for s in symbols})
     try:
         series = sympy.series(scaled, t, 0, order + 1).removeO()
-    except (ValueError, NotImplementedError, TypeError) as exc:
-        raise NotAnalytic(str(expr), f"no Taylor expansion at the point ({exc})") from None
+    except (ValueError, NotImplementedError, TypeError, sympy.PoleError) as exc:
+        raise NotAnalytic(str(expr), f"sympy found no expansion at the point ({exc})", shown=False) from None
     series = _cancelled(sympy.expand(series), [t, *symbols])
     if not series.is_polynomial(t):
         pole = any(p.is_negative for p in (a.as_base_exp()[1] for a in series.atoms(sympy.Pow) if a.has(t)))
@@ -271,6 +271,16 @@ def require_analytic(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> None:
     def refuse(reason: str) -> None:
         raise NotAnalytic(str(expr), reason)
 
+    def finite(e: sympy.Expr) -> None:
+        # A function is analytic at the point only where its arguments are: sin(1/x) is not, sin(sin(x)/x) is.
+        for arg in e.args:
+            walk(arg)
+            if any(q.exp.is_negative and q.base.free_symbols & local for q in arg.atoms(sympy.Pow)):
+                try:
+                    value_at_origin(arg, symbols)
+                except NotAnalytic:
+                    refuse(f"the argument {arg} of {e} has no finite value at the point")
+
     def walk(e: sympy.Expr) -> None:
         if e in seen or not (e.free_symbols & local) or e.is_Symbol:
             return
@@ -278,23 +288,22 @@ def require_analytic(expr: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> None:
         if e.is_Add or e.is_Mul:
             for arg in e.args:
                 walk(arg)
-        elif e.is_Pow:
+        elif e.is_Pow and e.exp.is_Integer:
             walk(e.base)
-            walk(e.exp)
-            if not e.exp.is_Integer:
-                why = _positive_at(e.base, symbols)
-                if why is not None:
-                    refuse(f"the fractional power {e} has the base {e.base}, which {why}")
+        elif e.is_Pow:
+            finite(e)
+            why = _positive_at(e.base, symbols)
+            if why is not None:
+                refuse(f"the fractional power {e} has the base {e.base}, which {why}")
         elif isinstance(e, _ENTIRE):
-            for arg in e.args:
-                walk(arg)
+            finite(e)
         elif isinstance(e, sympy.log):
-            walk(e.args[0])
+            finite(e)
             why = _positive_at(e.args[0], symbols)
             if why is not None:
                 refuse(f"the logarithm {e} has the argument {e.args[0]}, which {why}")
         elif isinstance(e, sympy.tan):
-            walk(e.args[0])
+            finite(e)
             if sympy.simplify(sympy.cos(_value_at(e.args[0], symbols))).is_zero is not False:
                 refuse(f"{e} is not shown finite at the point")
         else:

@@ -305,14 +305,12 @@ class RegressionModel:
         """The number of parameters."""
         return len(self.params)
 
-    def _at(self, point: Sequence[sympy.Rational]) -> dict[sympy.Symbol, sympy.Rational]:
-        return dict(zip(_symbols(self.params), point))
-
     def _differences(self, point: Sequence[sympy.Rational]) -> list[sympy.Expr]:
         """g_o(x, u) = f_o(x, point + u) − f_o(x, w0) in local coordinates u (named like w)."""
         w = _symbols(self.params)
         shift = {s: s + p for s, p in zip(w, point) if p != 0}
-        truth = [q.xreplace(self._at(self.true_params)) for q in self.f]
+        to_truth = {s: s + p for s, p in zip(w, self.true_params) if p != 0}
+        truth = [value_at_origin(q.xreplace(to_truth), w) for q in self.f]  # sin(b·x)/(b·x) is 1 at b = 0
         return [q.xreplace(shift) - t for q, t in zip(self.f, truth)]
 
     def K(self) -> sympy.Expr:

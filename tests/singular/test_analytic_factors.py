@@ -6,6 +6,7 @@ half-space and the whole space; never from the route under test."""
 import pytest
 import sympy
 
+from resolution import NotAnalytic
 from singular import rlct
 from singular.analytic import hyperplane_coordinate, reparametrize
 
@@ -78,3 +79,32 @@ def test_a_sign_constraint_on_a_degenerate_analytic_germ():
     # space and on the half-space u' >= 0; the domain tanh x >= 0 lies between them.
     result = rlct("(tanh(x) - y^2)^2 + z^4", nonneg="x", max_order=2)
     assert result.certified and (result.value, result.multiplicity) == (R(3, 4), 1)
+
+
+@pytest.mark.parametrize("f", ["x^3*sin(1/x) + y", "x^2*tanh(1/x) + y^2", "y^2 + x^4*cos(1/x)", "x*atan(1/x) + y",
+                               "sqrt(1/x) + y", "log(1 + 1/x) + y"])
+def test_a_function_of_an_argument_with_a_pole_is_refused_as_not_analytic(f):
+    # x³·sin(1/x) is C² but not analytic at 0: its derivatives of high order are unbounded near 0.
+    with pytest.raises(NotAnalytic, match="has no finite value at the point"):
+        rlct(f)
+
+
+def test_atan_of_a_pole_is_refused_before_any_expansion():
+    # atan(1/x) + atan(x) = π/2·sign(x): not analytic (sympy.series did not return on it).
+    x, y = sympy.symbols("x y")
+    with pytest.raises(NotAnalytic):
+        rlct(x * y * (sympy.atan(1 / x) + sympy.atan(x) - sympy.pi / 2) + x * y, variables=["x", "y"])
+
+
+def test_a_removable_singularity_inside_a_function_is_analytic():
+    # (exp(x) − 1)/x = 1 + x/2 + …, so exp((exp(x) − 1)/x) − e = e·x/2 + …: a non-zero linear part, λ = 1, m = 1.
+    x, y = sympy.symbols("x y")
+    result = rlct(sympy.exp((sympy.exp(x) - 1) / x) - sympy.E + y**2, variables=["x", "y"])
+    assert result.certified and (result.value, result.multiplicity) == (1, 1)
+
+
+def test_what_sympy_cannot_expand_is_not_called_non_analytic():
+    # sin(1 − tanh(x)/x) is analytic at 0 (1 − tanh(x)/x = x²/3 − …), but sympy.series cannot expand it.
+    with pytest.raises(NotAnalytic, match="could not be expanded") as info:
+        rlct("sin(1 - tanh(x)/x)^2 + y^2")
+    assert "is not analytic" not in str(info.value)

@@ -100,6 +100,16 @@ def test_a_point_outside_the_true_set_is_refused():
     assert model.rlct(at="a=1").value == sympy.Rational(1, 2)   # (1, 0) is on the true set: b is smooth
 
 
+def test_a_removable_singularity_at_the_true_parameter_is_its_limit():
+    """sin(b·x)/(b·x) is 1 at b = 0: (a, b) = (1, 0) is true for the truth y = 1.  With a = 1 + u the Taylor
+    coefficients in x are u and −(1 + u)·b²/6, …: the ideal ⟨u, b²⟩, so λ = 1/2 + 1/4 = 3/4, m = 1 (normal crossing)."""
+    model = RegressionModel("a*sin(b*x)/(b*x)", params="a,b", inputs="x", at="a=1,b=0")
+    result = model.rlct()
+    assert result.certified and (result.value, result.multiplicity) == (sympy.Rational(3, 4), 1)
+    twice = RegressionModel("a1*sin(b1*x)/(b1*x) - a1 + a2*sin(b2*x)/(b2*x) - a2", params="a1,a2,b1,b2", inputs="x")
+    assert twice.rlct().bounds[0] > 0   # the origin is a true parameter: an answer (bounds), not a refusal
+
+
 def test_singular_moment_matrix_is_named_and_the_rlct_uses_the_evaluation_ideal():
     two_points = FiniteSupport(((0,), (1,)), ("1/2", "1/2"))
     model = RegressionModel("a*x + b*x^2", params="a,b", inputs="x", input_dist=two_points)
