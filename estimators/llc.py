@@ -228,7 +228,9 @@ def estimate_llc(
     seed : int
         Chain i's noise and minibatches come from ``SeedSequence(seed).spawn(num_chains)[i]``; the
         probes at w* from their own stream.  Same seed, same numbers (on one kind of device: the
-        chains' generators live on the device they run on).
+        chains' generators live on the device they run on), given the same w* to the last bit:
+        ``torch.linalg.lstsq``'s default CPU driver ``gelsy`` is not (it reads an uninitialised
+        pivot array, so its last digits change from run to run); ``driver="gelsd"`` is.
     device : torch.device or str, optional
         Where to run (default: the device of the module's parameters); a device this machine does
         not have is a :class:`BadSetting`.  The data, the parameters and the chains' random
@@ -279,7 +281,7 @@ def estimate_llc(
     >>> y = x @ torch.tensor([1.0, -1.0], dtype=torch.float64) + torch.randn(2000, generator=gen, dtype=torch.float64)
     >>> net = torch.nn.Linear(2, 1, bias=False).double()
     >>> with torch.no_grad():
-    ...     _ = net.weight.copy_(torch.linalg.lstsq(x, y[:, None]).solution.T)
+    ...     _ = net.weight.copy_(torch.linalg.lstsq(x, y[:, None], driver="gelsd").solution.T)
     >>> est = estimate_llc(net, (x, y), seed=1)
     >>> est.verdict, abs(est.mean - 1.0) < 0.15   # regular, d = 2: λ = 1
     ('ok', True)
