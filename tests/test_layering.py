@@ -81,8 +81,12 @@ def _imported_modules(name: str, path: pathlib.Path, modules: set[str]) -> set[s
     return resolved
 
 
+def _library_files() -> list[pathlib.Path]:
+    return [path for package in FORBIDDEN for path in sorted((ROOT / package).rglob("*.py"))]
+
+
 def _import_graph() -> nx.DiGraph:
-    files = {_module_name(path): path for package in FORBIDDEN for path in sorted((ROOT / package).rglob("*.py"))}
+    files = {_module_name(path): path for path in _library_files()}
     graph = nx.DiGraph()
     graph.add_nodes_from(files)
     graph.add_edges_from((name, target) for name, path in files.items()
@@ -110,10 +114,6 @@ def test_the_cycle_check_sees_a_cycle_through_a_function_level_import(tmp_path):
     (tmp_path / "b.py").write_text("def f():\n    from .a import g\n")
     assert _imported_modules("p.b", tmp_path / "b.py", {"p.a", "p.b"}) == {"p.a"}
     assert _imported_modules("p.a", tmp_path / "a.py", {"p.a", "p.b"}) == {"p.b"}
-
-
-def _library_files() -> list[pathlib.Path]:
-    return [path for package in FORBIDDEN for path in sorted((ROOT / package).rglob("*.py"))]
 
 
 def test_no_public_signature_passes_keywords_through():
