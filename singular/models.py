@@ -33,6 +33,7 @@ so K ≍ Σ (p_i(w) − q_i)² (Lin 2011, Ch. 1 and 5; Watanabe 2009, §7.2).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from itertools import product
 from typing import Iterable, Mapping, Sequence
@@ -305,13 +306,17 @@ class RegressionModel:
         """The number of parameters."""
         return len(self.params)
 
+    @functools.cached_property
+    def _truth(self) -> tuple[sympy.Expr, ...]:
+        """f_o(x, w0), through removable singularities (sin(b·x)/(b·x) is 1 at b = 0), computed once."""
+        w = _symbols(self.params)
+        to_truth = {s: s + p for s, p in zip(w, self.true_params) if p != 0}
+        return tuple(value_at_origin(q.xreplace(to_truth), w) for q in self.f)
+
     def _differences(self, point: Sequence[sympy.Rational]) -> list[sympy.Expr]:
         """g_o(x, u) = f_o(x, point + u) − f_o(x, w0) in local coordinates u (named like w)."""
-        w = _symbols(self.params)
-        shift = {s: s + p for s, p in zip(w, point) if p != 0}
-        to_truth = {s: s + p for s, p in zip(w, self.true_params) if p != 0}
-        truth = [value_at_origin(q.xreplace(to_truth), w) for q in self.f]  # sin(b·x)/(b·x) is 1 at b = 0
-        return [q.xreplace(shift) - t for q, t in zip(self.f, truth)]
+        shift = {s: s + p for s, p in zip(_symbols(self.params), point) if p != 0}
+        return [q.xreplace(shift) - t for q, t in zip(self.f, self._truth)]
 
     def K(self) -> sympy.Expr:
         """K(w) exactly (docs/conventions.md#the-learning-setting): closed form when f is polynomial in x or the support is finite.
